@@ -1,0 +1,40 @@
+# The two commands of the quick start, and a few more.
+#   make demo   install, then run the intake on a local demo mailbox (no network)
+#   make test   install everything the tests need (Dovecot, Chromium when missing), run the suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test install system-deps bench clean
+
+demo: install
+	$(BIN)/mln demo --dir demo
+
+test: system-deps install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+system-deps:
+	scripts/install-system-deps
+
+bench: system-deps install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) demo build test-artifacts .pytest_cache
+
+# The resilience suite (tests/resilience): crash harnesses, fault injection, hostile input,
+# abuse; regenerates tests/RESILIENCE.md with its figures. More with
+#   make resilience RESILIENCE_ARGS="--trials 200 --hypothesis-profile thorough"
+.PHONY: resilience
+RESILIENCE_ARGS ?=
+resilience: system-deps install
+	$(BIN)/python scripts/resilience_report.py $(RESILIENCE_ARGS)

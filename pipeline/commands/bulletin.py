@@ -1,0 +1,143 @@
+"""mln bulletin draft | list | preview | edit | approve."""
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from ..bulletin.content import AUDIENCES
+from ..bulletin.drafts import approve_bulletin, draft_bulletin, list_bulletins, months_per_issue, preview_bulletin, set_intro
+from ..bulletin.periods import parse_period
+from .output import print_json, print_table
+
+LIST_COLUMNS = [("id", "ID"), ("number", "No."), ("period_label", "Period"), ("status", "Status"), ("new", "New"), ("updates", "Updates"), ("approved_at", "Approved")]
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(bulletin)
+
+
+@click.group()
+def bulletin() -> None:
+    """The bi-monthly bulletin: draft it, preview it, approve it.
+
+    \b
+    Examples:
+      mln bulletin draft --intro intro.md
+      mln bulletin preview 3 --audience external -o preview.html
+      mln bulletin approve 3
+    """
+
+
+@bulletin.command()
+@click.option("--period", "period_text", metavar="YYYY-MM", help="Any month of the period (default: the current period).")
+@click.option("--intro", "intro_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The editorial introduction, a Markdown file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON.")
+@click.pass_obj
+def draft(app, period_text: str | None, intro_file: Path | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Collect the items approved in a period into a draft (or refresh the existing draft).
+
+    New items and updates are marked as such. Running it again re-collects the
+    items and keeps the introduction unless --intro is given.
+
+    \b
+    Examples:
+      mln bulletin draft
+      mln bulletin draft --period 2026-11 --intro intro.md
+    """
+    period = parse_period(period_text, months_per_issue(app.settings)) if period_text else None
+    intro = intro_file.read_text(encoding="utf-8") if intro_file else None
+    summary = draft_bulletin(app.settings, period=period, intro=intro)
+    if as_json:
+        print_json(summary)
+        return
+    click.echo(f"Draft bulletin {summary['id']}: No. {summary['number']}, {summary['period_label']}: "
+               f"{summary['new']} new item(s), {summary['updates']} update(s)")
+    click.echo(f"Preview: mln bulletin preview {summary['id']} --audience internal -o bulletin.html")
+
+
+@bulletin.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON list with keys id, number, period, period_label, status, items, new, updates, subject, approved_at, sent_at.")
+@click.pass_obj
+def list_command(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Every issue, newest first.
+
+    \b
+    Examples:
+      mln bulletin list
+      mln bulletin list --json
+    """
+    rows = list_bulletins(app.settings)
+    if as_json:
+        print_json(rows)
+        return
+    # "2026-11-24T10:28:25+00:00" -> "2026-11-24 10:28" for people.
+    print_table([{**row, "approved_at": (row["approved_at"] or "")[:16].replace("T", " ")} for row in rows], LIST_COLUMNS)
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option("--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True, help="Which readers' version.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--text", "as_text", is_flag=True, help="The plain-text part instead of the HTML.")
+@click.pass_obj
+def preview(app, bulletin_id: int, audience: str, output: Path | None, as_text: bool) -> None:  # type: ignore[no-untyped-def]
+    """Render an issue as one audience receives it (a draft as it is now; an approved one as frozen).
+
+    \b
+    Examples:
+      mln bulletin preview 3 --audience external -o external.html
+      mln bulletin preview 3 --text | less
+    """
+    rendered = preview_bulletin(app.settings, bulletin_id, audience)
+    body = rendered.text if as_text else rendered.html
+    for warning in rendered.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output is None:
+        click.echo(body, nl=False)
+        return
+    output.write_text(body, encoding="utf-8")
+    click.echo(f"Wrote the {audience} {'text' if as_text else 'HTML'} of bulletin {bulletin_id} to {output} "
+               f"({len(body.encode('utf-8')) // 1024} KB): {rendered.subject}")
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option("--intro", "intro_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The new introduction, a Markdown file.")
+@click.pass_obj
+def edit(app, bulletin_id: int, intro_file: Path) -> None:  # type: ignore[no-untyped-def]
+    """Replace a draft's editorial introduction (Markdown); preview again to see it.
+
+    \b
+    Examples:
+      mln bulletin edit 3 --intro intro.md
+    """
+    summary = set_intro(app.settings, bulletin_id, intro_file.read_text(encoding="utf-8"))
+    click.echo(f"Updated the introduction of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})")
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option("--as", "actor", metavar="NAME", help="Who approves (default: your login name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def approve(app, bulletin_id: int, actor: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Freeze a draft: its HTML and text are stored and later edits no longer change it.
+
+    \b
+    Examples:
+      mln bulletin approve 3
+      mln bulletin approve 3 --as "Comms lead"
+    """
+    summary = approve_bulletin(app.settings, bulletin_id, by=actor or getpass.getuser())
+    if as_json:
+        print_json(summary)
+        return
+    click.echo(f"Approved bulletin {summary['id']}: {summary['subject']} ({summary['items']} item(s))")
+    if summary["approved_after_draft"]:
+        click.echo(f"note: {summary['approved_after_draft']} item(s) of this period were approved after the draft "
+                   "was made and are not in it; they will go into the next issue", err=True)
+    for audience, warnings in summary.get("warnings", {}).items():
+        for warning in warnings:
+            click.echo(f"warning ({audience}): {warning}", err=True)

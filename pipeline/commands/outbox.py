@@ -1,0 +1,116 @@
+"""mln outbox status | flush | retry."""
+from __future__ import annotations
+
+import click
+
+from .. import db
+from ..errors import SmtpError
+from ..outbox import outbox_status, retry
+from ..smtp import count_due, send_due
+from .output import print_json, print_table, progress_callback
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(outbox)
+
+
+@click.group()
+def outbox() -> None:
+    """The outbox: messages waiting to be sent, sending them, and trying failures again.
+
+    \b
+    Examples:
+      mln outbox status
+      mln outbox flush
+      mln outbox retry
+    """
+
+
+@outbox.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON with keys counts, due_now, deferred, unspooled, in_flight, oldest_queued, recent_failures.")
+@click.pass_obj
+def status(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """How many messages are queued, due, deferred, sent and failed.
+
+    \b
+    Examples:
+      mln outbox status
+      mln outbox status --json
+    """
+    db.require_schema(app.settings.database.url)
+    result = outbox_status(app.settings).as_dict()
+    if as_json:
+        print_json(result)
+        return
+    counts = result["counts"]
+    click.echo(f"queued {counts.get('queued', 0)} (due now {result['due_now']}, waiting to retry {result['deferred']}, "
+               f"not yet in outbox/ {result['unspooled']}), sent {counts.get('sent', 0)}, failed {counts.get('failed', 0)}")
+    if result["in_flight"]:
+        click.echo(f"being sent now: {result['in_flight']}")
+    if result["oldest_queued"]:
+        click.echo(f"oldest queued: {result['oldest_queued']}")
+    if result["recent_failures"]:
+        click.echo("recent failures (`mln outbox retry` to try them again):")
+        print_table(result["recent_failures"], [("id", "ID"), ("recipient", "To"), ("kind", "Kind"), ("attempts", "Tries"), ("error", "Error")])
+
+
+@outbox.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many.")
+@click.option("--json", "as_json", is_flag=True, help="JSON with keys sent, deferred, failed, connections, hard_bounces, spool_error, stopped.")
+@click.pass_obj
+def flush(app, limit: int | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Send every message that is due now, over one reused SMTP connection.
+
+    Temporary failures are tried again later (backoff); permanent ones (5xx)
+    are marked failed. Exit code 3 when the SMTP server cannot be reached
+    (nothing is lost: unsent messages stay queued).
+
+    \b
+    Examples:
+      mln outbox flush
+      MLN_SMTP_PASSWORD=... mln outbox flush --limit 100 --json
+    """
+    settings = app.settings
+    db.require_schema(settings.database.url)
+    start, close = progress_callback("sending")
+    total = count_due(settings)
+    if limit is not None:
+        total = min(total, limit)
+    update = None if as_json else start(total)
+    try:
+        report = send_due(settings, limit=limit, progress=update)
+    finally:
+        close()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
+                   f"({report.connections} connection{'s' if report.connections != 1 else ''})")
+        for bounce in report.hard_bounces:
+            click.echo(f"  refused: {bounce.recipient}: {bounce.code} {bounce.text}")
+        if report.spool_error:
+            click.echo(f"  outbox: {report.spool_error}", err=True)
+    if report.stopped:
+        raise SmtpError(report.stopped)
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON with keys failed_requeued, deferred_made_due.")
+@click.pass_obj
+def retry_command(app, ids: tuple[int, ...], as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Make failed messages (or only the IDs given) due again, and bring waiting retries forward.
+
+    The next `mln outbox flush` (or the worker) sends them.
+
+    \b
+    Examples:
+      mln outbox retry
+      mln outbox retry 42 43 && mln outbox flush
+    """
+    db.require_schema(app.settings.database.url)
+    result = retry(app.settings, ids)
+    if as_json:
+        print_json(vars(result))
+    else:
+        click.echo(f"{result.failed_requeued} failed message(s) queued again; {result.deferred_made_due} waiting retry(ies) due now")

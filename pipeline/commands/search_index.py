@@ -1,0 +1,78 @@
+"""mln search (full text over approved items) and mln index export (the Information Index)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InvalidInput
+from ..index_export import EXPORT_FORMATS, export_index, progress_filter
+from ..review.queue import resolve_theme
+from ..search import search as search_items
+from .output import print_json
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(search)
+    cli.add_command(index)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="JSON list with keys id, file_no, title, theme, locality, score, snippet.")
+@click.pass_obj
+def search(app, query: str, limit: int, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Search approved items (title, summary, actions, outcomes, learning, locality, organisation), best first.
+
+    Every word must appear (in any form: "homes" finds "home"). Matches are
+    shown [in brackets] in the snippet.
+
+    \b
+    Examples:
+      mln search "care home education"
+      mln search dementia --json
+    """
+    rows = search_items(app.settings, query, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo(f"no approved item matches {query!r}")
+    for row in rows:
+        click.echo(f"{row['file_no']}  {row['title']}  ({row['theme']}; {row['locality']})  [submission {row['id']}]")
+        click.echo(f"    {' '.join((row['snippet'] or '').split())}")
+
+
+@click.group()
+def index() -> None:
+    """The Information Index of positive practice: every approved item, by theme.
+
+    \b
+    Example:
+      mln index export --format xlsx -o information-index.xlsx
+    """
+
+
+@index.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="csv, xlsx or html (default: from the -o extension).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write it.")
+@click.option("--theme", metavar="N|NAME", help="Only this key theme.")
+@click.option("--status", metavar="STATUS", help="Only items Planned, Being implemented or Implemented.")
+@click.pass_obj
+def index_export(app, fmt: str | None, output: Path, theme: str | None, status: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Write the Information Index: File No, title, theme, location, lead contact, dates, status, link.
+
+    Each item appears once, as its latest approved revision, grouped by theme.
+
+    \b
+    Examples:
+      mln index export --format csv -o index.csv
+      mln index export -o index.html --theme 6 --status implemented
+    """
+    chosen = fmt or output.suffix.lstrip(".").lower()
+    if chosen not in EXPORT_FORMATS:
+        raise InvalidInput(f"cannot tell the format from {output.name!r}; add --format csv, xlsx or html")
+    theme_number = resolve_theme(app.settings, theme) if theme else None
+    count = export_index(app.settings, chosen, output, theme_number, progress_filter(status))
+    click.echo(f"wrote {count} item(s) to {output} ({chosen})")

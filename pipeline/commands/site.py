@@ -1,0 +1,53 @@
+"""mln site build: the static web resource (bulletin archive + Information Index)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..bulletin.content import AUDIENCES
+from ..site import build_site
+from .output import print_json
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(site)
+
+
+@click.group()
+def site() -> None:
+    """The static web site: bulletins and the searchable Information Index.
+
+    \b
+    Examples:
+      mln site build -o public --audience external
+      mln web --dir public
+    """
+
+
+@site.command()
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the site into, created if missing (default: [web] site_dir, 'site', which mln web serves).")
+@click.option("--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True,
+              help="external: only items members agreed to share, and only the addresses they agreed to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_obj
+def build(app, out_dir: Path | None, audience: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Write the site as plain files; a rebuild rewrites only the pages that changed.
+
+    Home page (latest bulletin, key themes), one page per approved or sent
+    bulletin, one page per approved item, the Information Index with search
+    and filters, and an Atom feed of bulletins.
+
+    \b
+    Examples:
+      mln site build -o site
+      mln site build -o /srv/www/mln --audience external --json
+    """
+    settings = app.settings
+    report = build_site(settings, out_dir or Path(settings.base_dir, settings.web.site_dir), audience)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    click.echo(f"{audience} site in {report.out_dir}: {report.items} item(s), {report.bulletins} bulletin(s); "
+               f"{len(report.written)} file(s) written, {report.unchanged} unchanged, {len(report.removed)} removed")

@@ -1,0 +1,351 @@
+"""Settings, read once: the TOML file, then `MLN_<SECTION>_<KEY>` environment overrides.
+
+This is the only module that reads the environment. Everything else receives a
+frozen `Settings` object.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+DEFAULT_THEMES = (
+    "Liaison / General Hospital",
+    "Commissioning",
+    "Workforce",
+    "Culturally Appropriate Services",
+    "In Patient Services",
+    "Care Homes / Housing / Home Care / Day Services",
+    "Specialist CMHT / Intermediate Care",
+    "Service User Engagement",
+    "Health Promotion",
+    "Primary Care",
+)
+DEFAULT_REGIONS = ("North East", "Yorkshire & Humber", "North West", "East Midlands")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Secret(str):
+    """A string that never shows itself in repr, logs or JSON dumps of settings."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///mln.db"
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    url: str = "maildir://./mailbox"
+    password_env: str = "MLN_IMAP_PASSWORD"
+    password: Secret = Secret("")
+    processed_folder: str = "Processed"
+    failed_folder: str = "Quarantine"
+    held_folder: str = "Held"
+    batch_size: int = 50
+    batch_bytes: int = 20_000_000
+    timeout: float = 30.0
+    tls_verify: bool = True
+    ca_file: str = ""
+    poll_interval: float = 60.0
+    use_idle: bool = True
+    auth: str = "password"  # password | oauth2 (SASL XOAUTH2 with a token from [oauth2])
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    url: str = "smtp://127.0.0.1:25"
+    starttls: bool = False
+    user: str = ""
+    password_env: str = "MLN_SMTP_PASSWORD"
+    password: Secret = Secret("")
+    from_address: str = "bulletin@example.org"
+    reply_to: str = "mln@example.org"
+    rate_per_minute: int = 0
+    timeout: float = 30.0
+    tls_verify: bool = True
+    ca_file: str = ""
+    max_attempts: int = 8
+    auth: str = "password"  # password | oauth2 (AUTH XOAUTH2 as smtp.user with a token from [oauth2])
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    name: str = "Older People's Mental Health Managed Learning Network"
+    short_name: str = "MLN"
+    themes: tuple[str, ...] = DEFAULT_THEMES
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    organisation_types: tuple[str, ...] = (
+        "Mental Health Trust",
+        "Primary Care Trust",
+        "Acute Trust",
+        "Social Care",
+        "3rd Sector",
+        "Other",
+    )
+    shared_address: str = "mln@example.org"
+    organisation_line: str = "A managed learning network of NHS trusts, councils and voluntary organisations."
+    timezone: str = "Europe/London"
+    file_no_prefix: str = ""
+    months_per_issue: int = 2  # 2: Jan–Feb, Mar–Apr, ...; must divide 12
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    outbox_dir: str = "outbox"
+    rules_dir: str = ""
+    templates_dir: str = ""
+    data_dir: str = "data"
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_message_bytes: int = 30 * 1024 * 1024
+    auto_replies_per_day: int = 10
+    zip_max_entries: int = 2000
+    zip_max_total_bytes: int = 200 * 1024 * 1024
+    zip_max_ratio: int = 100
+
+
+@dataclass(frozen=True)
+class DebugSettings:
+    # A named point where the process kills itself with SIGKILL, for crash tests:
+    # "NAME" or "NAME:N" (the Nth time the point is reached).
+    crash_at: str = ""
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    # The key that signs confirm / unsubscribe / bounce tokens comes only from this
+    # environment variable, never from the file.
+    token_secret_env: str = "MLN_TOKEN_SECRET"
+    token_secret: Secret = Secret("")
+    confirm_days: int = 7
+    unsubscribe_days: int = 400
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    names: tuple[str, ...] = ("internal", "external")
+    default_list: str = "external"
+    approval_required: bool = False  # a confirmed join then waits for `mln subscribers approve`
+    joins_per_sender_per_day: int = 5
+    bounce_threshold: int = 5  # hard-bounce days within bounce_window_days that disable a subscriber
+    bounce_window_days: int = 30
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    # The public address of the static site (mln site build); bulletins link items to it when set.
+    base_url: str = ""
+    site_dir: str = "site"  # what `mln web` serves by default
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    # How often the worker looks at the mailbox when IDLE is not offered (or mailbox.use_idle
+    # is false) is mailbox.poll_interval; these say how it waits and recovers.
+    idle_seconds: float = 300.0  # renew IDLE this often (servers drop it after ~30 min)
+    backoff_max: float = 300.0  # longest wait between reconnection attempts
+    schedule_interval: float = 60.0  # how often scheduled jobs are checked
+    send_batch: int = 20  # deliveries per step; a stop request is honoured between steps
+    lock_file: str = ""  # SQLite only; default: the database file + ".worker.lock"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    communications_lead: str = ""  # previews and notices go here (default: network.shared_address)
+    draft_on_close: bool = True  # draft the closed period's bulletin and email a preview
+    auto_send: bool = False  # approve and send the drafted bulletin without waiting for a person
+    send_approved: bool = True  # the worker sends an approved bulletin to the lists
+    reminders: bool = True
+    reminder_days_before: int = 14
+    digest: bool = False  # a weekly digest of new submissions to each theme lead
+    digest_weekday: str = "Monday"
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    # Used when mailbox.auth or smtp.auth is "oauth2"; see docs/nhsmail-oauth.md.
+    provider: str = "microsoft"  # microsoft (MSAL) | google | generic (authlib)
+    flow: str = "client_credentials"  # client_credentials (unattended) | device_code (`mln auth login`)
+    tenant: str = ""  # Entra ID tenant id or domain (microsoft)
+    client_id: str = ""
+    client_secret_env: str = "MLN_OAUTH2_CLIENT_SECRET"  # the secret itself only from the environment
+    client_secret: Secret = Secret("")
+    certificate_file: str = ""  # PEM certificate instead of a secret (microsoft)
+    private_key_file: str = ""  # its PEM private key
+    service_account_file: str = ""  # google: a service account's JSON key (domain-wide delegation)
+    subject: str = ""  # google service account: the mailbox address it acts as
+    scopes: tuple[str, ...] = ()  # empty: the provider's defaults for the flow
+    authority: str = ""  # microsoft: default https://login.microsoftonline.com/{tenant}
+    token_url: str = ""  # google / generic: the token endpoint
+    device_authorization_url: str = ""  # google / generic: the device authorization endpoint
+    token_cache: str = "oauth2-token.json"  # written 0600, relative to the config file's folder
+    ca_file: str = ""  # extra trust root for the token endpoint
+    refresh_margin: float = 300.0  # seconds before expiry at which a token is renewed
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    mailbox: MailboxSettings = field(default_factory=MailboxSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    debug: DebugSettings = field(default_factory=DebugSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    lists: ListSettings = field(default_factory=ListSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    oauth2: OAuth2Settings = field(default_factory=OAuth2Settings)
+    source: str = "(built-in defaults)"
+    base_dir: str = "."
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.base_dir, self.paths.outbox_dir)
+
+    @property
+    def rules_path(self) -> Path:
+        return Path(self.base_dir, self.paths.rules_dir) if self.paths.rules_dir else REPO_ROOT / "inbox_rules"
+
+    @property
+    def templates_path(self) -> Path:
+        return Path(self.base_dir, self.paths.templates_dir) if self.paths.templates_dir else REPO_ROOT / "templates"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.base_dir, self.paths.data_dir)
+
+
+SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Settings).items() if dataclasses.is_dataclass(hint)}
+_SECRET_FIELDS = {"password", "token_secret", "client_secret"}
+
+
+def find_config_path(explicit: str | os.PathLike | None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """--config PATH, else $MLN_CONFIG, else ./mln.toml if present, else None (built-in defaults)."""
+    environ = os.environ if environ is None else environ
+    if explicit:
+        return Path(explicit)
+    if environ.get("MLN_CONFIG"):
+        return Path(environ["MLN_CONFIG"])
+    local = Path("mln.toml")
+    return local if local.exists() else None
+
+
+def load_settings(path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the config file (see `find_config_path`) and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    config_path = find_config_path(path, environ)
+    data: dict[str, Any] = {}
+    source = "(built-in defaults)"
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(f"config file {config_path} not found; run `mln init` to write one")
+        source = str(config_path)
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    base_dir = config_path.resolve().parent if config_path else Path.cwd()
+    sections = {name: _build_section(name, cls, data.get(name, {}), environ, source) for name, cls in SECTIONS.items()}
+    unknown = set(data) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] (known: {', '.join(SECTIONS)})")
+    sections["database"] = _absolute_sqlite(sections["database"], base_dir)
+    sections["mailbox"] = _with_secret(sections["mailbox"], environ)
+    sections["smtp"] = _with_secret(sections["smtp"], environ)
+    security = sections["security"]
+    sections["security"] = dataclasses.replace(security, token_secret=Secret(environ.get(security.token_secret_env, "")))
+    oauth2 = sections["oauth2"]
+    sections["oauth2"] = dataclasses.replace(oauth2, client_secret=Secret(environ.get(oauth2.client_secret_env, "") if oauth2.client_secret_env else ""))
+    if 12 % sections["network"].months_per_issue:
+        raise ConfigError(f"network.months_per_issue in {source}: must divide 12 (1, 2, 3, 4, 6 or 12), "
+                          f"got {sections['network'].months_per_issue}")
+    return Settings(**sections, source=source, base_dir=str(base_dir))
+
+
+def _build_section(name: str, cls: type, table: Any, environ: Mapping[str, str], source: str) -> Any:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name not in _SECRET_FIELDS}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {name}.{key} (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for key in known:
+        env_name = f"MLN_{name.upper()}_{key.upper()}"
+        if env_name in environ:
+            values[key] = _coerce(hints[key], environ[env_name], f"{env_name} (environment)", from_env=True)
+        elif key in table:
+            values[key] = _coerce(hints[key], table[key], f"{name}.{key} in {source}", from_env=False)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, where: str, from_env: bool) -> Any:
+    origin = typing.get_origin(hint)
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            if from_env and str(value).lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                return str(value).lower() in {"1", "true", "yes", "on"}
+            raise ValueError("expected true or false")
+        if hint is int:
+            if isinstance(value, bool) or not str(value).strip().lstrip("-").isdigit():
+                raise ValueError("expected a whole number")
+            return int(value)
+        if hint is float:
+            try:
+                if isinstance(value, bool):
+                    raise ValueError
+                return float(value)
+            except ValueError:
+                raise ValueError("expected a number") from None
+        if hint is str:
+            if not isinstance(value, str) and not from_env:
+                raise ValueError("expected a string")
+            return str(value)
+        if origin is tuple:
+            if from_env:
+                value = [part.strip() for part in str(value).split(",") if part.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError("expected a list of strings")
+            return tuple(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc} (got {value!r})") from None
+    raise ConfigError(f"{where}: unsupported setting type {hint!r}")
+
+
+def _absolute_sqlite(db: DatabaseSettings, base_dir: Path) -> DatabaseSettings:
+    prefix = "sqlite:///"
+    if db.url.startswith(prefix) and not db.url.startswith(prefix + "/") and ":memory:" not in db.url:
+        return DatabaseSettings(url=prefix + str(base_dir / db.url[len(prefix):]))
+    return db
+
+
+def _with_secret(section: Any, environ: Mapping[str, str]) -> Any:
+    secret = environ.get(section.password_env, "") if section.password_env else ""
+    return dataclasses.replace(section, password=Secret(secret))
+
+
+def resolve_local_path(settings: Settings, path: str) -> Path:
+    """A path from the config, relative to the config file's folder."""
+    return Path(settings.base_dir, path).resolve()

@@ -1,0 +1,122 @@
+"""Engines, the one place transactions are opened, and migrations."""
+from __future__ import annotations
+
+import contextlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import ConfigError, MlnError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class DatabaseError(MlnError):
+    """The database cannot be reached or is not set up."""
+
+    exit_code = 3
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str) -> Engine:
+    """One engine per URL for the life of the process."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, future=True)
+    raise ConfigError(f"database.url {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None}, future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    # pysqlite's own transaction handling breaks SAVEPOINT; we emit BEGIN ourselves.
+    # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+    # instead of one failing with "database is locked" when it upgrades.
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextlib.contextmanager
+def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
+    """Open a session in one transaction: commit on success, roll back on any exception.
+
+    This is the only place that commits. Handlers and library functions receive
+    the session and never call commit() themselves.
+    """
+    engine = get_engine(url)
+    if readonly and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="DEFERRED")
+    factory = sessionmaker(bind=engine, expire_on_commit=False, future=True)
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    except OperationalError as exc:
+        raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+    finally:
+        session.close()
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["engine"] = get_engine(url)
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema up to date (alembic upgrade)."""
+    from alembic import command
+
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot migrate {redact_url(url)}: {exc.orig}") from exc
+
+
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with get_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def require_schema(url: str) -> None:
+    """Fail with a next step when the database has not been initialised."""
+    try:
+        has = inspect(get_engine(url)).has_table("messages")
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open {redact_url(url)}: {exc.orig}") from exc
+    if not has:
+        raise DatabaseError(f"database {redact_url(url)} has no tables yet; run `mln init` or `mln db upgrade`")
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is shown as given, minus nothing secret
+        return url.split("@")[-1]

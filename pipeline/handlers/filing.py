@@ -1,0 +1,226 @@
+"""Filing received forms: keep attachments, issue File Nos, store each form as a Submission.
+
+Used by the `submission` handler inside the message's transaction; never commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..mail import IncomingAttachment
+from ..members import is_member
+from ..models import Attachment, AuditEvent, FileNoSequence, Item, Message, Outgoing, Submission
+from ..templates_io import LooseDate, ValidatedForm, theme_code
+
+
+def store_attachments(session: Session, settings: Settings, record: Message,
+                      attachments: tuple[IncomingAttachment, ...]) -> list[Attachment | None]:
+    """An Attachment row per attachment (reusing rows already stored for this message).
+
+    Files over the size limit are not copied: they stay in the stored raw message.
+    """
+    existing = {(a.filename, a.sha256): a for a in session.scalars(select(Attachment).where(Attachment.message_pk == record.id))}
+    rows: list[Attachment | None] = []
+    for incoming in attachments:
+        if len(incoming.data) > settings.limits.max_attachment_bytes:
+            rows.append(None)
+            continue
+        digest = hashlib.sha256(incoming.data).hexdigest()
+        row = existing.get((incoming.filename[:500], digest))
+        if row is None:
+            row = Attachment(message_pk=record.id, filename=incoming.filename[:500], content_type=incoming.content_type[:200],
+                             size=len(incoming.data), sha256=digest)
+            row.data = incoming.data
+            session.add(row)
+            existing[(row.filename, digest)] = row
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def file_year(settings: Settings, when: dt.datetime) -> int:
+    """The year a File No carries: the network's local year on the day the form arrived."""
+    try:
+        return when.astimezone(ZoneInfo(settings.network.timezone)).year
+    except (KeyError, ValueError):
+        return when.year
+
+
+def reserve_sequences(session: Session, settings: Settings, themes: Sequence[str], year: int) -> None:
+    """Lock the File No sequences a message will use, in one fixed order.
+
+    A message with forms for two themes takes two sequence locks; taking them
+    in sorted order means two workers filing such messages wait for each other
+    instead of deadlocking.
+    """
+    codes = sorted({theme_code(t, settings.network.themes) for t in themes})
+    for code in codes:
+        _ensure_sequence(session, code, year)
+    if codes:
+        query = (select(FileNoSequence.id).where(FileNoSequence.theme_code.in_(codes), FileNoSequence.year == year)
+                 .order_by(FileNoSequence.theme_code).with_for_update())
+        list(session.scalars(query))
+
+
+def _ensure_sequence(session: Session, code: str, year: int) -> None:
+    where = (FileNoSequence.theme_code == code, FileNoSequence.year == year)
+    if session.scalar(select(FileNoSequence.id).where(*where)) is None:
+        try:
+            with session.begin_nested():
+                session.add(FileNoSequence(theme_code=code, year=year, last=0))
+        except IntegrityError:  # another worker created it first; its row is used
+            pass
+
+
+def allocate_file_no(session: Session, settings: Settings, theme: str, year: int) -> tuple[str, str, int]:
+    """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
+    code = theme_code(theme, settings.network.themes)
+    where = (FileNoSequence.theme_code == code, FileNoSequence.year == year)
+    _ensure_sequence(session, code, year)
+    # The UPDATE takes the row lock: a second worker waits here until the first commits.
+    session.execute(update(FileNoSequence).where(*where).values(last=FileNoSequence.last + 1).execution_options(synchronize_session=False))
+    sequence = session.scalar(select(FileNoSequence.last).where(*where).execution_options(populate_existing=True))
+    prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
+    return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
+
+
+@dataclass
+class Filed:
+    submission: Submission
+    form: ValidatedForm
+    replaced: bool = False  # a corrected form that took the place of a revision needing changes
+
+    @property
+    def file_no(self) -> str:
+        return self.submission.file_no
+
+
+def file_form(session: Session, settings: Settings, record: Message, form: ValidatedForm,
+              attachment: Attachment | None, thread: Sequence[str] = ()) -> Filed:
+    """Store one validated form as a Submission: a new Item, or a new revision of the Item it names.
+
+    A corrected form for a submission waiting for changes (it quotes the File No, or it
+    answers, in the same thread, the message that asked for changes) replaces that
+    submission's content as its next revision, instead of queueing a second copy.
+    `thread` is the Message-IDs this message answers (In-Reply-To, References).
+    """
+    values = form.values
+    item, is_update, target = _find_item(session, form, thread)
+    if item is None and not values["file_no"] and values["theme_number"] is not None:
+        item = _new_item(session, settings, values["theme"], record.received_at)
+    fields = dict(
+        status="needs_changes" if form.problems else "pending", problems=list(form.problems),
+        file_no_given=values["file_no"][:60], raw_fields=dict(form.raw.fields), sender=record.from_addr,
+        sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message_pk=record.id,
+        attachment_id=attachment.id if attachment is not None else None, **submission_columns(values),
+        # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
+        unknown_sender=not is_member(session, record.from_addr),
+    )
+    if target is not None:
+        return Filed(_replace(session, target, item, fields), form, replaced=True)
+    latest = _latest_revision(session, item) if item is not None else None
+    revision = (latest.revision or 0) + 1 if latest is not None else (1 if item is not None else None)
+    submission = Submission(item=item, revision=revision, is_update=is_update, **fields)
+    session.add(submission)
+    session.flush()
+    return Filed(submission, form)
+
+
+def _find_item(session: Session, form: ValidatedForm, thread: Sequence[str]) -> tuple[Item | None, bool, Submission | None]:
+    """(the Item the form belongs to, whether it is an update, the needs_changes submission it corrects)."""
+    file_no = form.values["file_no"]
+    if file_no and not _file_no_problem(form):
+        item = session.scalar(select(Item).where(Item.file_no == file_no))
+        if item is None:
+            form.problems.append(f"File No {file_no} is not one we have on record; please check it, or leave "
+                                 "File No blank if this is a new plan.")
+            return None, False, None
+        latest = _latest_revision(session, item)
+        return item, True, latest if latest is not None and latest.status == "needs_changes" else None
+    if not file_no:
+        target = needs_changes_in_thread(session, thread, form.values["title"])
+        if target is not None:
+            return target.item, target.is_update, target
+    return None, False, None
+
+
+def needs_changes_in_thread(session: Session, thread: Sequence[str], title: str) -> Submission | None:
+    """The one submission waiting for changes that this message answers, by Message-ID, if there is exactly one.
+
+    The thread may hold our automatic problems reply, a reviewer's "changes needed" mail
+    (both recorded in `outgoing` with the source message), or the original message itself.
+    """
+    ids = [i for i in thread if i][:50]
+    if not ids:
+        return None
+    ours = select(Outgoing.source_message_pk).where(Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None))
+    theirs = select(Message.id).where(Message.message_id.in_(ids))
+    query = (select(Submission).where(Submission.status == "needs_changes")
+             .where(or_(Submission.message_pk.in_(ours), Submission.message_pk.in_(theirs))).order_by(Submission.id))
+    found = list(session.scalars(query.with_for_update()))
+    if len(found) > 1:  # several forms in that message: the one with the same title
+        found = [s for s in found if " ".join(s.title.lower().split()) == " ".join(title.lower().split())]
+    return found[0] if len(found) == 1 else None
+
+
+def _new_item(session: Session, settings: Settings, theme: str, received_at: dt.datetime) -> Item:
+    year = file_year(settings, received_at)
+    file_no, code, sequence = allocate_file_no(session, settings, theme, year)
+    item = Item(file_no=file_no, theme_code=code, year=year, sequence=sequence)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _latest_revision(session: Session, item: Item) -> Submission | None:
+    query = select(Submission).where(Submission.item_id == item.id).order_by(Submission.revision.desc()).limit(1)
+    return session.scalar(query.with_for_update())
+
+
+def _replace(session: Session, row: Submission, item: Item | None, fields: dict) -> Submission:
+    """The corrected content goes into the same row as its next revision; the earlier copy is in the audit trail."""
+    earlier = {"revision": row.revision, "message_pk": row.message_pk, "attachment_id": row.attachment_id,
+               "received_at": row.received_at.isoformat(), "problems": list(row.problems or []),
+               "fields": dict(row.raw_fields or {})}
+    if row.item_id is None and item is not None:
+        row.item, row.revision = item, 1
+    elif row.item_id is not None:
+        row.revision = (row.revision or 0) + 1
+    for key, value in fields.items():
+        setattr(row, key, value)
+    session.add(AuditEvent(submission_id=row.id, action="resent", actor=fields["sender"], detail={"earlier": earlier}))
+    session.flush()
+    return row
+
+
+def _file_no_problem(form: ValidatedForm) -> bool:
+    return any(p.startswith("File No") for p in form.problems)
+
+
+def submission_columns(values: dict) -> dict:
+    """The Submission columns a validated form's values fill."""
+    text_keys = ("title", "locality", "region", "organisation", "organisation_type", "lead_name", "lead_email", "summary",
+                 "actions", "outcomes", "learning", "link")
+    columns = {key: values[key] or "" for key in text_keys}
+    columns["lead_email"] = columns["lead_email"][:320]
+    columns.update(theme=(values["theme"] or "")[:300], theme_number=values["theme_number"], progress=values["status"] or "",
+                   completion_note=values.get("completion_note", ""),
+                   share_externally=values["share_externally"])
+    for key in ("date_commenced", "date_updated", "completion_date"):
+        loose: LooseDate | None = values[key]
+        columns[key] = loose.date if loose else None
+        columns[f"{key}_precision"] = loose.precision if loose else ""
+    commenced: LooseDate | None = values["date_commenced"]
+    columns["date_commenced_planned"] = bool(commenced and commenced.planned)
+    return columns
+
+
+_columns = submission_columns  # the name pipeline/review/edit.py imports

@@ -1,0 +1,59 @@
+"""What goes out: every message we send, and the per-address auto-reply counter."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+OUTGOING_STATUSES = ("queued", "sent", "failed")
+
+
+class Outgoing(Base):
+    """One message to one recipient. Bulletin copies are unique per (bulletin, recipient)."""
+
+    __tablename__ = "outgoing"
+    __table_args__ = (
+        UniqueConstraint("bulletin_id", "recipient"),
+        Index("ix_outgoing_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # ack, reply, template, confirm, bulletin, notice ...
+    recipient: Mapped[str] = mapped_column(String(320))
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(998), default="")
+    # The whole message as sent, for one-off mail. Bulletin copies may leave this
+    # empty and be personalised from the frozen bulletin when spooled.
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    bulletin_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    source_message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    spool_name: Mapped[str] = mapped_column(String(300), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    # A sender's claim on a queued row (pipeline/smtp.py): "host:pid:token" and
+    # until when; a claim past its time, or of a dead process on this host, lapses.
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    claimed_until: Mapped[dt.datetime | None]
+    # SMTP reply code of the last attempt (0: none), e.g. 550 for a hard bounce.
+    last_code: Mapped[int] = mapped_column(default=0)
+
+
+class AutoReplyCount(Base):
+    """How many automatic replies went to one address on one day (loop and abuse guard)."""
+
+    __tablename__ = "auto_reply_counts"
+    __table_args__ = (UniqueConstraint("address", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    day: Mapped[dt.date]
+    count: Mapped[int] = mapped_column(default=0)

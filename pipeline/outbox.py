@@ -1,0 +1,264 @@
+"""The outbox: queued messages written to `outbox/` as .eml files, atomically, after commit.
+
+A queued `Outgoing` row becomes a file named from its id (`0000000042.eml`):
+written under a temporary name in the same folder, fsynced, then renamed, and
+the name recorded in `spool_name`. Because the name depends only on the row,
+a crash or a second run rewrites the same file instead of making another one.
+The sender (pipeline/smtp.py) sends what is spooled and removes the file once
+the server has accepted it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from .claims import pid_alive  # noqa: F401 - re-exported for older imports
+from .config import Settings
+from .db import transaction
+from .errors import MlnError
+from .models import Outgoing, utcnow
+
+log = logging.getLogger(__name__)
+
+SPOOL_BATCH = 200
+_TMP_SUFFIX = ".tmp"
+
+
+class SpoolError(MlnError):
+    """Some queued messages could not be written to the outbox folder; they stay queued."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, spooled: int, failed: int) -> None:
+        super().__init__(message)
+        self.spooled = spooled
+        self.failed = failed
+
+
+def spool_name_for(row_id: int) -> str:
+    """The one file name a row can have in the outbox."""
+    return f"{row_id:010d}.eml"
+
+
+def spool_path(settings: Settings, name: str) -> Path:
+    return settings.outbox_path / name
+
+
+def write_spool_file(settings: Settings, row_id: int, data: bytes) -> str:
+    """Write `data` as the outbox file of row `row_id`, atomically; return its name.
+
+    For callers that build a copy themselves (a personalised bulletin copy with
+    no `raw`): write the file, then record the returned name in `spool_name`.
+    """
+    folder = settings.outbox_path
+    folder.mkdir(parents=True, exist_ok=True)
+    name = spool_name_for(row_id)
+    # The pid keeps two concurrent writers of the same row off each other's temp file.
+    tmp = folder / f".{name}.{os.getpid()}{_TMP_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return name
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable: a file is only safe once its directory entry is."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def spool_pending(settings: Settings) -> int:
+    """Write every queued row that has raw bytes and no outbox file yet; return how many.
+
+    Call after commit. Rows whose file cannot be written (disk full, permissions)
+    stay queued with no `spool_name` and are tried again next time; in that case
+    this raises `SpoolError` (after recording every file that was written), so the
+    caller sees the problem. Nothing is ever lost.
+    """
+    url = settings.database.url
+    _sweep_stale_temp_files(settings.outbox_path)
+    spooled = 0
+    after_id = 0
+    while True:
+        with transaction(url, readonly=True) as session:
+            rows = session.execute(
+                select(Outgoing.id, Outgoing.raw)
+                .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.raw.is_not(None), Outgoing.id > after_id)
+                .order_by(Outgoing.id)
+                .limit(SPOOL_BATCH)
+            ).all()
+        if not rows:
+            return spooled
+        written, error = _write_batch(settings, rows)
+        if written:
+            _fsync_dir(settings.outbox_path)
+            _record_spooled(url, written)
+            spooled += len(written)
+        if error is not None:
+            failed = len(rows) - len(written)
+            log.error("outbox: could not write %d message(s) to %s: %s", failed, settings.outbox_path, error)
+            raise SpoolError(
+                f"could not write queued messages to {settings.outbox_path}: {error}; "
+                "they stay queued: free space or fix permissions, then run `mln outbox flush`",
+                spooled=spooled, failed=failed,
+            )
+        after_id = rows[-1].id
+
+
+def _write_batch(settings: Settings, rows: list) -> tuple[dict[int, str], OSError | None]:
+    """Write files until the first error (a full disk fails every later write too)."""
+    written: dict[int, str] = {}
+    for row in rows:
+        try:
+            written[row.id] = write_spool_file(settings, row.id, row.raw)
+        except OSError as exc:
+            return written, exc
+    return written, None
+
+
+def _record_spooled(url: str, written: dict[int, str]) -> None:
+    with transaction(url) as session:
+        for row_id, name in written.items():
+            # Only a row still queued: a row sent or cancelled meanwhile keeps its state.
+            session.execute(update(Outgoing).where(Outgoing.id == row_id, Outgoing.status == "queued").values(spool_name=name))
+
+
+def _sweep_stale_temp_files(folder: Path) -> None:
+    """Remove temp files left by a writer that was killed mid-write (its pid is gone)."""
+    if not folder.is_dir():
+        return
+    for tmp in folder.glob(f".*{_TMP_SUFFIX}"):
+        pid = tmp.name[: -len(_TMP_SUFFIX)].rsplit(".", 1)[-1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def sweep_sent_files(settings: Settings) -> int:
+    """Remove outbox files of rows already sent (a kill between "marked sent" and the unlink)."""
+    folder = settings.outbox_path
+    if not folder.is_dir():
+        return 0
+    by_id = {int(p.stem): p for p in folder.glob("*.eml") if p.stem.isdigit()}
+    removed = 0
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        with transaction(settings.database.url, readonly=True) as session:
+            sent = session.scalars(select(Outgoing.id).where(Outgoing.id.in_(chunk), Outgoing.status == "sent")).all()
+        for row_id in sent:
+            by_id[row_id].unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def read_spooled(settings: Settings, row: Outgoing) -> bytes | None:
+    """The bytes to send for a row: its outbox file, else its raw column, else None."""
+    if row.spool_name:
+        try:
+            return spool_path(settings, row.spool_name).read_bytes()
+        except FileNotFoundError:
+            pass
+    return row.raw
+
+
+def remove_spooled(settings: Settings, name: str) -> None:
+    if name:
+        spool_path(settings, name).unlink(missing_ok=True)
+
+
+# ---- status and retry, for `mln outbox` -------------------------------------------
+
+
+@dataclass
+class OutboxStatus:
+    counts: dict[str, int] = field(default_factory=dict)  # status -> rows
+    due_now: int = 0  # queued rows that a flush would send now
+    deferred: int = 0  # queued rows waiting for their next attempt
+    unspooled: int = 0  # queued rows with no outbox file yet
+    in_flight: int = 0  # queued rows a sender has claimed right now
+    oldest_queued: dt.datetime | None = None
+    recent_failures: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "counts": self.counts,
+            "due_now": self.due_now,
+            "deferred": self.deferred,
+            "unspooled": self.unspooled,
+            "in_flight": self.in_flight,
+            "oldest_queued": self.oldest_queued.isoformat() if self.oldest_queued else None,
+            "recent_failures": self.recent_failures,
+        }
+
+
+def outbox_status(settings: Settings, now: dt.datetime | None = None, failures: int = 10) -> OutboxStatus:
+    """Counts by status, what is due, and the latest permanent failures."""
+    now = now or utcnow()
+    status = OutboxStatus()
+    with transaction(settings.database.url, readonly=True) as session:
+        for name, count in session.execute(select(Outgoing.status, func.count()).group_by(Outgoing.status)):
+            status.counts[name] = count
+        queued = select(func.count()).select_from(Outgoing).where(Outgoing.status == "queued")
+        status.deferred = session.scalar(queued.where(Outgoing.next_attempt_at > now)) or 0
+        status.due_now = status.counts.get("queued", 0) - status.deferred
+        status.unspooled = session.scalar(queued.where(Outgoing.spool_name == "")) or 0
+        status.in_flight = session.scalar(queued.where(Outgoing.claimed_until > now)) or 0
+        status.oldest_queued = session.scalar(select(func.min(Outgoing.created_at)).where(Outgoing.status == "queued"))
+        for row in session.scalars(select(Outgoing).where(Outgoing.status == "failed").order_by(Outgoing.id.desc()).limit(failures)):
+            status.recent_failures.append(
+                {"id": row.id, "recipient": row.recipient, "kind": row.kind, "attempts": row.attempts, "error": row.last_error}
+            )
+    return status
+
+
+@dataclass
+class RetryResult:
+    failed_requeued: int = 0
+    deferred_made_due: int = 0
+
+
+def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool = True) -> RetryResult:
+    """Make failed rows (or only `ids`) queued and due now; also bring deferred rows forward."""
+    result = RetryResult()
+    with transaction(settings.database.url) as session:
+        failed = update(Outgoing).where(Outgoing.status == "failed")
+        if ids:
+            failed = failed.where(Outgoing.id.in_(ids))
+        result.failed_requeued = session.execute(
+            failed.values(status="queued", attempts=0, next_attempt_at=None, last_code=0)
+        ).rowcount
+        if include_deferred:
+            deferred = update(Outgoing).where(Outgoing.status == "queued", Outgoing.next_attempt_at.is_not(None))
+            if ids:
+                deferred = deferred.where(Outgoing.id.in_(ids))
+            result.deferred_made_due = session.execute(deferred.values(next_attempt_at=None)).rowcount
+    return result
+
+
+__all__ = [
+    "OutboxStatus", "RetryResult", "SpoolError", "outbox_status", "read_spooled", "remove_spooled",
+    "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
+]

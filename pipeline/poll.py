@@ -1,0 +1,292 @@
+"""One pass over the mailbox: fetch -> route -> one handler -> store -> mailbox action.
+
+Each message is handled in its own transaction. The mailbox action (move or
+flag) happens only after that commit, batched by folder. A crash at any point
+leaves each message either recorded (and its action finished by the next pass)
+or not recorded and still waiting in the inbox.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import db, store
+from .config import Settings
+from .errors import HoldMessage
+from .faults import crashpoint
+from .handlers import HandlerContext, HandlerResult, get_handler
+from .mail import IncomingMail, parse_mail
+from .models import Message, utcnow
+from .rules import Routing, Rule, load_rules, route
+from .sources import Fetched, MailboxAction, MailSource, open_source
+from .store import FolderKey
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+@dataclass
+class PollSummary:
+    mailbox: str = ""
+    folder: str = ""
+    fetched: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    already_recorded: int = 0
+    moved_or_flagged: int = 0
+    finished_from_last_time: int = 0
+    uidvalidity_reset: bool = False
+    replies_spooled: int = 0
+    spool_error: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["outcomes"] = dict(self.outcomes)
+        return data
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A committed message whose mailbox action is still to do."""
+
+    id: int
+    location: str
+    uid: int | None
+    move_to: str
+    flags: tuple[str, ...]
+
+
+def poll_once(settings: Settings, on_new: Callable[[int], Progress] | None = None) -> PollSummary:
+    """Read every new message once. Raises MailboxError / DatabaseError only when the pass cannot run."""
+    rules = load_rules(settings.rules_path)
+    db.require_schema(settings.database.url)
+    started = time.monotonic()
+    with open_source(settings) as source:
+        summary = PollSummary(mailbox=source.key, folder=source.folder)
+        key = FolderKey(source.key, source.folder)
+        epoch = source.epoch()
+        last_uid = _start_pass(settings, key, epoch, summary)
+        summary.finished_from_last_time = finish_pending_actions(settings, source, key, epoch)
+        locations = source.new_locations(last_uid)
+        advance = on_new(len(locations)) if on_new else None
+        for start in range(0, len(locations), settings.mailbox.batch_size):
+            batch = locations[start:start + settings.mailbox.batch_size]
+            recorded = _process_batch(settings, rules, source, key, epoch, batch, summary, advance)
+            summary.moved_or_flagged += apply_actions(settings, source, recorded)
+        summary.seconds = round(time.monotonic() - started, 3)
+        _finish_pass(settings, key, summary.seconds)
+    _spool_outbox(settings, summary)
+    return summary
+
+
+def _start_pass(settings: Settings, key: FolderKey, epoch: int, summary: PollSummary) -> int:
+    with db.transaction(settings.database.url) as session:
+        state = store.get_state(session, key)
+        if state.uidvalidity != epoch:
+            if state.uidvalidity:
+                # Every UID changed meaning. Start again from 1; messages already
+                # recorded are recognised by Message-ID + SHA-256 and only filed again.
+                log.warning("UIDVALIDITY of %s %s changed from %s to %s: rescanning the folder",
+                            key.mailbox, key.folder, state.uidvalidity, epoch)
+                summary.uidvalidity_reset = True
+            state.uidvalidity = epoch
+            state.last_uid = 0
+        return state.last_uid
+
+
+def _finish_pass(settings: Settings, key: FolderKey, seconds: float) -> None:
+    with db.transaction(settings.database.url) as session:
+        state = store.get_state(session, key)
+        state.last_poll_at = utcnow()
+        state.last_poll_seconds = seconds
+
+
+def _process_batch(settings: Settings, rules: list[Rule], source: MailSource, key: FolderKey, epoch: int,
+                   batch: list[tuple[str, int | None]], summary: PollSummary, advance: Progress | None) -> list[Recorded]:
+    recorded = []
+    for fetched in source.fetch(batch, settings.limits.max_message_bytes):
+        summary.fetched += 1
+        result = process_fetched(settings, rules, key, epoch, fetched)
+        crashpoint(settings, "after_commit")
+        if result is None:
+            summary.already_recorded += 1
+        else:
+            outcome, item = result
+            if outcome == "already":
+                summary.already_recorded += 1
+            else:
+                summary.outcomes[outcome] += 1
+            if item is not None:
+                recorded.append(item)
+        if advance:
+            advance(1)
+    return recorded
+
+
+def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
+                    fetched: Fetched) -> tuple[str, Recorded | None] | None:
+    """Record and handle one message in one transaction. None when another poller has it."""
+    try:
+        with db.transaction(settings.database.url) as session:
+            outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched)
+            if fetched.uid is not None:
+                store.advance_last_uid(session, key, fetched.uid)
+            item = None
+            if not record.action_done:
+                # New rows are ours to file; a row recorded earlier only if we win its claim.
+                if outcome != "already":
+                    store.claim_for_us(record)
+                    item = _recorded(record)
+                elif record.id in store.claim_actions(session, [record.id]):
+                    item = _recorded(record)
+            crashpoint(settings, "before_commit")
+            session.flush()
+        _log_outcome(record, outcome)
+        return outcome, item
+    except IntegrityError:
+        # Another poller inserted this message first; it will also do the mailbox action.
+        log.info("message at %s/%s is being handled by another poller", key.folder, fetched.location)
+        return None
+
+
+def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,
+                       epoch: int, fetched: Fetched) -> tuple[str, Message]:
+    existing = store.find_at(session, key, store.location_of(fetched, epoch))
+    if existing is not None:
+        return "already", existing
+    sha256 = hashlib.sha256(fetched.raw).hexdigest()
+    mail, parse_error = _parse(fetched.raw)
+    same = store.find_same(session, mail.message_id if mail else "", sha256)
+    if same is not None and same.uid is not None and same.uidvalidity != epoch and same.mailbox == key.mailbox:
+        store.relocate(same, key, fetched, epoch)
+        return "already", same
+    record = store.new_record(key, fetched, epoch, mail, sha256)
+    session.add(record)
+    session.flush()  # the claim: a concurrent poller's insert of this message fails here or at its commit
+    if same is not None:
+        record.duplicate_of_id = same.id
+        _set_outcome(settings, record, None, HandlerResult("duplicate", f"same message as #{same.id}"))
+    elif mail is None:
+        record.error = parse_error
+        _set_outcome(settings, record, None, HandlerResult("quarantined", "the message could not be parsed"))
+    elif fetched.truncated:
+        limit_mb = settings.limits.max_message_bytes // 1_000_000
+        _set_outcome(settings, record, None, HandlerResult(
+            "held", f"message is {fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored"))
+    else:
+        routing = route(rules, mail)
+        _set_outcome(settings, record, routing, run_handler(session, settings, record, mail, routing))
+    return record.outcome, record
+
+
+def run_handler(session: Session, settings: Settings, record: Message, mail: IncomingMail, routing: Routing) -> HandlerResult:
+    """Run the routed handler inside a savepoint: a failure undoes only what the handler wrote."""
+    record.rule = routing.rule.name
+    record.rule_hits = routing.hits()
+    record.handler = routing.handler
+    rule = dataclasses.replace(routing.rule, options=routing.options)
+    context = HandlerContext(session=session, settings=settings, record=record, mail=mail, rule=rule)
+    try:
+        with session.begin_nested():
+            return get_handler(routing.handler).handle(context)
+    except HoldMessage as hold:
+        return HandlerResult("held", hold.reason)
+    except Exception as exc:  # noqa: BLE001 - any handler failure quarantines this one message
+        record.error = traceback.format_exc()
+        log.error("handler %s failed: %s", routing.handler, exc, extra={"message_id": record.message_id})
+        return HandlerResult("quarantined", f"handler {routing.handler} failed: {type(exc).__name__}: {exc}")
+
+
+def _set_outcome(settings: Settings, record: Message, routing: Routing | None, result: HandlerResult) -> None:
+    record.outcome = result.outcome
+    record.reason = result.reason[:4000]
+    rule = routing.rule if routing else None
+    record.action_target = mailbox_target(settings, record.outcome, rule)
+    record.action = "move" if record.action_target else "keep"
+    record.flags = " ".join(routing.flags) if routing else ""
+    record.action_done = not record.action_target and not record.flags
+
+
+def mailbox_target(settings: Settings, outcome: str, rule: Rule | None) -> str:
+    """Where a message goes once its outcome is committed ('' = stays in the inbox)."""
+    m = settings.mailbox
+    if outcome == "quarantined":
+        return m.failed_folder
+    if outcome == "held":
+        return m.held_folder or m.processed_folder
+    if rule is not None and rule.keep_in_inbox:
+        return ""
+    return (rule.move_to if rule is not None and rule.move_to else "") or m.processed_folder
+
+
+def _recorded(record: Message) -> Recorded:
+    return Recorded(record.id, record.location.rsplit("/", 1)[-1], record.uid, record.action_target, tuple(record.flags.split()))
+
+
+def _parse(raw: bytes) -> tuple[IncomingMail | None, str]:
+    try:
+        return parse_mail(raw), ""
+    except Exception:  # noqa: BLE001 - malformed input of any kind must not stop the pass
+        return None, traceback.format_exc()
+
+
+def _log_outcome(record: Message, outcome: str) -> None:
+    if outcome != "already":
+        log.info("%s: %s (rule %s) %s", record.id, outcome, record.rule or "-", record.reason,
+                 extra={"message_id": record.message_id, "outcome": outcome, "rule": record.rule})
+
+
+# ---- mailbox actions, after commit ------------------------------------------------------
+
+
+def apply_actions(settings: Settings, source: MailSource, recorded: Iterable[Recorded]) -> int:
+    """Move/flag committed messages, grouped by target, then mark them done."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Recorded]] = defaultdict(list)
+    for item in recorded:
+        groups[(item.move_to, item.flags)].append(item)
+    done = 0
+    for (move_to, flags), items in groups.items():
+        source.apply(MailboxAction(locations=[i.location for i in items], move_to=move_to, flags=flags,
+                                   uids=[i.uid for i in items if i.uid is not None]))
+        crashpoint(settings, "after_move")
+        with db.transaction(settings.database.url) as session:
+            store.mark_actions_done(session, [i.id for i in items])
+        done += len(items)
+    return done
+
+
+def finish_pending_actions(settings: Settings, source: MailSource, key: FolderKey, epoch: int) -> int:
+    """Finish mailbox actions that a crash (or another poller) left undone."""
+    with db.transaction(settings.database.url) as session:
+        pending = store.pending_actions(session, key, epoch)
+        ours = store.claim_actions(session, [r.id for r in pending])
+        rows = [_recorded(r) for r in pending if r.id in ours]
+    if not rows:
+        return 0
+    present = source.present([(r.location, r.uid) for r in rows])
+    gone = [r.id for r in rows if r.location not in present]
+    with db.transaction(settings.database.url) as session:
+        store.mark_actions_done(session, gone)
+    return apply_actions(settings, source, [r for r in rows if r.location in present]) + len(gone)
+
+
+def _spool_outbox(settings: Settings, summary: PollSummary) -> None:
+    """Write queued replies to outbox/. A failure here (disk full) does not undo the pass:
+    the replies stay queued in the database and are spooled next time."""
+    from .outbox import SpoolError, spool_pending
+
+    try:
+        summary.replies_spooled = spool_pending(settings)
+    except SpoolError as exc:
+        summary.replies_spooled = exc.spooled
+        summary.spool_error = str(exc)
+        log.error("replies stay queued: %s", exc)

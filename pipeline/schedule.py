@@ -1,0 +1,313 @@
+"""Scheduled jobs the worker runs (and `mln schedule run` runs once, for cron).
+
+- period_close: when a period closes, draft its bulletin and email the
+  communications lead a preview of each audience's version, with the command
+  that approves it (with `auto_send`, approve it straight away).
+- send_approved: an approved bulletin is queued for every subscriber of both
+  lists (pipeline/subscribers/sending.py); the worker then sends it.
+- reminders: `reminder_days_before` days before a period closes, each member
+  who has not reported gets one reminder (pipeline/members/reminders.py).
+- digest: weekly, each theme lead gets the new submissions in their themes.
+
+A job done for a key (a period, a week) is recorded in `job_runs` in the same
+transaction as the emails it queued; the unique (job, key) lets only one of
+several workers do it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .bulletin.content import AUDIENCES
+from .bulletin.drafts import approve_bulletin, draft_bulletin, preview_bulletin
+from .bulletin.periods import Period
+from .compose import build_message, queue_message
+from .config import Settings
+from .db import transaction
+from .errors import MlnError, WrongState
+from .localtime import current_period, local_midnight, local_now, previous_period, shown
+from .members.reminders import reminder_day, send_reminders
+from .models import Bulletin, JobRun, Member, ReminderSent, Submission, utcnow
+from .subscribers.sending import send_bulletin
+
+log = logging.getLogger(__name__)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass
+class JobResult:
+    job: str
+    key: str
+    outcome: str  # done | already | skipped | failed
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"job": self.job, "key": self.key, "outcome": self.outcome, "detail": self.detail}
+
+
+class AnotherWorker(Exception):
+    """Another worker recorded this job first; our copy of its work was rolled back."""
+
+
+def communications_lead(settings: Settings) -> str:
+    return settings.schedule.communications_lead or settings.network.shared_address
+
+
+def run_due(settings: Settings, now: dt.datetime | None = None) -> list[JobResult]:
+    """Run every scheduled job that is due at `now` (default: now). Each job fails alone."""
+    today = local_now(settings, now).date()
+    results = []
+    for name, job in _enabled_jobs(settings):
+        try:
+            result = job(settings, today, now or utcnow())
+        except MlnError as exc:
+            log.error("scheduled job %s failed: %s", name, exc)
+            result = JobResult(name, "", "failed", {"error": str(exc)})
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _enabled_jobs(settings: Settings) -> list[tuple[str, Callable[..., JobResult | None]]]:
+    s = settings.schedule
+    jobs: list[tuple[str, Callable[..., JobResult | None]]] = []
+    if s.draft_on_close:
+        jobs.append(("period_close", period_close))
+    if s.send_approved or s.auto_send:
+        jobs.append(("send_approved", send_approved))
+    if s.reminders:
+        jobs.append(("reminders", reminders))
+    if s.digest:
+        jobs.append(("digest", digest))
+    return jobs
+
+
+def _is_done(settings: Settings, job: str, key: str) -> bool:
+    with transaction(settings.database.url, readonly=True) as session:
+        return session.scalar(select(JobRun.id).where(JobRun.job == job, JobRun.key == key)) is not None
+
+
+def _record(session: Session, job: str, key: str, result: str) -> None:
+    session.add(JobRun(job=job, key=key, result=result[:2000]))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise AnotherWorker(f"{job} {key}") from exc
+
+
+# ---- period close: draft + preview -------------------------------------------------------
+
+
+def period_close(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
+    period = previous_period(settings, today)
+    if _is_done(settings, "period_close", period.key):
+        return None
+    try:
+        summary = draft_bulletin(settings, period, today=today)
+    except WrongState as exc:
+        if _status_of(settings, period) in ("approved", "sent"):  # done by hand already: nothing to preview
+            return _finish_close(settings, period, None, str(exc))
+        # Another worker created the draft at the same moment; the next check finishes the job.
+        return JobResult("period_close", period.key, "already", {"reason": str(exc)})
+    return _finish_close(settings, period, summary, "")
+
+
+def _status_of(settings: Settings, period: Period) -> str | None:
+    with transaction(settings.database.url, readonly=True) as session:
+        return session.scalar(select(Bulletin.status).where(Bulletin.period_start == period.start))
+
+
+def _finish_close(settings: Settings, period: Period, summary: dict | None, note: str) -> JobResult:
+    previews = [preview_bulletin(settings, summary["id"], a) for a in AUDIENCES] if summary else []
+    lead = communications_lead(settings)
+    try:
+        with transaction(settings.database.url) as session:
+            _record(session, "period_close", period.key, note or f"bulletin {summary['id']} drafted")
+            for rendered in previews:
+                queue_message(session, settings, preview_message(settings, lead, summary, rendered), kind="preview")
+    except AnotherWorker:
+        return JobResult("period_close", period.key, "already")
+    if summary is None:
+        return JobResult("period_close", period.key, "skipped", {"reason": note})
+    detail = {"bulletin_id": summary["id"], "number": summary["number"], "items": summary["items"], "preview_to": lead}
+    log.info("period %s closed: bulletin %s drafted (%s items), preview queued to %s",
+             period.key, summary["id"], summary["items"], lead)
+    if settings.schedule.auto_send:
+        approve_bulletin(settings, summary["id"], by="mln worker (auto_send)")
+        detail["approved"] = True
+    return JobResult("period_close", period.key, "done", detail)
+
+
+def preview_message(settings: Settings, lead: str, summary: dict, rendered: Any):  # type: ignore[no-untyped-def]
+    """The bulletin as `rendered.audience` readers will see it, with a note on how to approve it."""
+    note = _preview_note(settings, summary, rendered.audience)
+    text = note + "\n\n" + "-" * 72 + "\n\n" + rendered.text
+    banner = ('<div style="border:2px solid #b45309;background:#fffbeb;padding:12px;margin:12px;'
+              'font-family:Arial,sans-serif;font-size:14px">' + "<br>".join(_escape(line) for line in note.splitlines()) + "</div>")
+    html, count = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + banner, rendered.html, count=1, flags=re.I)
+    if not count:
+        html = banner + rendered.html
+    subject = f"[Preview for {rendered.audience} readers] {rendered.subject}"
+    return build_message(settings, lead, subject, text, html=html, headers={"Auto-Submitted": "auto-generated"})
+
+
+def _preview_note(settings: Settings, summary: dict, audience: str) -> str:
+    ident = summary["id"]
+    lines = [
+        f"PREVIEW: bulletin No. {summary['number']} ({summary['period_label']}) as {audience} readers will receive it.",
+        f"It carries {summary['items']} item(s): {summary['new']} new, {summary['updates']} update(s).",
+    ]
+    if settings.schedule.auto_send:
+        lines.append("auto_send is on: it is approved now and will be sent to the lists without waiting for you.")
+    else:
+        lines += [
+            "Nothing has been sent to the lists. To change the introduction: "
+            f"mln bulletin edit {ident} --intro intro.md",
+            f"To approve it for sending:  mln bulletin approve {ident}",
+            "Once approved, the worker sends it to the lists at its next check." if settings.schedule.send_approved
+            else f"Once approved, send it with:  mln bulletin send {ident}",
+        ]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# ---- approved bulletins go out -----------------------------------------------------------
+
+
+def send_approved(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
+    """Queue a copy of each approved (not yet sent) bulletin for every subscriber; the worker sends them."""
+    with transaction(settings.database.url, readonly=True) as session:
+        ids = list(session.scalars(select(Bulletin.id).where(Bulletin.status == "approved").order_by(Bulletin.number)))
+    if not ids:
+        return None
+    queued = {}
+    for bulletin_id in ids:
+        summary = send_bulletin(settings, bulletin_id)
+        queued[bulletin_id] = summary.queued
+        log.info("bulletin %s queued to the lists: %s", bulletin_id, summary.queued)
+    return JobResult("send_approved", ",".join(map(str, ids)), "done", {"queued": queued})
+
+
+# ---- reminders ---------------------------------------------------------------------------
+
+
+def reminders(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
+    period = current_period(settings, today)
+    if not reminder_day(settings, period) <= today <= period.end:
+        return None
+    report = send_reminders(settings, period, today)
+    if not report.sent:
+        return None
+    return JobResult("reminders", period.key, "done", report.as_dict())
+
+
+# ---- weekly digest for theme leads -------------------------------------------------------
+
+
+def digest_key(settings: Settings, today: dt.date) -> str | None:
+    """This ISO week's key once its digest day has come, else None."""
+    weekday = _weekday(settings)
+    if today.weekday() < weekday:
+        return None
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _weekday(settings: Settings) -> int:
+    name = settings.schedule.digest_weekday.strip().lower()
+    matches = [i for i, day in enumerate(WEEKDAYS) if day.startswith(name[:3])] if len(name) >= 3 else []
+    if not matches:
+        raise MlnError(f"schedule.digest_weekday {settings.schedule.digest_weekday!r} is not a day of the week")
+    return matches[0]
+
+
+def digest(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
+    key = digest_key(settings, today)
+    if key is None or _is_done(settings, "digest", key):
+        return None
+    since = now - dt.timedelta(days=7)
+    try:
+        with transaction(settings.database.url) as session:
+            sent = _queue_digests(session, settings, since, now)
+            _record(session, "digest", key, f"{len(sent)} digest(s)")
+    except AnotherWorker:
+        return JobResult("digest", key, "already")
+    return JobResult("digest", key, "done", {"sent_to": sent})
+
+
+def _queue_digests(session: Session, settings: Settings, since: dt.datetime, now: dt.datetime) -> list[str]:
+    leads = [m for m in session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.id)) if m.themes]
+    if not leads:
+        return []
+    new = list(session.scalars(select(Submission).where(Submission.received_at >= since, Submission.received_at < now)
+                               .order_by(Submission.theme_number, Submission.received_at)))
+    sent = []
+    for lead in leads:
+        mine = [s for s in new if s.theme in lead.themes]
+        if mine:
+            queue_message(session, settings, _digest_message(settings, lead, mine), kind="digest")
+            sent.append(lead.email)
+    return sent
+
+
+def _digest_message(settings: Settings, lead: Member, submissions: list[Submission]):  # type: ignore[no-untyped-def]
+    lines = [f"Dear {lead.name}," if lead.name else "Hello,", "",
+             f"New improvement plans in the theme(s) you lead, received in the last seven days ({len(submissions)}):", ""]
+    for s in submissions:
+        where = ", ".join(p for p in (s.organisation, s.locality or s.region) if p)
+        lines.append(f"- [{s.theme}] {s.title or '(untitled)'}{' — ' + where if where else ''}"
+                     f" ({s.status}; {s.file_no or 'no File No yet'}; received {shown(settings, s.received_at)[:10]})")
+    lines += ["", f"-- \n{settings.network.name}", "A weekly digest for theme leads."]
+    subject = f"{settings.network.short_name} weekly digest: {len(submissions)} new plan(s) in your themes"
+    return build_message(settings, lead.email, subject, "\n".join(lines), headers={"Auto-Submitted": "auto-generated"},
+                         to_name=lead.name)
+
+
+# ---- what comes next, for `mln status` and `mln schedule list` -----------------------------
+
+
+def upcoming(settings: Settings, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Each enabled job's next run (in the network's time zone), soonest first."""
+    now = now or utcnow()
+    today = local_now(settings, now).date()
+    current = current_period(settings, today)
+    items: list[tuple[dt.datetime, str, str]] = []
+    s = settings.schedule
+    if s.draft_on_close:
+        previous = previous_period(settings, today)
+        done = _is_done(settings, "period_close", previous.key)
+        items.append((local_midnight(settings, current.end + dt.timedelta(days=1)), "period_close", current.key) if done
+                     else (now, "period_close", previous.key))
+    if s.reminders:
+        day = reminder_day(settings, current)
+        if today >= day and _reminders_done(settings, current):
+            current = current.next()
+            day = reminder_day(settings, current)
+        items.append((max(now, local_midnight(settings, day)), "reminders", current.key))
+    if s.digest:
+        key = digest_key(settings, today)
+        if key is not None and not _is_done(settings, "digest", key):
+            items.append((now, "digest", key))
+        else:
+            ahead = (_weekday(settings) - today.weekday()) % 7 or 7
+            nxt = today + dt.timedelta(days=ahead)
+            year, week, _ = nxt.isocalendar()
+            items.append((local_midnight(settings, nxt), "digest", f"{year}-W{week:02d}"))
+    return [{"job": job, "key": key, "due": shown(settings, when)} for when, job, key in sorted(items)]
+
+
+def _reminders_done(settings: Settings, period: Period) -> bool:
+    with transaction(settings.database.url, readonly=True) as session:
+        active = set(session.scalars(select(Member.id).where(Member.active.is_(True))))
+        reminded = set(session.scalars(select(ReminderSent.member_id).where(ReminderSent.period_start == period.start)))
+    return not active - reminded

@@ -1,0 +1,83 @@
+"""`build_site`: the whole static site for one audience, written incrementally.
+
+Reads items and bulletins in one read-only transaction, renders every page
+(pages.py), and hands each file to the writer, which rewrites only what changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import db
+from ..bulletin.content import check_audience
+from ..config import Settings
+from . import pages, urls
+from .data import load_bulletins, load_items
+from .search_index import search_json, search_script
+from .writer import SiteWriter
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    out_dir: str
+    audience: str
+    items: int
+    bulletins: int
+    files: int
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "written": list(self.written), "removed": list(self.removed)}
+
+
+def site_info(settings: Settings, audience: str) -> pages.SiteInfo:
+    network = settings.network
+    return pages.SiteInfo(
+        network_name=network.name, short_name=network.short_name, organisation_line=network.organisation_line,
+        shared_address=network.shared_address, audience=audience, base_url=site_base_url(settings),
+        themes=network.themes, templates_dir=str(settings.templates_path),
+    )
+
+
+def site_base_url(settings: Settings) -> str:
+    return settings.web.base_url.rstrip("/")
+
+
+def build_site(settings: Settings, out_dir: str | Path, audience: str = "internal") -> BuildReport:
+    """Write (or bring up to date) the static site for `audience` in `out_dir`."""
+    check_audience(audience)
+    db.require_schema(settings.database.url)
+    with db.transaction(settings.database.url, readonly=True) as session:
+        items = load_items(session, audience)
+        bulletins = load_bulletins(session, audience)
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    writer = SiteWriter(root)
+    site = site_info(settings, audience)
+    groups = pages.sections(items, site.themes)
+    write_pages(writer, site, groups, items, bulletins)
+    report = writer.finish()
+    return BuildReport(out_dir=str(root), audience=audience, items=len(items), bulletins=len(bulletins),
+                       files=len(writer.current), written=tuple(report.written), unchanged=report.unchanged,
+                       removed=tuple(report.removed))
+
+
+def write_pages(writer: SiteWriter, site: pages.SiteInfo, groups: list[pages.Section], items: list,
+                bulletins: list) -> None:
+    templates = Path(site.templates_dir)
+    for name in pages.ASSETS:
+        writer.write(f"assets/{name}", pages.asset(name, templates))
+    writer.write(urls.HOME, pages.render_home(site, groups, bulletins[0] if bulletins else None))
+    writer.write(urls.INDEX, pages.render_index(site, groups))
+    index_json = search_json(items)
+    writer.write(urls.SEARCH_JSON, index_json)
+    writer.write(urls.SEARCH_SCRIPT, search_script(index_json))
+    for section in groups:
+        for item in section.items:
+            writer.write(urls.item_path(item.file_no), pages.render_item(site, item, section))
+    writer.write(urls.BULLETINS, pages.render_bulletin_list(site, bulletins))
+    for bulletin in bulletins:
+        writer.write(urls.bulletin_path(bulletin.number), pages.render_bulletin_page(site, bulletin))
+    writer.write(urls.FEED, pages.render_feed(site, bulletins))

@@ -1,0 +1,128 @@
+"""Recording fetched messages: the claim row, duplicates, and finished mailbox actions.
+
+A message's row is written in the same transaction as its handler's result.
+The unique (mailbox, folder, location) key is the claim: a second poller
+inserting the same message waits for the first one's commit and then fails,
+so each message is handled once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from .claims import claimant_is_gone, new_claim_token
+from .mail import IncomingMail
+from .models import MailboxState, Message
+from .sources import Fetched
+
+
+@dataclass(frozen=True)
+class FolderKey:
+    mailbox: str
+    folder: str
+
+
+def get_state(session: Session, key: FolderKey) -> MailboxState:
+    state = session.scalar(select(MailboxState).where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder))
+    if state is None:
+        state = MailboxState(mailbox=key.mailbox, folder=key.folder, uidvalidity=0, last_uid=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def advance_last_uid(session: Session, key: FolderKey, uid: int) -> None:
+    """last_uid = max(last_uid, uid), in SQL, so concurrent pollers never move it back."""
+    session.execute(
+        update(MailboxState)
+        .where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder)
+        .values(last_uid=case((MailboxState.last_uid < uid, uid), else_=MailboxState.last_uid))
+    )
+
+
+def find_at(session: Session, key: FolderKey, location: str) -> Message | None:
+    return session.scalar(select(Message).where(Message.mailbox == key.mailbox, Message.folder == key.folder, Message.location == location))
+
+
+def find_same(session: Session, message_id: str, sha256: str) -> Message | None:
+    """An earlier record of the very same message (same Message-ID and bytes)."""
+    return session.scalar(select(Message).where(Message.message_id == message_id, Message.sha256 == sha256).order_by(Message.id).limit(1))
+
+
+def location_of(fetched: Fetched, epoch: int) -> str:
+    return f"{epoch}/{fetched.uid}" if fetched.uid is not None else fetched.location
+
+
+def new_record(key: FolderKey, fetched: Fetched, epoch: int, mail: IncomingMail | None, sha256: str) -> Message:
+    record = Message(
+        mailbox=key.mailbox,
+        folder=key.folder,
+        location=location_of(fetched, epoch),
+        uidvalidity=epoch if fetched.uid is not None else None,
+        uid=fetched.uid,
+        sha256=sha256,
+        size=fetched.size,
+        received_at=dt.datetime.now(dt.timezone.utc),
+    )
+    record.raw = fetched.raw
+    if mail is not None:
+        record.message_id = mail.message_id[:998]
+        record.from_addr = mail.from_addr[:320]
+        record.from_name = mail.from_name[:500]
+        record.subject = mail.subject
+        record.date_header = mail.date
+        record.in_reply_to = mail.in_reply_to[:998]
+        record.references = " ".join(mail.references)
+        record.auto_submitted = mail.is_auto_submitted
+    return record
+
+
+def relocate(record: Message, key: FolderKey, fetched: Fetched, epoch: int) -> None:
+    """The same message seen again at a new place (after a UIDVALIDITY change): file it again, don't rerun it."""
+    record.location = location_of(fetched, epoch)
+    record.uidvalidity = epoch if fetched.uid is not None else None
+    record.uid = fetched.uid
+    record.action_done = False
+
+
+def pending_actions(session: Session, key: FolderKey, epoch: int) -> list[Message]:
+    """Recorded messages whose mailbox action has not been done yet (a crash after commit)."""
+    query = select(Message).where(Message.mailbox == key.mailbox, Message.folder == key.folder, Message.action_done.is_(False))
+    rows = list(session.scalars(query))
+    return [r for r in rows if r.uid is None or r.uidvalidity == epoch]
+
+
+# This process's claim token. A claim by a process that is gone (same host, pid
+# not running) or older than the lease may be taken over.
+CLAIM_TOKEN = new_claim_token()
+CLAIM_LEASE = dt.timedelta(minutes=5)
+
+
+def claim_for_us(record: Message) -> None:
+    """Claim the mailbox action of a row we are writing in this transaction."""
+    record.action_claim = CLAIM_TOKEN
+    record.action_claimed_at = dt.datetime.now(dt.timezone.utc)
+
+
+def claim_actions(session: Session, ids: list[int]) -> set[int]:
+    """Claim the pending mailbox actions of these rows; returns the ids that are now ours."""
+    if not ids:
+        return set()
+    now = dt.datetime.now(dt.timezone.utc)
+    current = session.execute(select(Message.action_claim).where(Message.id.in_(ids)).distinct()).scalars()
+    dead = [claim for claim in current if claim and claim != CLAIM_TOKEN and claimant_is_gone(claim)]
+    claimable = (Message.action_claim == "") | (Message.action_claim == CLAIM_TOKEN) | (Message.action_claimed_at < now - CLAIM_LEASE)
+    if dead:
+        claimable = claimable | Message.action_claim.in_(dead)
+    session.execute(update(Message).where(Message.id.in_(ids), Message.action_done.is_(False), claimable)
+                    .values(action_claim=CLAIM_TOKEN, action_claimed_at=now))
+    return set(session.scalars(select(Message.id).where(Message.id.in_(ids), Message.action_claim == CLAIM_TOKEN,
+                                                        Message.action_done.is_(False))))
+
+
+def mark_actions_done(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(update(Message).where(Message.id.in_(ids)).values(action_done=True))

@@ -1,0 +1,131 @@
+"""Send an approved bulletin to its lists: one personalised copy per subscriber, never two.
+
+Each audience was rendered once when the bulletin was approved (CSS inlined
+then); here each copy is only filled in by substitution (recipient, unsubscribe
+address and link) and queued in the outbox with its VERP envelope sender. The
+`outgoing` table's unique (bulletin_id, recipient) means a second send of the
+same bulletin queues only those not queued before; queuing is one transaction,
+so a kill leaves either every copy queued or none. Sending then goes through
+the outbox (pipeline/smtp.py), where each delivery is recorded once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bulletin.content import AUDIENCES
+from ..bulletin.drafts import frozen_rendition, mark_bulletin_sent
+from ..bulletin.personalise import personalise
+from ..bulletin.render import RenderedBulletin
+from ..compose import build_message, queue_message
+from ..config import Settings
+from ..db import transaction
+from ..errors import InvalidInput, NotFound, WrongState
+from ..models import Bulletin, Outgoing, Subscriber
+from .delivery import copy_envelope
+from .registry import recipients
+
+
+@dataclass
+class BulletinSendSummary:
+    bulletin_id: int
+    lists: list[str]
+    dry_run: bool
+    queued: dict[str, int] = field(default_factory=dict)  # audience -> new copies queued (or that would be)
+    already_queued: int = 0  # copies queued by an earlier send of this bulletin
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    stopped: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def resolve_lists(choice: str | Sequence[str] | None) -> list[str]:
+    """"all" / None -> every audience; else the named ones, each checked."""
+    if choice is None or choice == "all" or choice == ("all",):
+        return list(AUDIENCES)
+    names = [choice] if isinstance(choice, str) else list(choice)
+    unknown = [n for n in names if n not in AUDIENCES]
+    if unknown:
+        raise InvalidInput(f"unknown list {unknown[0]!r}; use one of: {', '.join(AUDIENCES)}, all")
+    return names
+
+
+def send_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
+                  dry_run: bool = False, flush: bool = False, progress: Callable[[int], None] | None = None) -> BulletinSendSummary:
+    """Queue a copy of approved bulletin `bulletin_id` for every active subscriber of `lists`.
+
+    With `flush`, also send everything due now (progress(n) after each message).
+    The scheduler calls this as send_bulletin(settings, bulletin_id): queue only.
+    """
+    summary = queue_bulletin(settings, bulletin_id, lists, dry_run=dry_run)
+    if flush and not dry_run:
+        flush_outbox(settings, summary, progress)
+    return summary
+
+
+def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
+                   dry_run: bool = False) -> BulletinSendSummary:
+    """The queuing half of `send_bulletin`, in one transaction (nothing written on a dry run)."""
+    names = resolve_lists(lists)
+    summary = BulletinSendSummary(bulletin_id, names, dry_run)
+    with transaction(settings.database.url, readonly=dry_run) as session:
+        # The row lock makes a second `send` of this bulletin wait, then find every copy queued.
+        bulletin = session.get(Bulletin, bulletin_id, with_for_update=not dry_run)
+        if bulletin is None:
+            raise NotFound(f"no bulletin {bulletin_id}; see `mln bulletin list`")
+        if bulletin.status == "draft":
+            raise WrongState(f"bulletin {bulletin_id} is a draft; approve it first: mln bulletin approve {bulletin_id}")
+        done = set(session.scalars(select(Outgoing.recipient).where(Outgoing.bulletin_id == bulletin_id)))
+        summary.already_queued = len(done)
+        renditions: dict[str, RenderedBulletin] = {}  # each audience read once
+        for audience, subscriber in _audience_of_each(session, names):
+            if subscriber.email in done:
+                continue
+            done.add(subscriber.email)
+            summary.queued[audience] = summary.queued.get(audience, 0) + 1
+            if not dry_run:
+                if audience not in renditions:
+                    renditions[audience] = frozen_rendition(session, bulletin_id, audience)
+                _queue_copy(session, settings, bulletin_id, renditions[audience], subscriber)
+        if not dry_run:
+            mark_bulletin_sent(session, bulletin_id)
+            session.flush()
+    return summary
+
+
+def _audience_of_each(session: Session, names: list[str]) -> list[tuple[str, Subscriber]]:
+    """(audience, subscriber) once per subscriber: someone on several lists gets the first list's version."""
+    seen: set[int] = set()
+    pairs = []
+    for audience in names:
+        for subscriber in recipients(session, [audience]):
+            if subscriber.id not in seen:
+                seen.add(subscriber.id)
+                pairs.append((audience, subscriber))
+    return pairs
+
+
+def _queue_copy(session: Session, settings: Settings, bulletin_id: int, rendition: RenderedBulletin, subscriber: Subscriber) -> Outgoing:
+    envelope = copy_envelope(settings, subscriber)
+    values = {"recipient": subscriber.email, **envelope.values}
+    msg = build_message(
+        settings, subscriber.email, rendition.subject,
+        personalise(rendition.text, values, html=False), personalise(rendition.html, values, html=True),
+        headers=envelope.headers, to_name=subscriber.name,
+    )
+    return queue_message(session, settings, msg, kind="bulletin", bulletin_id=bulletin_id,
+                         subscriber_id=subscriber.id, envelope_from=envelope.envelope_from)
+
+
+def flush_outbox(settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None) -> None:
+    """Send everything due in the outbox now, and add what happened to `summary`."""
+    from ..smtp import send_due  # here, not at the top: smtp imports this package's bounce hook
+
+    report = send_due(settings, progress=progress)
+    summary.sent, summary.deferred, summary.failed, summary.stopped = report.sent, report.deferred, report.failed, report.stopped

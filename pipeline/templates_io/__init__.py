@@ -1,0 +1,21 @@
+"""Reporting templates: generate the blank form, read completed ones from any format, validate them.
+
+Pure library, no database:
+- `read_forms(filename, content_type, data, limits)` -> list[RawForm] for one attachment
+  (raises a TemplateError subclass whose message is a sentence for the sender);
+- `read_text_forms(text)` -> list[RawForm] for a message body;
+- `validate_form(raw, network)` -> ValidatedForm(values, problems);
+- `generate_template(fmt, network)` -> bytes of the blank form (docx, xlsx, csv, txt).
+"""
+from .dates import LooseDate, parse_date, parse_date_pair
+from .extract import RawForm
+from .generate import CONTENT_TYPES, FORMATS, generate_template, template_filename, template_text
+from .reader import read_forms, read_text_forms
+from .themes import match_choice, theme_code
+from .validate import STATUSES, ValidatedForm, validate_form
+
+__all__ = [
+    "CONTENT_TYPES", "FORMATS", "STATUSES", "LooseDate", "RawForm", "ValidatedForm", "generate_template", "match_choice",
+    "parse_date", "parse_date_pair", "read_forms", "read_text_forms", "template_filename", "template_text", "theme_code",
+    "validate_form",
+]

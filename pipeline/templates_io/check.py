@@ -1,0 +1,29 @@
+"""Read and check a form file outside the mail flow: what `mln form FILE` shows."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..config import Settings
+from .dates import LooseDate
+from .reader import read_forms
+from .validate import ValidatedForm, validate_form
+
+
+def check_form_file(filename: str, data: bytes, settings: Settings) -> list[ValidatedForm]:
+    """Every form in the file, validated. Raises TemplateError when the file cannot be read."""
+    return [validate_form(raw, settings.network) for raw in read_forms(filename, "", data, settings.limits)]
+
+
+def form_summary(form: ValidatedForm) -> dict[str, Any]:
+    """Plain values (dates as text with their precision) for printing or JSON."""
+    values: dict[str, Any] = {}
+    for key, value in form.values.items():
+        if isinstance(value, LooseDate):
+            values[key] = {"date": value.date.isoformat(), "precision": value.precision, "planned": value.planned}
+        elif isinstance(value, dt.date):
+            values[key] = value.isoformat()
+        else:
+            values[key] = value
+    return {"source": form.raw.source, "ok": form.ok, "problems": list(form.problems), "values": values,
+            "macros_ignored": form.raw.macros}

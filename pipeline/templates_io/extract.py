@@ -1,0 +1,218 @@
+"""Turn what a reader found (tables of cells, lines of text) into forms: field key -> text as written.
+
+Works the same for every format: a table row pairs a label cell with the cell
+after it; a table whose first row is all labels holds one form per later row;
+text lines are "Label: value" (or "Label<TAB>value"), with the value on the
+next line when the label line has none. Free-text fields run on over several
+lines. A second, different title starts a second form.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .fields import FIELDS_BY_KEY, is_guidance, match_label, normalise_label
+
+# Beyond these, a "form" is a data dump or an attack; what comes first is read, the rest ignored.
+MAX_LINES = 5000
+MAX_ROWS = 2000
+MAX_CELLS = 60
+_QUOTE = re.compile(r"^\s*((?:>\s?)+)")
+_SIGN_OFF = re.compile(r"^(many thanks|thanks|thank you|kind regards|best regards|regards|best wishes|cheers|yours sincerely|"
+                       r"sent from my|-- ?$|_{5,}|-{5,}\s*original message|on .{4,200} wrote:$)", re.I)
+# Where a reply's copy of the earlier message begins when it is not '>'-quoted (Outlook and others).
+_ORIGINAL = re.compile(r"^(-{2,}\s*original message\s*-{2,}|_{10,}|on .{4,200} wrote:|begin forwarded message:|"
+                       r"-{5,}\s*forwarded message\s*-{5,})$", re.I)
+CORE_FIELDS = {"title", "theme", "summary", "locality"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class RawForm:
+    """One completed form as found: canonical field key -> the text written in it."""
+
+    fields: dict[str, str]
+    source: str = "message body"
+    macros: bool = False
+
+    def get(self, key: str) -> str:
+        return self.fields.get(key, "")
+
+
+def clean_text(value: object) -> str:
+    """Text as stored: no control characters (NUL breaks PostgreSQL), '\\n' line ends, no trailing blank lines."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\xa0", " ")
+    text = _CONTROL.sub("", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+@dataclass
+class _Value:
+    text: str
+    quoted: bool
+
+
+@dataclass
+class FormCollector:
+    source: str
+    forms: list[dict[str, _Value]] = field(default_factory=lambda: [{}])
+
+    @property
+    def current(self) -> dict[str, _Value]:
+        return self.forms[-1]
+
+    def new_form(self) -> None:
+        if self.current:
+            self.forms.append({})
+
+    def put(self, key: str, text: str, quoted: bool = False) -> None:
+        text = clean_text(text)
+        old = self.current.get(key)
+        if old is None or not old.text:
+            self.current[key] = _Value(text, quoted if text or old is None else old.quoted)
+        elif not text:
+            return
+        elif key == "title" and old.quoted == quoted and text != old.text:
+            self.new_form()
+            self.current[key] = _Value(text, quoted)
+        elif old.quoted and not quoted:
+            self.current[key] = _Value(text, quoted)
+
+    def append(self, key: str, line: str) -> None:
+        value = self.current.setdefault(key, _Value("", False))
+        value.text = f"{value.text}\n{line}" if value.text else line
+
+    def results(self, min_filled: int, macros: bool = False) -> list[RawForm]:
+        found = []
+        for form in self.forms:
+            fields = {key: clean_text(v.text) for key, v in form.items()}
+            filled = sum(1 for v in fields.values() if v)
+            # A letter's "Name: ... / Email: ..." lines are not a form: one of the core boxes must be there.
+            if len(fields) >= 2 and filled >= min_filled and CORE_FIELDS & fields.keys():
+                found.append(RawForm(fields, self.source, macros))
+        return found
+
+
+def split_label(line: str) -> tuple[str, str] | None:
+    """('field key', 'value') when the line starts with a known label, else None. The longest label wins."""
+    separators = list(re.finditer(r"[:\t]|\s{3,}", line[:120]))[:4]  # a label ends at one of the first few
+    for match in reversed(separators):
+        key = match_label(line[:match.start()])
+        if key:
+            return key, line[match.end():].strip()
+    key = exact_label(line)
+    return (key, "") if key else None
+
+
+def exact_label(text: str) -> str | None:
+    """A label with no fuzzy matching: for deciding whether a cell is a label or a value."""
+    from .fields import _INDEX  # the same index match_label uses, without its close-spelling step
+
+    return _INDEX.get(normalise_label(text))
+
+
+def label_of_cell(text: str, fuzzy: bool = True) -> str | None:
+    """A table cell holding a label, possibly with guidance on the lines below it.
+
+    Close misspellings are tried only when `fuzzy`: for the first columns, where labels live,
+    so a large table costs little.
+    """
+    text = clean_text(text)
+    if not text:
+        return None
+    match = match_label if fuzzy else exact_label
+    key = match(text.rstrip(":")) if len(text) <= 90 else None
+    if key:
+        return key
+    first = text.split("\n", 1)[0].strip().rstrip(":")
+    return match(first) if first != text else None
+
+
+def feed_lines(collector: FormCollector, lines: Iterable[str]) -> None:
+    """'Label: value' lines; quoted lines count too, at lower priority than the sender's own.
+
+    Quoted means '> '-prefixed, or anywhere below an "Original Message" / "On ... wrote:" line.
+    """
+    key: str | None = None
+    awaiting = False  # a label line with no value: the value may be on the next line
+    key_quoted = False
+    earlier = False  # past an "Original Message" line: the rest is the earlier mail, counted as quoted
+    for count, raw in enumerate(lines):
+        if count >= MAX_LINES:
+            break
+        quote = _QUOTE.match(raw)
+        line = raw[quote.end():] if quote else raw
+        line = line.rstrip()
+        stripped = line.strip()
+        earlier = earlier or bool(_ORIGINAL.match(stripped))
+        quoted = bool(quote) or earlier
+        if stripped.startswith("#") or _SIGN_OFF.match(stripped):
+            key, awaiting = None, False
+            continue
+        if stripped and is_guidance(stripped):  # the blank form's small print, copied along with it
+            continue
+        found = split_label(stripped) if stripped else None
+        if found:
+            key, value = found
+            collector.put(key, value, quoted)
+            awaiting, key_quoted = not value, quoted
+            continue
+        if key is None:
+            continue
+        if awaiting:
+            if stripped:
+                collector.put(key, stripped, quoted)
+                awaiting, key_quoted = False, quoted
+                if not FIELDS_BY_KEY[key].multiline:
+                    key = None
+            continue
+        if FIELDS_BY_KEY[key].multiline and quoted == key_quoted:
+            collector.append(key, stripped)
+        else:
+            key = None
+
+
+def feed_table(collector: FormCollector, rows: Sequence[Sequence[str]]) -> None:
+    """A table of cell texts, in either layout (label|value rows, or a header row of labels)."""
+    rows = [list(r[:MAX_CELLS]) for r in rows[:MAX_ROWS * 2] if any(c.strip() for c in r)][:MAX_ROWS]
+    if not rows:
+        return
+    header = [label_of_cell(c) if c.strip() else None for c in rows[0]]
+    if sum(1 for k in header if k) >= 3 and len(rows) > 1 and _is_header_row(rows[0], header):
+        for row in rows[1:]:
+            collector.new_form()
+            for key, cell in zip(header, row):
+                if key:
+                    collector.put(key, cell)
+        collector.new_form()
+        return
+    for row in rows:
+        _feed_row(collector, row)
+
+
+def _is_header_row(cells: Sequence[str], keys: Sequence[str | None]) -> bool:
+    # A label|value row has a value after each label; a header row has labels side by side.
+    return any(keys[i] and keys[i + 1] for i in range(len(keys) - 1))
+
+
+def _feed_row(collector: FormCollector, cells: Sequence[str]) -> None:
+    i = 0
+    paired = False
+    while i < len(cells):
+        key = label_of_cell(cells[i], fuzzy=i < 4)
+        if key:
+            nxt = cells[i + 1] if i + 1 < len(cells) else ""
+            if nxt and exact_label(clean_text(nxt).split("\n", 1)[0]):
+                collector.put(key, "")
+                i += 1
+                continue
+            collector.put(key, nxt)
+            i += 2
+            paired = True
+            continue
+        if not paired and (":" in cells[i] or "\t" in cells[i]):  # "Label: value" typed in one cell
+            feed_lines(collector, clean_text(cells[i]).split("\n"))
+        i += 1

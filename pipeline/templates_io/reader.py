@@ -1,0 +1,77 @@
+"""One entry point per source: an attachment (`read_forms`) or a message body (`read_text_forms`)."""
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from typing import Sequence
+
+from defusedxml import DefusedXmlException
+
+from ..config import LimitSettings
+from . import read_docx, read_odf, read_sheets
+from .errors import BlankForm, Damaged, UnsafeXml
+from .extract import FormCollector, RawForm, feed_lines, feed_table
+from .safety import check_file
+
+
+def read_forms(filename: str, content_type: str, data: bytes, limits: LimitSettings) -> list[RawForm]:
+    """Every completed form in one attachment; [] when it holds none (a logo, a letter).
+
+    Raises a TemplateError subclass, with a sentence for the sender, when the
+    file is unsafe, damaged, encrypted, of an old format or not what its name says.
+    """
+    try:
+        return _read(filename, data, limits)
+    except DefusedXmlException:
+        raise UnsafeXml(f"{filename} contains XML with entity or document type declarations, which forms never have, so we "
+                        "did not read it. Please save the form again from Word, Excel or LibreOffice and send it again.") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, struct.error, NotImplementedError,
+            UnicodeError, SyntaxError):
+        # A damaged part inside a file that looked whole: bad CRC, broken deflate stream, missing part.
+        raise Damaged(f"{filename} is damaged and cannot be read. Please save the form again and re-attach it.") from None
+
+
+def _read(filename: str, data: bytes, limits: LimitSettings) -> list[RawForm]:
+    checked = check_file(filename, data, limits)
+    if checked is None:
+        return []
+    collector = FormCollector(filename or "attachment")
+    if checked.kind == "docx":
+        _feed_blocks(collector, read_docx.read_blocks(checked.zip, filename))
+    elif checked.kind in ("odt", "ods"):
+        _feed_blocks(collector, read_odf.read_blocks(checked.zip, filename))
+    elif checked.kind == "xlsx":
+        for table in read_sheets.xlsx_tables(data, filename):
+            feed_table(collector, table)
+            collector.new_form()
+    elif checked.kind == "csv":
+        feed_table(collector, read_sheets.csv_table(data, filename))
+    else:
+        feed_lines(collector, read_sheets.decode_text(data).splitlines())
+    forms = collector.results(min_filled=0, macros=checked.macros)
+    filled = [form for form in forms if any(form.fields.values())]
+    if forms and not filled:
+        raise BlankForm(f"The form in {filename} is blank: nothing was filled in. Please fill in the right-hand column and send it again.")
+    return filled
+
+
+def read_text_forms(text: str, source: str = "message body") -> list[RawForm]:
+    """Forms typed into an email body ("Label: value" lines), quoted or not. Needs two filled fields."""
+    collector = FormCollector(source)
+    feed_lines(collector, (text or "").splitlines())
+    return collector.results(min_filled=2)
+
+
+def _feed_blocks(collector: FormCollector, blocks: Sequence[tuple[str, object]]) -> None:
+    lines: list[str] = []
+    for kind, value in blocks:
+        if kind == "para":
+            lines.extend(str(value).split("\n"))
+            continue
+        if lines:
+            feed_lines(collector, lines)
+            lines = []
+        feed_table(collector, value)  # type: ignore[arg-type]
+    if lines:
+        feed_lines(collector, lines)
