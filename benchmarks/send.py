@@ -35,7 +35,7 @@ class FeatureMissing(RuntimeError):
 def has_send_command() -> bool:
     from pipeline.cli import cli
 
-    return "send" in getattr(cli.commands.get("bulletin"), "commands", {})
+    return "send" in getattr(cli.get_command(None, "bulletin"), "commands", {})
 
 
 def mln_in_process(config: Path, environ: dict[str, str], *args: str) -> tuple[int, str]:

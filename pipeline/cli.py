@@ -13,24 +13,28 @@ from . import logs
 from .config import Settings, load_settings
 from .errors import MlnError
 
-# Each module defines `register(group)`. Add a module here to add its commands.
-COMMAND_MODULES = [
-    "pipeline.commands.setup",
-    "pipeline.commands.intake",
-    "pipeline.commands.rules",
-    "pipeline.commands.outbox",
-    "pipeline.commands.subscribers",
-    "pipeline.commands.bulletin",
-    "pipeline.commands.bulletin_send",  # adds `send` to the bulletin group: keep after it
-    "pipeline.commands.template",
-    "pipeline.commands.review",
-    "pipeline.commands.worker",
-    "pipeline.commands.members",
-    "pipeline.commands.status",
-    "pipeline.commands.site",
-    "pipeline.commands.web",
-    "pipeline.commands.auth",
-]
+# Each module defines `register(group)`; this table says which top-level commands it
+# adds, so a command's module is imported only when that command runs (`mln queue`
+# need not import the bulletin renderer and its CSS inliner). A module that adds to
+# another's group (bulletin_send adds `send` to `bulletin`) is listed after it.
+# tests/cli/test_help.py checks the table against what the modules really register.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "pipeline.commands.setup": ("db", "demo", "init"),
+    "pipeline.commands.intake": ("messages", "poll", "quarantine"),
+    "pipeline.commands.rules": ("rules",),
+    "pipeline.commands.outbox": ("outbox",),
+    "pipeline.commands.subscribers": ("subscribers",),
+    "pipeline.commands.bulletin": ("bulletin",),
+    "pipeline.commands.bulletin_send": ("bulletin",),
+    "pipeline.commands.template": ("form", "template"),
+    "pipeline.commands.review": ("approve", "edit", "history", "index", "queue", "reject", "request-changes", "search", "show"),
+    "pipeline.commands.worker": ("schedule", "worker"),
+    "pipeline.commands.members": ("members",),
+    "pipeline.commands.status": ("report", "status"),
+    "pipeline.commands.site": ("site",),
+    "pipeline.commands.web": ("web",),
+    "pipeline.commands.auth": ("auth",),
+}
 
 
 class AppContext:
@@ -48,7 +52,24 @@ class AppContext:
 
 
 class MlnGroup(click.Group):
-    """Turns our own exceptions into one line on stderr and a meaningful exit code."""
+    """Turns our own exceptions into one line on stderr and a meaningful exit code,
+    and imports each command's module on first use (see COMMAND_MODULES)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({name for names in COMMAND_MODULES.values() for name in names} | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module, names in COMMAND_MODULES.items():
+                if cmd_name in names:
+                    importlib.import_module(module).register(self)
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> "MlnGroup":
+        """Register every command now (for tests and tools that walk the tree)."""
+        for name in self.list_commands(click.Context(self)):
+            self.get_command(click.Context(self), name)
+        return self
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
@@ -76,10 +97,6 @@ def cli(ctx: click.Context, config_path: str | None, log_format: str, log_file: 
     level = logging.WARNING - 10 * min(verbose, 2)
     logs.configure(level=level, fmt=log_format, path=log_file)
     ctx.obj = AppContext(config_path)
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(cli)
 
 
 def main() -> None:

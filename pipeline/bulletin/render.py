@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 
 from ..errors import MlnError
 from .content import BulletinContent, check_audience
-from .inline import inline_css
 from .intro import render_intro
 from .personalise import PLACEHOLDERS
 from .view import build_view
@@ -58,6 +57,8 @@ def render_bulletin(content: BulletinContent, audience: str, templates_dir: str 
         css = Path(templates_dir, STYLESHEET).read_text(encoding="utf-8")
     except (jinja2.TemplateError, OSError) as exc:
         raise BulletinTemplateError(f"bulletin templates in {templates_dir}: {exc}") from exc
+    from .inline import inline_css  # here: premailer costs every `mln` command 0.2 s to import
+
     html = _compact(inline_css(raw_html, css))
     return RenderedBulletin(audience, content.subject, html, _tidy_text(text), _warnings(html))
 

@@ -1,11 +1,15 @@
 """Every command explains itself, with an example."""
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import cli
+from pipeline.cli import COMMAND_MODULES, cli
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -16,7 +20,7 @@ def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
             yield from all_commands(command, path)
 
 
-COMMANDS = list(all_commands(cli))
+COMMANDS = list(all_commands(cli.load_all()))
 
 
 def test_there_are_commands():
@@ -30,6 +34,24 @@ def test_command_has_help_with_an_example(path):
     assert "Example" in result.output, f"`mln {' '.join(path)} --help` shows no example"
     command = dict(COMMANDS)[path]
     assert (command.help or "").strip(), f"`mln {' '.join(path)}` has no description"
+
+
+def test_the_lazy_command_table_names_what_each_module_registers():
+    for module, names in COMMAND_MODULES.items():
+        group = click.Group()
+        if module.endswith("bulletin_send"):  # adds `send` to the bulletin group
+            group.add_command(click.Group("bulletin"))
+        importlib.import_module(module).register(group)
+        assert sorted(group.commands) == sorted(names), module
+        if module.endswith("bulletin_send"):
+            assert "send" in group.commands["bulletin"].commands
+
+
+def test_a_one_shot_command_does_not_import_the_bulletin_renderer():
+    code = ("import sys; from click.testing import CliRunner; from pipeline.cli import cli;"
+            "CliRunner().invoke(cli, ['queue', '--help']); print('premailer' in sys.modules, 'pipeline.commands.bulletin' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
 
 
 def test_unknown_command_is_a_usage_error():

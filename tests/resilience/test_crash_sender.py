@@ -108,7 +108,7 @@ def test_outbox_flush_killed_at_random_points_sends_each_once(world, smtp_sink, 
 def _has_bulletin_send() -> bool:
     from pipeline.cli import cli
 
-    return "send" in getattr(cli.commands.get("bulletin"), "commands", {})
+    return "send" in getattr(cli.get_command(None, "bulletin"), "commands", {})
 
 
 def _approved_bulletin(world: World, subscribers: list[str]) -> int:
