@@ -397,13 +397,16 @@ class _Run:
         self.report.sent += 1
 
     def _bytes_of(self, item: "Claimed") -> bytes | None:
-        """The outbox file; the stored copy only if the file has gone missing."""
+        """The outbox file; the stored (or re-filled) copy only if the file is missing or empty."""
         try:
-            return spool_path(self.settings, item.spool_name).read_bytes()
+            data = spool_path(self.settings, item.spool_name).read_bytes()
         except FileNotFoundError:
-            with transaction(self.url, readonly=True) as session:
-                row = session.get(Outgoing, item.id)
-                return read_spooled(self.settings, row) if row is not None else None
+            data = b""
+        if data:
+            return data
+        with transaction(self.url, readonly=True) as session:
+            row = session.get(Outgoing, item.id)
+            return read_spooled(self.settings, row) if row is not None else None
 
     def _defer(self, row_id: int, failure: TemporaryFailure) -> None:
         with transaction(self.url) as session:

@@ -1,5 +1,4 @@
 """Subscribers: the lists, joining / confirming / leaving, tokens and bounces."""
-from .delivery import CopyEnvelope, copy_envelope, list_id
 from .bounces import BounceResult, bounce_list, record_hard_bounce, smtp_hard_bounce_hook
 from .joining import (
     Outcome, bounce_address, confirm, list_unsubscribe_headers, request_join, unsubscribe_address,
@@ -12,8 +11,8 @@ from .registry import (
 from .tokens import InvalidToken, consume_token, find_token, make_token, read_token, token_address
 
 __all__ = [
-    "BounceResult", "CopyEnvelope", "ImportReport", "InvalidToken", "Outcome",
-    "add", "approve", "as_dict", "copy_envelope", "list_id", "bounce_address", "bounce_list", "confirm", "consume_token", "export_csv", "find",
+    "BounceResult", "ImportReport", "InvalidToken", "Outcome",
+    "add", "approve", "as_dict", "bounce_address", "bounce_list", "confirm", "consume_token", "export_csv", "find",
     "find_token", "forget", "import_csv", "is_forgotten", "list_subscribers", "list_unsubscribe_headers",
     "make_token", "normalise_address", "read_token", "recipients", "recipients_of", "record_hard_bounce", "remove", "request_join",
     "smtp_hard_bounce_hook", "token_address", "unsubscribe_address", "unsubscribe_by_token", "unsubscribe_link",

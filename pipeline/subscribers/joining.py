@@ -178,7 +178,11 @@ def unsubscribe_link(settings: Settings, subscriber_id: int) -> tuple[str, str]:
 
 def list_unsubscribe_headers(settings: Settings, subscriber_id: int) -> dict[str, str]:
     """List-Unsubscribe (+ -Post when a web base URL is set, RFC 8058) for one bulletin copy."""
-    mailto, link = unsubscribe_link(settings, subscriber_id)
+    return unsubscribe_headers(*unsubscribe_link(settings, subscriber_id))
+
+
+def unsubscribe_headers(mailto: str, link: str) -> dict[str, str]:
+    """The same for an unsubscribe address and link already made."""
     if link:
         return {"List-Unsubscribe": f"<{link}>, <mailto:{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return {"List-Unsubscribe": f"<mailto:{mailto}>"}

@@ -1,8 +1,9 @@
 """Send an approved bulletin to its lists: one personalised copy per subscriber, never two.
 
 Each audience was rendered once when the bulletin was approved (CSS inlined
-then); here each copy is only filled in by substitution (recipient, unsubscribe
-address and link) and queued in the outbox with its VERP envelope sender. The
+then); here each copy is queued as a row with its VERP envelope sender, and the
+outbox fills it in by substitution (recipient, unsubscribe address and link)
+when it writes the file (pipeline/subscribers/copies.py). The
 `outgoing` table's unique (bulletin_id, recipient) means a second send of the
 same bulletin queues only those not queued before; queuing is one transaction,
 so a kill leaves either every copy queued or none. Sending then goes through
@@ -11,22 +12,20 @@ the outbox (pipeline/smtp.py), where each delivery is recorded once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from email.utils import make_msgid
+from typing import Any, Callable, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
 from ..bulletin.content import AUDIENCES
 from ..bulletin.drafts import frozen_rendition, mark_bulletin_sent
-from ..bulletin.personalise import personalise
-from ..bulletin.render import RenderedBulletin
-from ..compose import build_message, queue_message
+from ..compose import domain_of
 from ..config import Settings
 from ..db import transaction
 from ..errors import InvalidInput, NotFound, WrongState
-from ..models import Bulletin, Outgoing, Subscriber
-from .delivery import copy_envelope
-from .registry import recipients
+from ..models import Bulletin, Outgoing
+from .joining import bounce_address
+from .registry import recipient_pages
 
 
 @dataclass
@@ -71,7 +70,13 @@ def send_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[st
 
 def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
                    dry_run: bool = False) -> BulletinSendSummary:
-    """The queuing half of `send_bulletin`, in one transaction (nothing written on a dry run)."""
+    """The queuing half of `send_bulletin`, in one transaction (nothing written on a dry run).
+
+    A queued copy is a row naming its subscriber and audience, without its bytes:
+    the outbox fills it in from the frozen rendition when it spools it
+    (pipeline/subscribers/copies.py). Subscribers are read a page at a time as plain
+    rows, so a list of 50,000 costs little more memory than a list of 1,000.
+    """
     names = resolve_lists(lists)
     summary = BulletinSendSummary(bulletin_id, names, dry_run)
     with transaction(settings.database.url, readonly=dry_run) as session:
@@ -83,44 +88,34 @@ def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[s
             raise WrongState(f"bulletin {bulletin_id} is a draft; approve it first: mln bulletin approve {bulletin_id}")
         done = set(session.scalars(select(Outgoing.recipient).where(Outgoing.bulletin_id == bulletin_id)))
         summary.already_queued = len(done)
-        renditions: dict[str, RenderedBulletin] = {}  # each audience read once
-        for audience, subscriber in _audience_of_each(session, names):
-            if subscriber.email in done:
-                continue
-            done.add(subscriber.email)
-            summary.queued[audience] = summary.queued.get(audience, 0) + 1
-            if not dry_run:
-                if audience not in renditions:
-                    renditions[audience] = frozen_rendition(session, bulletin_id, audience)
-                _queue_copy(session, settings, bulletin_id, renditions[audience], subscriber)
+        seen: set[int] = set()  # someone on several lists gets the first list's version, once
+        for audience in names:
+            subject = ""
+            for page in recipient_pages(session, [audience], QUEUE_PAGE):
+                fresh = [r for r in page if r.id not in seen and r.email not in done]
+                seen.update(r.id for r in page)
+                done.update(r.email for r in fresh)
+                if not fresh:
+                    continue
+                summary.queued[audience] = summary.queued.get(audience, 0) + len(fresh)
+                if not dry_run:
+                    subject = subject or frozen_rendition(session, bulletin_id, audience).subject
+                    session.execute(insert(Outgoing), [_copy_row(settings, bulletin_id, audience, subject, r) for r in fresh])
         if not dry_run:
             mark_bulletin_sent(session, bulletin_id)
             session.flush()
     return summary
 
 
-def _audience_of_each(session: Session, names: list[str]) -> list[tuple[str, Subscriber]]:
-    """(audience, subscriber) once per subscriber: someone on several lists gets the first list's version."""
-    seen: set[int] = set()
-    pairs = []
-    for audience in names:
-        for subscriber in recipients(session, [audience]):
-            if subscriber.id not in seen:
-                seen.add(subscriber.id)
-                pairs.append((audience, subscriber))
-    return pairs
+QUEUE_PAGE = 1000
 
 
-def _queue_copy(session: Session, settings: Settings, bulletin_id: int, rendition: RenderedBulletin, subscriber: Subscriber) -> Outgoing:
-    envelope = copy_envelope(settings, subscriber)
-    values = {"recipient": subscriber.email, **envelope.values}
-    msg = build_message(
-        settings, subscriber.email, rendition.subject,
-        personalise(rendition.text, values, html=False), personalise(rendition.html, values, html=True),
-        headers=envelope.headers, to_name=subscriber.name,
+def _copy_row(settings: Settings, bulletin_id: int, audience: str, subject: str, subscriber: Any) -> dict[str, Any]:
+    return dict(
+        kind="bulletin", recipient=subscriber.email.lower(), envelope_from=bounce_address(settings, subscriber.id),
+        subject=subject, message_id=make_msgid(domain=domain_of(settings.smtp.from_address)), raw=None,
+        bulletin_id=bulletin_id, subscriber_id=subscriber.id, audience=audience, status="queued",
     )
-    return queue_message(session, settings, msg, kind="bulletin", bulletin_id=bulletin_id,
-                         subscriber_id=subscriber.id, envelope_from=envelope.envelope_from)
 
 
 def flush_outbox(settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None) -> None:

@@ -76,19 +76,3 @@ def test_bounce_address_carries_a_verp_token_naming_the_subscriber(settings):
     address = subscribers.bounce_address(settings, sub_id)
     token = subscribers.find_token("bounce", address)
     assert address.startswith("bulletin+bounce-") and subscribers.read_token(settings, token, "bounce").subscriber_id == sub_id
-
-
-def test_copy_envelope_gives_a_copy_its_tokens_and_list_headers(settings):
-    from pipeline.subscribers.joining import unsubscribe_by_token
-
-    sub_id = _add(settings)
-    with transaction(settings.database.url) as session:
-        sub = session.get(subscribers.registry.Subscriber, sub_id)
-        envelope = subscribers.copy_envelope(settings, sub)
-    assert envelope.headers["List-Id"] == "MLN Bulletin <bulletin.example.org>"
-    assert envelope.headers["Precedence"] == "bulk"
-    assert envelope.headers["List-Unsubscribe"] == f"<mailto:{envelope.unsubscribe_address}>"
-    assert subscribers.read_token(settings, subscribers.find_token("bounce", envelope.envelope_from), "bounce").subscriber_id == sub_id
-    token = subscribers.find_token("unsubscribe", envelope.values["unsubscribe_address"])
-    with transaction(settings.database.url) as session:
-        assert unsubscribe_by_token(session, settings, token).done

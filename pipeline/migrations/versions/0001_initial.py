@@ -222,6 +222,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.String(length=998), nullable=False),
     sa.Column('raw', sa.LargeBinary(), nullable=True),
     sa.Column('bulletin_id', sa.BigInteger(), nullable=True),
+    sa.Column('audience', sa.String(length=20), nullable=False),
     sa.Column('subscriber_id', sa.BigInteger(), nullable=True),
     sa.Column('source_message_pk', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
