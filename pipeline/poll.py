@@ -138,16 +138,18 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
     try:
         with db.transaction(settings.database.url) as session:
             outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched)
-            if fetched.uid is not None:
-                store.advance_last_uid(session, key, fetched.uid)
             item = None
             if not record.action_done:
                 # New rows are ours to file; a row recorded earlier only if we win its claim.
+                # (Claimed before the statement below flushes the row: one UPDATE writes
+                # the outcome and the claim.)
                 if outcome != "already":
                     store.claim_for_us(record)
                     item = _recorded(record)
                 elif record.id in store.claim_actions(session, [record.id]):
                     item = _recorded(record)
+            if fetched.uid is not None:
+                store.advance_last_uid(session, key, fetched.uid)
             crashpoint(settings, "before_commit")
             session.flush()
         _log_outcome(record, outcome)
@@ -160,12 +162,11 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
 
 def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,
                        epoch: int, fetched: Fetched) -> tuple[str, Message]:
-    existing = store.find_at(session, key, store.location_of(fetched, epoch))
-    if existing is not None:
-        return "already", existing
     sha256 = hashlib.sha256(fetched.raw).hexdigest()
     mail, parse_error = _parse(fetched.raw)
-    same = store.find_same(session, mail.message_id if mail else "", sha256)
+    existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", sha256)
+    if existing is not None:
+        return "already", existing
     if same is not None and same.uid is not None and same.uidvalidity != epoch and same.mailbox == key.mailbox:
         store.relocate(same, key, fetched, epoch)
         return "already", same

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..mail import IncomingAttachment
 from ..members import is_member
 from ..models import Attachment, AuditEvent, FileNoSequence, Item, Message, Outgoing, Submission
+from ..store import insert_for
 from ..templates_io import LooseDate, ValidatedForm, theme_code
 
 
@@ -26,8 +26,12 @@ def store_attachments(session: Session, settings: Settings, record: Message,
     """An Attachment row per attachment (reusing rows already stored for this message).
 
     Files over the size limit are not copied: they stay in the stored raw message.
+    New rows are left pending (no id yet): the handler's one flush inserts them
+    with the submissions that refer to them.
     """
-    existing = {(a.filename, a.sha256): a for a in session.scalars(select(Attachment).where(Attachment.message_pk == record.id))}
+    # A row recorded in this pass starts with an empty list (store.new_record), so only
+    # a message handled again (`mln messages reprocess`) reads its stored attachments.
+    existing = {(a.filename, a.sha256): a for a in record.attachments}
     rows: list[Attachment | None] = []
     for incoming in attachments:
         if len(incoming.data) > settings.limits.max_attachment_bytes:
@@ -36,13 +40,12 @@ def store_attachments(session: Session, settings: Settings, record: Message,
         digest = hashlib.sha256(incoming.data).hexdigest()
         row = existing.get((incoming.filename[:500], digest))
         if row is None:
-            row = Attachment(message_pk=record.id, filename=incoming.filename[:500], content_type=incoming.content_type[:200],
+            row = Attachment(filename=incoming.filename[:500], content_type=incoming.content_type[:200],
                              size=len(incoming.data), sha256=digest)
             row.data = incoming.data
-            session.add(row)
+            record.attachments.append(row)
             existing[(row.filename, digest)] = row
         rows.append(row)
-    session.flush()
     return rows
 
 
@@ -62,32 +65,25 @@ def reserve_sequences(session: Session, settings: Settings, themes: Sequence[str
     instead of deadlocking.
     """
     codes = sorted({theme_code(t, settings.network.themes) for t in themes})
+    table = FileNoSequence.__table__
     for code in codes:
-        _ensure_sequence(session, code, year)
-    if codes:
-        query = (select(FileNoSequence.id).where(FileNoSequence.theme_code.in_(codes), FileNoSequence.year == year)
-                 .order_by(FileNoSequence.theme_code).with_for_update())
-        list(session.scalars(query))
-
-
-def _ensure_sequence(session: Session, code: str, year: int) -> None:
-    where = (FileNoSequence.theme_code == code, FileNoSequence.year == year)
-    if session.scalar(select(FileNoSequence.id).where(*where)) is None:
-        try:
-            with session.begin_nested():
-                session.add(FileNoSequence(theme_code=code, year=year, last=0))
-        except IntegrityError:  # another worker created it first; its row is used
-            pass
+        # Creates the row if missing, else a no-op update of it: either way the row is
+        # now locked by this transaction (one statement instead of SELECT, INSERT, SELECT FOR UPDATE).
+        statement = insert_for(session, FileNoSequence).values(theme_code=code, year=year, last=0)
+        session.execute(statement.on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year],
+                                                        set_={"last": table.c.last}))
 
 
 def allocate_file_no(session: Session, settings: Settings, theme: str, year: int) -> tuple[str, str, int]:
     """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
     code = theme_code(theme, settings.network.themes)
-    where = (FileNoSequence.theme_code == code, FileNoSequence.year == year)
-    _ensure_sequence(session, code, year)
-    # The UPDATE takes the row lock: a second worker waits here until the first commits.
-    session.execute(update(FileNoSequence).where(*where).values(last=FileNoSequence.last + 1).execution_options(synchronize_session=False))
-    sequence = session.scalar(select(FileNoSequence.last).where(*where).execution_options(populate_existing=True))
+    table = FileNoSequence.__table__
+    # Insert the sequence at 1, or add one to it, and read the number back, in one statement.
+    # The upsert takes the row lock: a second worker waits here until the first commits.
+    statement = (insert_for(session, FileNoSequence).values(theme_code=code, year=year, last=1)
+                 .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + 1})
+                 .returning(table.c.last))
+    sequence = session.execute(statement).scalar_one()
     prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
     return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
 
@@ -114,23 +110,24 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
     """
     values = form.values
     item, is_update, target = _find_item(session, form, thread)
-    if item is None and not values["file_no"] and values["theme_number"] is not None:
+    new_item = item is None and not values["file_no"] and values["theme_number"] is not None
+    if new_item:
         item = _new_item(session, settings, values["theme"], record.received_at)
     fields = dict(
         status="needs_changes" if form.problems else "pending", problems=list(form.problems),
         file_no_given=values["file_no"][:60], raw_fields=dict(form.raw.fields), sender=record.from_addr,
         sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message_pk=record.id,
-        attachment_id=attachment.id if attachment is not None else None, **submission_columns(values),
+        attachment=attachment, **submission_columns(values),
         # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
         unknown_sender=not is_member(session, record.from_addr),
     )
     if target is not None:
         return Filed(_replace(session, target, item, fields), form, replaced=True)
-    latest = _latest_revision(session, item) if item is not None else None
+    # An Item made just now has no revisions yet: no need to ask.
+    latest = _latest_revision(session, item) if item is not None and not new_item else None
     revision = (latest.revision or 0) + 1 if latest is not None else (1 if item is not None else None)
     submission = Submission(item=item, revision=revision, is_update=is_update, **fields)
-    session.add(submission)
-    session.flush()
+    session.add(submission)  # inserted by the handler's flush, with its attachment and reply
     return Filed(submission, form)
 
 
@@ -176,7 +173,6 @@ def _new_item(session: Session, settings: Settings, theme: str, received_at: dt.
     file_no, code, sequence = allocate_file_no(session, settings, theme, year)
     item = Item(file_no=file_no, theme_code=code, year=year, sequence=sequence)
     session.add(item)
-    session.flush()
     return item
 
 

@@ -50,12 +50,19 @@ class SubmissionHandler:
         thread = (ctx.mail.in_reply_to, *ctx.mail.references)
         checked = [(validate_form(raw, ctx.settings.network), attachment) for raw, attachment in found.forms]
         new_themes = [form.values["theme"] for form, _ in checked if form.values["theme_number"] and not form.values["file_no"]]
-        reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
+        # Reserving takes the sequence locks in one order before any other lock of filing.
+        # One new form in a message that quotes no File No and answers no thread takes
+        # no lock before its File No, so its allocation's own lock needs no reservation.
+        if len(new_themes) > 1 or any(thread) or any(form.values["file_no"] for form, _ in checked):
+            reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
         filed = [file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked]
         subject, text = acknowledgement(ctx.settings, filed, found.errors)
-        reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply")
+        reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply", flush=False)
         for item in filed:
-            item.submission.reply_id = reply.id if reply is not None else None
+            item.submission.reply = reply
+        # One flush for the attachments, submissions and reply still pending (each
+        # flush is a round of statements; per object it was most of a message's SQL).
+        ctx.session.flush()
         return HandlerResult("processed", _summary(filed, reply is not None),
                              {"submissions": [f.submission.id for f in filed], "file_nos": [f.file_no for f in filed]})
 
@@ -103,11 +110,11 @@ def _partial_form_in_body(text: str) -> bool:
     return any(v.text for form in collector.forms for v in form.values())
 
 
-def _reply(ctx: HandlerContext, subject: str, text: str, kind: str, attachments=()):  # type: ignore[no-untyped-def]
+def _reply(ctx: HandlerContext, subject: str, text: str, kind: str, attachments=(), flush: bool = True):  # type: ignore[no-untyped-def]
     from ..compose import queue_reply
 
     return queue_reply(ctx.session, ctx.settings, ctx.mail, subject=subject, text=text, kind=kind,
-                       attachments=attachments, source=ctx.record)
+                       attachments=attachments, source=ctx.record, flush=flush)
 
 
 def _summary(filed: list[Filed], replied: bool) -> str:

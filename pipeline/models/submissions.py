@@ -9,11 +9,16 @@ Implemented) is `progress`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .intake import Attachment
+    from .outgoing import Outgoing
 
 SUBMISSION_STATUSES = ("pending", "needs_changes", "approved", "rejected")
 
@@ -112,6 +117,10 @@ class Submission(Base):
     approved_at: Mapped[dt.datetime | None]  # when it entered the index; the bulletin selects by it
 
     item: Mapped[Item | None] = relationship(back_populates="submissions")
+    # So a new submission, its attachment and its reply are inserted by one flush, in order
+    # (no columns of their own: attachment_id and reply_id above).
+    attachment: Mapped["Attachment | None"] = relationship()
+    reply: Mapped["Outgoing | None"] = relationship(primaryjoin="foreign(Submission.reply_id) == Outgoing.id")
 
     @property
     def file_no(self) -> str:
