@@ -4,9 +4,9 @@ from __future__ import annotations
 import contextlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, Executable, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,18 +54,23 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+@lru_cache(maxsize=32)
+def _session_factory(url: str, readonly: bool) -> sessionmaker[Session]:
+    # Made once per URL: the sender opens a transaction per message delivered.
+    engine = get_engine(url)
+    if readonly and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="DEFERRED")
+    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+
+
 @contextlib.contextmanager
 def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
     """Open a session in one transaction: commit on success, roll back on any exception.
 
-    This is the only place that commits. Handlers and library functions receive
+    This is the only place that commits (with `execute_alone`). Handlers and library functions receive
     the session and never call commit() themselves.
     """
-    engine = get_engine(url)
-    if readonly and engine.dialect.name == "sqlite":
-        engine = engine.execution_options(sqlite_begin="DEFERRED")
-    factory = sessionmaker(bind=engine, expire_on_commit=False, future=True)
-    session = factory()
+    session = _session_factory(url, readonly)()
     try:
         with session.begin():
             yield session
@@ -73,6 +78,19 @@ def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
         raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
     finally:
         session.close()
+
+
+def execute_alone(url: str, statement: Executable, params: dict[str, Any]) -> None:
+    """Run one statement in a transaction of its own, without an ORM session.
+
+    For the sender's record of each delivery (one per message sent), where a
+    session's set-up was most of the cost; same commit-or-roll-back as `transaction`.
+    """
+    try:
+        with get_engine(url).begin() as conn:
+            conn.execute(statement, params)
+    except OperationalError as exc:
+        raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import object_session
 
 from .claims import pid_alive  # noqa: F401 - re-exported for older imports
@@ -161,11 +161,15 @@ def _fail_orphans(url: str, ids: list[int]) -> None:
     log.info("outbox: %d bulletin copies dropped: their subscribers were removed", len(ids))
 
 
+_outgoing = Outgoing.__table__
+# Only a row still queued: a row sent or cancelled meanwhile keeps its state.
+_RECORD_SPOOLED = (update(_outgoing).where(_outgoing.c.id == bindparam("row_id"), _outgoing.c.status == "queued")
+                   .values(spool_name=bindparam("name")))
+
+
 def _record_spooled(url: str, written: dict[int, str]) -> None:
-    with transaction(url) as session:
-        for row_id, name in written.items():
-            # Only a row still queued: a row sent or cancelled meanwhile keeps its state.
-            session.execute(update(Outgoing).where(Outgoing.id == row_id, Outgoing.status == "queued").values(spool_name=name))
+    with transaction(url) as session:  # one executemany for the batch
+        session.execute(_RECORD_SPOOLED, [{"row_id": row_id, "name": name} for row_id, name in written.items()])
 
 
 def _sweep_stale_temp_files(folder: Path) -> None:

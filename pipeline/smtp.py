@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .claims import claimant_is_gone, new_claim_token
 from .faults import crashpoint
 from .config import Settings
-from .db import DatabaseError, transaction
+from .db import DatabaseError, execute_alone, transaction
 from .errors import ConfigError, SmtpError
 from .models import Outgoing, utcnow
 from .subscribers.bounces import smtp_hard_bounce_hook
@@ -497,14 +497,19 @@ def claim_batch(url: str, owner: str, size: int, now: dt.datetime, lease: dt.tim
     return [Claimed(*r) for r in rows]
 
 
+# Built once, on the table rather than the mapped class: an ORM-enabled UPDATE
+# per delivered message cost a third of the send loop (benchmark 3's profile).
+_outgoing = Outgoing.__table__
+_MARK_SENT = (
+    update(_outgoing).where(_outgoing.c.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("now"), attempts=_outgoing.c.attempts + 1, last_error="", last_code=250,
+            claimed_by="", claimed_until=None, next_attempt_at=None)
+)
+
+
 def mark_sent(url: str, row_id: int, now: dt.datetime) -> None:
     """The server accepted the message: record it at once, in its own transaction."""
-    with transaction(url) as session:
-        session.execute(
-            update(Outgoing).where(Outgoing.id == row_id)
-            .values(status="sent", sent_at=now, attempts=Outgoing.attempts + 1, last_error="", last_code=250,
-                    claimed_by="", claimed_until=None, next_attempt_at=None)
-        )
+    execute_alone(url, _MARK_SENT, {"row_id": row_id, "now": now})
 
 
 def _release(row: Outgoing) -> None:
