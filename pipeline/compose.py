@@ -19,12 +19,13 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from dataclasses import dataclass
 from typing import Sequence
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from .config import Settings
 from .mail import IncomingMail
 from .models import AutoReplyCount, Message, Outgoing, utcnow
-from .store import insert_for
+from .store import execute_core, prepared
 
 AttachmentSpec = tuple[str, str, bytes]  # (filename, content type or "", data)
 
@@ -301,12 +302,15 @@ def _count_auto_reply(session: Session, settings: Settings, address: str) -> boo
         return False
     # One statement: insert today's row at 1, or add one to it while under the limit.
     # The conflicting row is locked by the upsert, so concurrent workers count in turn.
+    # Rows still pending in the session stay pending (execute_core does not flush), so a
+    # caller's one flush inserts them together with the reply.
+    params = {"p_address": address.lower(), "p_day": utcnow().date(), "p_limit": limit}
+    return execute_core(session, prepared(session, "auto_reply.count", _count_statement), params).first() is not None
+
+
+def _count_statement(insert):  # type: ignore[no-untyped-def]
     table = AutoReplyCount.__table__
-    statement = insert_for(session, AutoReplyCount).values(address=address.lower(), day=utcnow().date(), count=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.address, table.c.day], set_={"count": table.c.count + 1}, where=table.c.count < limit,
-    ).returning(table.c.count)
-    # Nothing this statement writes depends on rows still pending in the session: leave them
-    # pending, so a caller's one flush inserts them together with the reply.
-    with session.no_autoflush:
-        return session.execute(statement).first() is not None
+    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=1)
+            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count + 1},
+                                   where=table.c.count < bindparam("p_limit"))
+            .returning(table.c.count))

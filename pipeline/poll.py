@@ -171,6 +171,10 @@ def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], 
         store.relocate(same, key, fetched, epoch)
         return "already", same
     record = store.new_record(key, fetched, epoch, mail, sha256)
+    routing = None
+    if same is None and mail is not None and not fetched.truncated:
+        routing = route(rules, mail)
+        _set_routing(record, routing)  # in the INSERT below, not an UPDATE when the handler's savepoint opens
     session.add(record)
     session.flush()  # the claim: a concurrent poller's insert of this message fails here or at its commit
     if same is not None:
@@ -184,16 +188,22 @@ def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], 
         _set_outcome(settings, record, None, HandlerResult(
             "held", f"message is {fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored"))
     else:
-        routing = route(rules, mail)
+        assert routing is not None and mail is not None
         _set_outcome(settings, record, routing, run_handler(session, settings, record, mail, routing))
     return record.outcome, record
 
 
+def _set_routing(record: Message, routing: Routing) -> None:
+    # Assigned only when different: an equal value set again still marks the row dirty,
+    # and the savepoint opened next would run a flush for nothing.
+    for name, value in (("rule", routing.rule.name), ("rule_hits", routing.hits()), ("handler", routing.handler)):
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+
+
 def run_handler(session: Session, settings: Settings, record: Message, mail: IncomingMail, routing: Routing) -> HandlerResult:
     """Run the routed handler inside a savepoint: a failure undoes only what the handler wrote."""
-    record.rule = routing.rule.name
-    record.rule_hits = routing.hits()
-    record.handler = routing.handler
+    _set_routing(record, routing)
     rule = dataclasses.replace(routing.rule, options=routing.options)
     context = HandlerContext(session=session, settings=settings, record=record, mail=mail, rule=rule)
     try:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, union_all, update
+from typing import Any, Callable
+
+from sqlalchemy import BigInteger, bindparam, case, func, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,11 +39,15 @@ def get_state(session: Session, key: FolderKey) -> MailboxState:
 
 def advance_last_uid(session: Session, key: FolderKey, uid: int) -> None:
     """last_uid = max(last_uid, uid), in SQL, so concurrent pollers never move it back."""
-    session.execute(
-        update(MailboxState)
-        .where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder)
-        .values(last_uid=case((MailboxState.last_uid < uid, uid), else_=MailboxState.last_uid))
-    )
+    execute_core(session, prepared(session, "advance_last_uid", _advance_last_uid),
+                 {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": uid})
+
+
+def _advance_last_uid(_insert: Callable) -> Any:
+    table = MailboxState.__table__
+    uid = bindparam("p_uid", type_=BigInteger)
+    return (update(table).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"))
+            .values(last_uid=case((table.c.last_uid < uid, uid), else_=table.c.last_uid)))
 
 
 def find_at(session: Session, key: FolderKey, location: str) -> Message | None:
@@ -59,18 +65,52 @@ def find_existing(session: Session, key: FolderKey, location: str, message_id: s
 
     The same answers as find_at and find_same, in one round trip instead of two.
     """
-    at = select(Message.id).where(Message.mailbox == key.mailbox, Message.folder == key.folder, Message.location == location)
-    same = select(func.min(Message.id)).where(Message.message_id == message_id, Message.sha256 == sha256)
-    rows = session.scalars(select(Message).where(Message.id.in_(union_all(at, same))).order_by(Message.id)).all()
+    # Ids first, without the ORM (almost always none: a new message); objects only for what was found.
+    params = {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_location": location, "p_message_id": message_id,
+              "p_sha256": sha256}
+    found = execute_core(session, prepared(session, "find_existing", _find_existing), params).scalars()
+    ids = sorted({i for i in found if i is not None})
+    if not ids:
+        return None, None
+    rows = session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
     existing = next((r for r in rows if (r.mailbox, r.folder, r.location) == (key.mailbox, key.folder, location)), None)
     earliest = next((r for r in rows if (r.message_id, r.sha256) == (message_id, sha256)), None)
     return existing, earliest
 
 
-def insert_for(session: Session, model):  # type: ignore[no-untyped-def]
-    """An INSERT for this session's database that can take ON CONFLICT ... DO UPDATE (an upsert)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+def _find_existing(_insert: Callable) -> Any:
+    table = Message.__table__
+    at = select(table.c.id).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"),
+                                  table.c.location == bindparam("p_location"))
+    same = select(func.min(table.c.id)).where(table.c.message_id == bindparam("p_message_id"), table.c.sha256 == bindparam("p_sha256"))
+    return union_all(at, same)
+
+
+_PREPARED: dict[tuple[str, str], Any] = {}
+
+
+def prepared(session: Session, name: str, build: Callable[[Callable], Any]) -> Any:
+    """A statement with bind parameters, built once per kind of database and reused.
+
+    Building a SQLAlchemy statement costs about as much as running a small one;
+    `build(insert)` gets the dialect's insert (for ON CONFLICT) and returns the statement.
+    """
+    dialect = session.get_bind().dialect.name
+    statement = _PREPARED.get((name, dialect))
+    if statement is None:
+        statement = _PREPARED[(name, dialect)] = build((postgresql if dialect == "postgresql" else sqlite).insert)
+    return statement
+
+
+def execute_core(session: Session, statement, params: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """Run a Core statement on the session's connection, in its transaction, without the ORM.
+
+    For statements on rows the session does not hold as objects (counters, sequences,
+    mailbox state): session.execute would autoflush pending objects and, for UPDATE,
+    match the statement against every object in the session, several times the cost
+    of the statement itself.
+    """
+    return session.connection().execute(statement, params)
 
 
 def location_of(fetched: Fetched, epoch: int) -> str:

@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..mail import IncomingAttachment
 from ..members import is_member
 from ..models import Attachment, AuditEvent, FileNoSequence, Item, Message, Outgoing, Submission
-from ..store import insert_for
+from ..store import execute_core, prepared
 from ..templates_io import LooseDate, ValidatedForm, theme_code
 
 
@@ -65,25 +65,31 @@ def reserve_sequences(session: Session, settings: Settings, themes: Sequence[str
     instead of deadlocking.
     """
     codes = sorted({theme_code(t, settings.network.themes) for t in themes})
-    table = FileNoSequence.__table__
     for code in codes:
         # Creates the row if missing, else a no-op update of it: either way the row is
         # now locked by this transaction (one statement instead of SELECT, INSERT, SELECT FOR UPDATE).
-        statement = insert_for(session, FileNoSequence).values(theme_code=code, year=year, last=0)
-        session.execute(statement.on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year],
-                                                        set_={"last": table.c.last}))
+        execute_core(session, prepared(session, "file_no.reserve", _reserve), {"p_code": code, "p_year": year})
+
+
+def _reserve(insert: Callable) -> Any:
+    table = FileNoSequence.__table__
+    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=0)
+            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last}))
+
+
+def _next_number(insert: Callable) -> Any:
+    table = FileNoSequence.__table__
+    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=1)
+            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + 1})
+            .returning(table.c.last))
 
 
 def allocate_file_no(session: Session, settings: Settings, theme: str, year: int) -> tuple[str, str, int]:
     """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
     code = theme_code(theme, settings.network.themes)
-    table = FileNoSequence.__table__
     # Insert the sequence at 1, or add one to it, and read the number back, in one statement.
     # The upsert takes the row lock: a second worker waits here until the first commits.
-    statement = (insert_for(session, FileNoSequence).values(theme_code=code, year=year, last=1)
-                 .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + 1})
-                 .returning(table.c.last))
-    sequence = session.execute(statement).scalar_one()
+    sequence = execute_core(session, prepared(session, "file_no.next", _next_number), {"p_code": code, "p_year": year}).scalar_one()
     prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
     return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
 
@@ -119,7 +125,7 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
         sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message_pk=record.id,
         attachment=attachment, **submission_columns(values),
         # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
-        unknown_sender=not is_member(session, record.from_addr),
+        unknown_sender=not _is_member(session, record.from_addr),
     )
     if target is not None:
         return Filed(_replace(session, target, item, fields), form, replaced=True)
@@ -129,6 +135,11 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
     submission = Submission(item=item, revision=revision, is_update=is_update, **fields)
     session.add(submission)  # inserted by the handler's flush, with its attachment and reply
     return Filed(submission, form)
+
+
+def _is_member(session: Session, address: str) -> bool:
+    with session.no_autoflush:  # the rows this message has pending are never members
+        return is_member(session, address)
 
 
 def _find_item(session: Session, form: ValidatedForm, thread: Sequence[str]) -> tuple[Item | None, bool, Submission | None]:
