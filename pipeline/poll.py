@@ -173,7 +173,7 @@ def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], 
     record = store.new_record(key, fetched, epoch, mail, sha256)
     routing = None
     if same is None and mail is not None and not fetched.truncated:
-        routing = route(rules, mail)
+        routing = route(rules, mail, explain=False)
         _set_routing(record, routing)  # in the INSERT below, not an UPDATE when the handler's savepoint opens
     session.add(record)
     session.flush()  # the claim: a concurrent poller's insert of this message fails here or at its commit

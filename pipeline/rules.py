@@ -54,6 +54,23 @@ class Condition:
     header: str = ""
     negate: bool = False
 
+    def holds(self, mail: IncomingMail) -> bool:
+        """Whether the condition holds for `mail` (test() without the words, for routing every message)."""
+        return self._hit(mail) != self.negate
+
+    def _hit(self, mail: IncomingMail) -> bool:
+        if self.field in BOOL_FIELDS:
+            value = mail.is_auto_submitted if self.field == "auto_submitted" else mail.looks_like_bounce
+            return value == self.patterns[0]
+        if self.field == "has_attachment":
+            exts = {a.extension for a in mail.attachments}
+            return bool(exts & {str(p).lower().lstrip(".") for p in self.patterns})
+        if self.field == "attachment_type":
+            types = [a.content_type for a in mail.attachments]
+            return any(fnmatch.fnmatch(t, str(p).lower()) for t in types for p in self.patterns)
+        values = _text_values(mail, self.field, self.header)
+        return any(_text_match(self.match, str(p), v) for p in self.patterns for v in values)
+
     def test(self, mail: IncomingMail) -> tuple[bool, str]:
         """Whether the condition holds for `mail`, and a short reason in words."""
         hit, seen = self._raw_test(mail)
@@ -65,20 +82,19 @@ class Condition:
         return outcome, f"{prefix}{label} {verb} {wanted}: {'yes' if hit else 'no'} ({seen})"
 
     def _raw_test(self, mail: IncomingMail) -> tuple[bool, str]:
+        return self._hit(mail), self._seen(mail)
+
+    def _seen(self, mail: IncomingMail) -> str:
+        """What the condition looked at, in words."""
         if self.field in BOOL_FIELDS:
             value = mail.is_auto_submitted if self.field == "auto_submitted" else mail.looks_like_bounce
-            return value == self.patterns[0], f"it is {str(value).lower()}"
+            return f"it is {str(value).lower()}"
         if self.field == "has_attachment":
-            exts = {a.extension for a in mail.attachments}
-            return bool(exts & {str(p).lower().lstrip(".") for p in self.patterns}), f"attachments: {sorted(exts) or 'none'}"
+            return f"attachments: {sorted({a.extension for a in mail.attachments}) or 'none'}"
         if self.field == "attachment_type":
-            types = [a.content_type for a in mail.attachments]
-            hit = any(fnmatch.fnmatch(t, str(p).lower()) for t in types for p in self.patterns)
-            return hit, f"attachment types: {types or 'none'}"
-        values = _text_values(mail, self.field, self.header)
-        hit = any(_text_match(self.match, str(p), v) for p in self.patterns for v in values)
-        shown = "; ".join(_short(v) for v in values) or "empty"
-        return hit, f"was {shown}"
+            return f"attachment types: {[a.content_type for a in mail.attachments] or 'none'}"
+        shown = "; ".join(_short(v) for v in _text_values(mail, self.field, self.header)) or "empty"
+        return f"was {shown}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,11 @@ class Rule:
     flags: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
-    def matches(self, mail: IncomingMail) -> tuple[bool, list[str]]:
+    def matches(self, mail: IncomingMail, explain: bool = True) -> tuple[bool, list[str]]:
+        """Whether the rule matches, and (with explain) every condition's reason in words."""
+        if not explain:
+            # Same answer as below (conditions have no side effects), without the words.
+            return all(c.holds(mail) for c in self.all) and (not self.any or any(c.holds(mail) for c in self.any)), []
         reasons: list[str] = []
         all_ok = True
         for cond in self.all:
@@ -145,13 +165,18 @@ FALLBACK_RULE = Rule(
 )
 
 
-def route(rules: list[Rule], mail: IncomingMail) -> Routing:
-    """Walk the rules in order; the first matching rule that stops decides."""
+def route(rules: list[Rule], mail: IncomingMail, explain: bool = True) -> Routing:
+    """Walk the rules in order; the first matching rule that stops decides.
+
+    explain=False leaves each trace's reasons empty: the poll records only which rules
+    matched and decided, and writing every condition's reason for every message was most
+    of routing's cost. `mln rules explain` keeps them.
+    """
     traces: list[RuleTrace] = []
     flags: list[str] = []
     options: dict[str, Any] = {}
     for rule in rules:
-        matched, reasons = rule.matches(mail)
+        matched, reasons = rule.matches(mail, explain)
         decided = matched and rule.stop
         traces.append(RuleTrace(rule, matched, reasons, decided))
         if not matched:
