@@ -18,6 +18,10 @@ class Outgoing(Base):
     __table_args__ = (
         UniqueConstraint("bulletin_id", "recipient"),
         Index("ix_outgoing_status_next", "status", "next_attempt_at"),
+        # The sender's claims: queued rows in id order, and who holds a claim now.
+        # Without them each claim sorted every queued row: quadratic in a 50,000 send.
+        Index("ix_outgoing_status_id", "status", "id"),
+        Index("ix_outgoing_status_claimed", "status", "claimed_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -242,6 +242,8 @@ def upgrade() -> None:
     with op.batch_alter_table('outgoing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outgoing_bulletin_id'), ['bulletin_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_source_message_pk'), ['source_message_pk'], unique=False)
+        batch_op.create_index('ix_outgoing_status_claimed', ['status', 'claimed_until'], unique=False)
+        batch_op.create_index('ix_outgoing_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_outgoing_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_subscriber_id'), ['subscriber_id'], unique=False)
 
@@ -426,6 +428,8 @@ def downgrade() -> None:
     with op.batch_alter_table('outgoing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outgoing_subscriber_id'))
         batch_op.drop_index('ix_outgoing_status_next')
+        batch_op.drop_index('ix_outgoing_status_id')
+        batch_op.drop_index('ix_outgoing_status_claimed')
         batch_op.drop_index(batch_op.f('ix_outgoing_source_message_pk'))
         batch_op.drop_index(batch_op.f('ix_outgoing_bulletin_id'))
 
