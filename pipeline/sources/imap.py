@@ -41,6 +41,8 @@ class ImapSource:
     _delimiter: str = field(default="/", repr=False)
     _known_folders: set[str] = field(default_factory=set, repr=False)
     _idle_uidnext: int = field(default=0, repr=False)
+    _epoch: int = field(default=0, repr=False)
+    _selected: bool = field(default=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ImapSource":
@@ -136,16 +138,33 @@ class ImapSource:
     # ---- reading ----------------------------------------------------------------------
 
     def epoch(self) -> int:
-        info = self._call("SELECT", self._imap().select_folder, self.folder)
+        # STATUS answers UIDVALIDITY and UIDNEXT without opening the folder: Dovecot's
+        # SELECT of a 20,000-message folder took 17-59 ms, STATUS 1 ms whatever its
+        # size. The folder is selected only when the pass has something to read or
+        # file (_selected_imap), so an idle poll costs the same on any mailbox.
+        info = self._call("STATUS", self._imap().folder_status, self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
         self._uidnext = int(info.get(b"UIDNEXT", 0)) or None
-        return int(info[b"UIDVALIDITY"])
+        self._epoch = int(info[b"UIDVALIDITY"])
+        self._selected = False
+        return self._epoch
+
+    def _selected_imap(self) -> IMAPClient:
+        client = self._imap()
+        if not self._selected:
+            info = self._call("SELECT", client.select_folder, self.folder)
+            if int(info[b"UIDVALIDITY"]) != self._epoch:
+                # Recreated between STATUS and SELECT: UIDs of this pass would be wrong.
+                raise MailboxError(f"{self.key}: the UIDVALIDITY of {self.folder} changed during the pass; "
+                                   "the next pass starts again from it")
+            self._selected = True
+        return client
 
     def new_locations(self, last_uid: int) -> list[tuple[str, int | None]]:
         # UIDNEXT from SELECT answers "anything new?" without a SEARCH, so an idle
         # poll costs the same on a mailbox of any size.
         if self._uidnext is not None and self._uidnext <= last_uid + 1:
             return []
-        uids = self._call("UID SEARCH", self._imap().search, ["UID", f"{last_uid + 1}:*"])
+        uids = self._call("UID SEARCH", self._selected_imap().search, ["UID", f"{last_uid + 1}:*"])
         # "n:*" always includes the highest UID, even when it is not new.
         return [(str(uid), uid) for uid in sorted(int(u) for u in uids) if uid > last_uid]
 
@@ -155,8 +174,8 @@ class ImapSource:
         for batch in self._batches([u for u in uids if u in sizes], sizes):
             whole = [u for u in batch if sizes[u] <= max_message_bytes]
             oversize = [u for u in batch if sizes[u] > max_message_bytes]
-            bodies = self._call("FETCH", self._imap().fetch, whole, ["BODY.PEEK[]"]) if whole else {}
-            heads = self._call("FETCH", self._imap().fetch, oversize, ["BODY.PEEK[HEADER]"]) if oversize else {}
+            bodies = self._call("FETCH", self._selected_imap().fetch, whole, ["BODY.PEEK[]"]) if whole else {}
+            heads = self._call("FETCH", self._selected_imap().fetch, oversize, ["BODY.PEEK[HEADER]"]) if oversize else {}
             for uid in batch:
                 body = bodies.get(uid, {}).get(b"BODY[]")
                 head = heads.get(uid, {}).get(b"BODY[HEADER]")
@@ -174,7 +193,7 @@ class ImapSource:
         sizes: dict[int, int] = {}
         for start in range(0, len(uids), CHUNK):
             chunk = uids[start:start + CHUNK]
-            data = self._call("FETCH RFC822.SIZE", self._imap().fetch, chunk, ["RFC822.SIZE"])
+            data = self._call("FETCH RFC822.SIZE", self._selected_imap().fetch, chunk, ["RFC822.SIZE"])
             sizes.update({int(uid): int(item[b"RFC822.SIZE"]) for uid, item in data.items() if b"RFC822.SIZE" in item})
         return sizes
 
@@ -195,7 +214,7 @@ class ImapSource:
         found: set[str] = set()
         for start in range(0, len(uids), CHUNK):
             chunk = ",".join(str(u) for u in uids[start:start + CHUNK])
-            found.update(str(u) for u in self._call("UID SEARCH", self._imap().search, ["UID", chunk]))
+            found.update(str(u) for u in self._call("UID SEARCH", self._selected_imap().search, ["UID", chunk]))
         return found
 
     # ---- acting ---------------------------------------------------------------------
@@ -204,7 +223,7 @@ class ImapSource:
         uids = action.uids or [int(loc) for loc in action.locations]
         if not uids:
             return
-        client = self._imap()
+        client = self._selected_imap()
         for start in range(0, len(uids), CHUNK):
             chunk = uids[start:start + CHUNK]
             if action.flags:
@@ -273,6 +292,7 @@ class ImapSource:
         """
         client = self._imap()
         info = self._call("EXAMINE", client.select_folder, self.folder, readonly=True)
+        self._selected = False  # read-only now: a pass selects it again before it files anything
         uidnext = int(info.get(b"UIDNEXT", 0) or 0)
         # A UID never fetched (expunged by a person first) would otherwise wake us forever:
         # each UIDNEXT answers "yes" once.
