@@ -93,6 +93,18 @@ def test_repeated_cuts_at_every_command_then_recovery(world, imap_account, proxy
     tally.add(faults=proxy.cuts, trials=len(cuts), inputs=2 * N)
 
 
+def test_an_idle_poll_never_opens_the_folder(world, imap_account, proxy):
+    """Nothing new: STATUS answers, and no SELECT (slow on a big folder) is sent at all."""
+    _fill(imap_account)
+    assert world.invoke("poll").returncode == 0
+    proxy.arm(b"SELECT", "before")  # any SELECT would cut the line and fail the pass
+
+    idle = world.invoke("poll")
+
+    assert idle.returncode == 0, idle.stderr
+    assert proxy.cuts == 0
+
+
 # ---- the server itself stopped or restarted during a poll ------------------------------
 
 
