@@ -67,8 +67,9 @@ class MlnGroup(click.Group):
 
     def load_all(self) -> "MlnGroup":
         """Register every command now (for tests and tools that walk the tree)."""
-        for name in self.list_commands(click.Context(self)):
-            self.get_command(click.Context(self), name)
+        ctx = click.Context(self)
+        for name in self.list_commands(ctx):
+            self.get_command(ctx, name)
         return self
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]

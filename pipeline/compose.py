@@ -232,7 +232,8 @@ def _text_header(name: str, value: str) -> tuple[bytes, str]:
     return _folded(name, value)
 
 
-def _address_header(name: str, display: str, addr_spec: str) -> tuple[bytes, str]:
+def address_header(name: str, display: str, addr_spec: str) -> tuple[bytes, str]:
+    """An address header (CRLF-terminated bytes) as the email package writes it, and its value."""
     value = f"{display} <{addr_spec}>" if display else addr_spec
     if (len(name) + 2 + len(value) <= _MAX_LINE and _SIMPLE_ADDR.fullmatch(addr_spec)
             and (not display or _SIMPLE_NAME.fullmatch(display))):
@@ -275,7 +276,7 @@ def _text_body(text: str) -> tuple[str, bytes]:
 def render_text_message(settings: Settings, to: str, subject: str, text: str, headers: dict[str, str] | None = None,
                         to_name: str = "") -> Built:
     """A plain-text message from our address to one recipient: build_message(...).as_bytes(policy=SMTP), faster."""
-    to_header, to_value = _address_header("To", display_name(to_name), clean_header(to))
+    to_header, to_value = address_header("To", display_name(to_name), clean_header(to))
     subject_header, subject_value = _text_header("Subject", header_text(subject))
     message_id = make_msgid(domain=domain_of(settings.smtp.from_address))
     parts = [

@@ -144,10 +144,9 @@ def _write_batch(settings: Settings, rows: list, copies: dict[int, bytes | None]
     written: dict[int, str] = {}
     for row in rows:
         try:
-            if row.raw is not None:
-                written[row.id] = write_spool_file(settings, row.id, row.raw)
-            else:
-                written[row.id] = write_spool_file(settings, row.id, copies[row.id] or b"", durable=False)
+            # A bulletin copy (no raw) can be filled again from the database: no fsync.
+            data, durable = (row.raw, True) if row.raw is not None else (copies[row.id], False)
+            written[row.id] = write_spool_file(settings, row.id, data, durable=durable)
         except OSError as exc:
             return written, exc
     return written, None
@@ -201,15 +200,23 @@ def sweep_sent_files(settings: Settings) -> int:
 
 
 def read_spooled(settings: Settings, row: Outgoing) -> bytes | None:
-    """The bytes to send for a row: its outbox file, else its raw column, else (a
-    bulletin copy) filled in again from the database, else None."""
-    if row.spool_name:
-        try:
-            data = spool_path(settings, row.spool_name).read_bytes()
-        except FileNotFoundError:
-            data = b""
-        if data:  # an empty file: a copy written without fsync, then a power cut
-            return data
+    """The bytes to send for a row: its outbox file, else `stored_copy`."""
+    return spooled_file(settings, row.spool_name) or stored_copy(settings, row)
+
+
+def spooled_file(settings: Settings, name: str) -> bytes:
+    """An outbox file's bytes; b"" when it is missing or empty (a copy written without
+    fsync, then a power cut)."""
+    if not name:
+        return b""
+    try:
+        return spool_path(settings, name).read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def stored_copy(settings: Settings, row: Outgoing) -> bytes | None:
+    """A row's bytes without its file: its raw column, or a bulletin copy filled in again."""
     if row.raw is not None or row.bulletin_id is None:
         return row.raw
     session = object_session(row)
@@ -291,6 +298,6 @@ def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool 
 
 
 __all__ = [
-    "OutboxStatus", "RetryResult", "SpoolError", "outbox_status", "read_spooled", "remove_spooled",
+    "OutboxStatus", "RetryResult", "SpoolError", "outbox_status", "read_spooled", "remove_spooled", "spooled_file", "stored_copy",
     "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
 ]

@@ -73,16 +73,13 @@ class Condition:
 
     def test(self, mail: IncomingMail) -> tuple[bool, str]:
         """Whether the condition holds for `mail`, and a short reason in words."""
-        hit, seen = self._raw_test(mail)
+        hit, seen = self._hit(mail), self._seen(mail)
         label = f"{self.header} header" if self.field == "header" else self.field.replace("_", " ")
         wanted = " or ".join(repr(p) for p in self.patterns)
         verb = "is" if self.field in BOOL_FIELDS else f"{self.match}"
         outcome = hit != self.negate
         prefix = "not " if self.negate else ""
         return outcome, f"{prefix}{label} {verb} {wanted}: {'yes' if hit else 'no'} ({seen})"
-
-    def _raw_test(self, mail: IncomingMail) -> tuple[bool, str]:
-        return self._hit(mail), self._seen(mail)
 
     def _seen(self, mail: IncomingMail) -> str:
         """What the condition looked at, in words."""

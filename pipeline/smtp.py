@@ -35,7 +35,7 @@ from .db import DatabaseError, execute_alone, transaction
 from .errors import ConfigError, SmtpError
 from .models import Outgoing, utcnow
 from .subscribers.bounces import smtp_hard_bounce_hook
-from .outbox import SpoolError, read_spooled, remove_spooled, spool_path, spool_pending, sweep_sent_files
+from .outbox import SpoolError, remove_spooled, spool_pending, spooled_file, stored_copy, sweep_sent_files
 
 log = logging.getLogger(__name__)
 
@@ -398,15 +398,12 @@ class _Run:
 
     def _bytes_of(self, item: "Claimed") -> bytes | None:
         """The outbox file; the stored (or re-filled) copy only if the file is missing or empty."""
-        try:
-            data = spool_path(self.settings, item.spool_name).read_bytes()
-        except FileNotFoundError:
-            data = b""
+        data = spooled_file(self.settings, item.spool_name)
         if data:
             return data
         with transaction(self.url, readonly=True) as session:
             row = session.get(Outgoing, item.id)
-            return read_spooled(self.settings, row) if row is not None else None
+            return stored_copy(self.settings, row) if row is not None else None
 
     def _defer(self, row_id: int, failure: TemporaryFailure) -> None:
         with transaction(self.url) as session:

@@ -20,8 +20,6 @@ import binascii
 import datetime as dt
 import re
 from dataclasses import dataclass
-from email.header import Header
-from email.headerregistry import Address
 from email.policy import SMTP
 from email.utils import format_datetime
 from html import escape
@@ -33,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..bulletin.drafts import frozen_rendition
 from ..bulletin.personalise import PLACEHOLDERS
 from ..bulletin.render import RenderedBulletin
-from ..compose import build_message, clean_header, display_name
+from ..compose import address_header, build_message, clean_header, display_name
 from ..config import Settings
 from ..models import Subscriber
 from .joining import unsubscribe_headers, unsubscribe_link
@@ -43,8 +41,6 @@ _NAME_OF = {token: name for name, token in PLACEHOLDERS.items()}
 _TEXT_MARK = "MLNTEXTBODYMARK"  # plain ASCII letters: quoted-printable leaves them as they are
 _HTML_MARK = "MLNHTMLBODYMARK"
 _SOFT_BREAK = b"=\r\n"
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
-_SIMPLE_NAME = re.compile(r"[ -~]*")  # printable ASCII; display_name() has already removed the specials
 
 
 def list_id(settings: Settings) -> str:
@@ -129,24 +125,13 @@ def _qp(text: str) -> bytes:
 
 
 def _copy_headers(values: CopyValues, now: dt.datetime) -> bytes:
-    lines = [_to_header(values.recipient, values.name), f"Date: {format_datetime(now)}",
-             f"Message-ID: {clean_header(values.message_id)}"]
+    lines = [f"Date: {format_datetime(now)}", f"Message-ID: {clean_header(values.message_id)}"]
     for name, value in unsubscribe_headers(values.unsubscribe_address, values.unsubscribe_url).items():
         # Folded by hand between the two URIs: the email package would encode a long
         # mailto: as RFC 2047 words, which no mail client reads as an address.
         lines.append(f"{name}: " + clean_header(value).replace(">, <", ">,\r\n <"))
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _to_header(address: str, name: str) -> str:
-    address = clean_header(address)
-    name = display_name(name)
-    if not _PLAIN_ADDRESS.fullmatch(address):  # unusual address: let the email package quote it
-        return SMTP.fold("To", Address(display_name=name, addr_spec=address)).rstrip("\r\n")
-    if not name:
-        return f"To: {address}"
-    phrase = name if _SIMPLE_NAME.fullmatch(name) else Header(name, "utf-8").encode()
-    return f"To: {phrase} <{address}>"
+    to, _ = address_header("To", display_name(values.name), clean_header(values.recipient))
+    return to + ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 class CopyFiller:

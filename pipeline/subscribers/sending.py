@@ -28,6 +28,9 @@ from .joining import bounce_address
 from .registry import recipient_pages
 
 
+QUEUE_PAGE = 1000  # subscribers read, and copies inserted, at a time
+
+
 @dataclass
 class BulletinSendSummary:
     bulletin_id: int
@@ -105,9 +108,6 @@ def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[s
             mark_bulletin_sent(session, bulletin_id)
             session.flush()
     return summary
-
-
-QUEUE_PAGE = 1000
 
 
 def _copy_row(settings: Settings, bulletin_id: int, audience: str, subject: str, subscriber: Any) -> dict[str, Any]:
