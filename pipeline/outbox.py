@@ -1,8 +1,10 @@
 """The outbox: queued messages written to `outbox/` as .eml files, atomically, after commit.
 
 A queued `Outgoing` row becomes a file named from its id (`0000000042.eml`):
-written under a temporary name in the same folder, fsynced, then renamed, and
-the name recorded in `spool_name`. Because the name depends only on the row,
+written under a temporary name in the same folder, then renamed, and the name
+recorded in `spool_name`. Files are not fsynced: the database keeps every
+queued message (its raw bytes, or what a bulletin copy is filled from), and
+the sender takes it from there when a power cut left a file missing or empty. Because the name depends only on the row,
 a crash or a second run rewrites the same file instead of making another one.
 The sender (pipeline/smtp.py) sends what is spooled and removes the file once
 the server has accepted it.
@@ -51,12 +53,11 @@ def spool_path(settings: Settings, name: str) -> Path:
     return settings.outbox_path / name
 
 
-def write_spool_file(settings: Settings, row_id: int, data: bytes, durable: bool = True) -> str:
+def write_spool_file(settings: Settings, row_id: int, data: bytes) -> str:
     """Write `data` as the outbox file of row `row_id`, atomically; return its name.
 
-    `durable=False` skips the fsync, for a file that can be made again from the
-    database (a bulletin copy): after a power cut the sender rebuilds one it finds
-    missing or empty, and 10,000 fsyncs cost more than sending the copies.
+    No fsync: the row's bytes are in the database too (see the module's note), and an
+    fsync per file cost more than the rest of spooling an acknowledgement.
     """
     folder = settings.outbox_path
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,8 +68,6 @@ def write_spool_file(settings: Settings, row_id: int, data: bytes, durable: bool
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
         try:
             _write_all(fd, data)
-            if durable:
-                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, folder / name)
@@ -83,15 +82,6 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames durable: a file is only safe once its directory entry is."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def spool_pending(settings: Settings) -> int:
@@ -125,7 +115,6 @@ def spool_pending(settings: Settings) -> int:
             _fail_orphans(url, sorted(orphans))
         written, error = _write_batch(settings, [r for r in rows if r.id not in orphans], copies)
         if written:
-            _fsync_dir(settings.outbox_path)
             _record_spooled(url, written)
             spooled += len(written)
         if error is not None:
@@ -144,9 +133,8 @@ def _write_batch(settings: Settings, rows: list, copies: dict[int, bytes | None]
     written: dict[int, str] = {}
     for row in rows:
         try:
-            # A bulletin copy (no raw) can be filled again from the database: no fsync.
-            data, durable = (row.raw, True) if row.raw is not None else (copies[row.id], False)
-            written[row.id] = write_spool_file(settings, row.id, data, durable=durable)
+            data = row.raw if row.raw is not None else copies[row.id]
+            written[row.id] = write_spool_file(settings, row.id, data)
         except OSError as exc:
             return written, exc
     return written, None
@@ -205,8 +193,8 @@ def read_spooled(settings: Settings, row: Outgoing) -> bytes | None:
 
 
 def spooled_file(settings: Settings, name: str) -> bytes:
-    """An outbox file's bytes; b"" when it is missing or empty (a copy written without
-    fsync, then a power cut)."""
+    """An outbox file's bytes; b"" when it is missing or empty (files are written
+    without fsync: a power cut can leave one so)."""
     if not name:
         return b""
     try:

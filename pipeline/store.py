@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, bindparam, case, func, select, union_all, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from . import db
 from .claims import claimant_is_gone, new_claim_token
 from .mail import IncomingMail
 from .models import MailboxState, Message
@@ -48,6 +49,24 @@ def _advance_last_uid(_insert: Callable) -> Any:
     uid = bindparam("p_uid", type_=BigInteger)
     return (update(table).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"))
             .values(last_uid=case((table.c.last_uid < uid, uid), else_=table.c.last_uid)))
+
+
+def mark_group(url: str, key: FolderKey, last_uid: int) -> None:
+    """Commit that messages up to `last_uid` are being handled together (see poll.process_group)."""
+    db.execute_alone(url, _MARK_GROUP, {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": last_uid})
+
+
+def clear_group(session: Session, key: FolderKey, last_uid: int) -> None:
+    """In the group's own transaction: it committed, so its mark is no longer needed (unless another group's)."""
+    execute_core(session, _CLEAR_GROUP, {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": last_uid})
+
+
+def _state_row(table=MailboxState.__table__):  # type: ignore[no-untyped-def]
+    return update(table).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"))
+
+
+_MARK_GROUP = _state_row().values(group_through=bindparam("p_uid", type_=BigInteger))
+_CLEAR_GROUP = _state_row().where(MailboxState.__table__.c.group_through == bindparam("p_uid", type_=BigInteger)).values(group_through=0)
 
 
 def find_at(session: Session, key: FolderKey, location: str) -> Message | None:

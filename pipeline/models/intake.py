@@ -40,6 +40,9 @@ class MailboxState(Base):
     folder: Mapped[str] = mapped_column(String(500))
     uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The last UID of a group of messages being handled in one transaction; left
+    # above last_uid only when a crash cut that group short.
+    group_through: Mapped[int] = mapped_column(BigInteger, default=0)
     last_poll_at: Mapped[dt.datetime | None]
     last_poll_seconds: Mapped[float | None]
 

@@ -87,6 +87,7 @@ def upgrade() -> None:
     sa.Column('folder', sa.String(length=500), nullable=False),
     sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
     sa.Column('last_uid', sa.BigInteger(), nullable=False),
+    sa.Column('group_through', sa.BigInteger(), nullable=False),
     sa.Column('last_poll_at', pipeline.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_poll_seconds', sa.Double(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_state')),

@@ -1,0 +1,75 @@
+"""Several messages in one transaction, and the one-at-a-time fallback.
+
+A pass handles each fetched batch (here 4 messages, the fixture's batch_size) in
+one transaction. A crash inside a group leaves its messages waiting and a mark;
+the next pass takes them one at a time, so a message that kills the process
+holds back only itself. A conflict with another poller undoes the group, whose
+messages are then handled one at a time.
+"""
+from __future__ import annotations
+
+import signal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fixtures.samples import numbered_message
+from pipeline import db, poll
+from pipeline.models import MailboxState
+
+
+def group_mark(intake) -> int:
+    with db.transaction(intake.settings.database.url, readonly=True) as session:
+        return session.scalar(select(MailboxState.group_through)) or 0
+
+
+def test_a_clean_pass_files_every_group_and_leaves_no_mark(intake):
+    intake.account.append_many([numbered_message(n) for n in range(10)])
+
+    summary = poll.poll_once(intake.settings)
+
+    assert summary.fetched == 10 and summary.moved_or_flagged == 10
+    assert set(intake.count_by_message_id().values()) == {1} and len(intake.count_by_message_id()) == 10
+    assert group_mark(intake) == 0
+    assert intake.account.uids("INBOX") == []
+
+
+def test_after_a_crash_inside_a_group_its_messages_go_one_at_a_time(intake):
+    intake.account.append_many([numbered_message(n) for n in range(4)])
+    kill_at_third = {"MLN_DEBUG_CRASH_AT": "before_commit:3"}
+
+    first = intake.run("poll", extra_env=kill_at_third)
+    assert first.returncode == -signal.SIGKILL
+    assert intake.recorded() == []  # the group never committed: all four still wait
+    assert group_mark(intake) == max(intake.account.uids("INBOX"))
+
+    # The same message kills the process again; taken one at a time, the two before it are filed.
+    second = intake.run("poll", extra_env=kill_at_third)
+    assert second.returncode == -signal.SIGKILL
+    assert len(intake.recorded()) == 2
+
+    intake.poll_json()
+    assert set(intake.count_by_message_id().values()) == {1} and len(intake.count_by_message_id()) == 4
+    assert intake.account.uids("INBOX") == []
+
+
+def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(intake, monkeypatch):
+    # Beside tests/intake/test_crash_safety.py::test_two_pollers_at_once (two real pollers):
+    # here the other poller's insert is stood in for by an IntegrityError on the group's second message.
+    intake.account.append_many([numbered_message(n) for n in range(4)])
+    real = poll._record_and_handle
+    calls = []
+
+    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched):
+        calls.append(fetched.uid)
+        if len(calls) == 2:
+            raise IntegrityError("INSERT INTO messages", {}, Exception("UNIQUE constraint failed"))
+        return real(session, settings, rules, key, epoch, fetched)
+
+    monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
+    summary = poll.poll_once(intake.settings)
+
+    assert summary.fetched == 4 and summary.outcomes["held"] + summary.outcomes["processed"] == 4
+    assert calls[:2] == calls[2:4]  # the group's first two, then the same messages again one at a time
+    assert set(intake.count_by_message_id().values()) == {1} and len(intake.count_by_message_id()) == 4
+    assert group_mark(intake) == max(calls)  # the undone group's mark stays; it only ever means "go one at a time"
