@@ -24,6 +24,9 @@ class IncomingAttachment:
     filename: str
     content_type: str
     data: bytes
+    # What templates_io.read_forms gave for this file when it was read ahead
+    # (pipeline.prepare): ("forms", [RawForm, ...]) or ("error", TemplateError); None: not read yet.
+    read_ahead: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def extension(self) -> str:

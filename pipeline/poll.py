@@ -8,7 +8,6 @@ or not recorded and still waiting in the inbox.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import time
 import traceback
@@ -24,8 +23,9 @@ from .config import Settings
 from .errors import HoldMessage
 from .faults import crashpoint
 from .handlers import HandlerContext, HandlerResult, get_handler
-from .mail import IncomingMail, parse_mail
+from .mail import IncomingMail
 from .models import Message, utcnow
+from .prepare import Prepared, Preparer, prepare
 from .rules import Routing, Rule, load_rules, route
 from .sources import Fetched, MailboxAction, MailSource, open_source
 from .store import FolderKey
@@ -80,10 +80,12 @@ def poll_once(settings: Settings, on_new: Callable[[int], Progress] | None = Non
         summary.finished_from_last_time = finish_pending_actions(settings, source, key, epoch)
         locations = source.new_locations(last_uid)
         advance = on_new(len(locations)) if on_new else None
-        for start in range(0, len(locations), settings.mailbox.batch_size):
-            batch = locations[start:start + settings.mailbox.batch_size]
-            recorded = _process_batch(settings, rules, source, key, epoch, batch, summary, advance, singles_through)
-            summary.moved_or_flagged += apply_actions(settings, source, recorded)
+        with Preparer(settings.limits, len(locations)) as preparer:
+            # The next group is fetched and handed to the preparer before this one is stored.
+            for group, prepared in preparer.ahead(_fetched_groups(settings, source, locations)):
+                results = _handle_group(settings, rules, key, epoch, group, prepared, singles_through)
+                recorded = _tally(summary, results, advance)
+                summary.moved_or_flagged += apply_actions(settings, source, recorded)
         summary.seconds = round(time.monotonic() - started, 3)
         _finish_pass(settings, key, summary.seconds)
     _spool_outbox(settings, summary)
@@ -114,11 +116,30 @@ def _finish_pass(settings: Settings, key: FolderKey, seconds: float) -> None:
         state.last_poll_seconds = seconds
 
 
-def _process_batch(settings: Settings, rules: list[Rule], source: MailSource, key: FolderKey, epoch: int,
-                   batch: list[tuple[str, int | None]], summary: PollSummary, advance: Progress | None,
-                   singles_through: int = 0) -> list[Recorded]:
+def _fetched_groups(settings: Settings, source: MailSource, locations: list[tuple[str, int | None]]) -> Iterator[list[Fetched]]:
+    size = settings.mailbox.batch_size
+    for start in range(0, len(locations), size):
+        yield from _groups(source.fetch(locations[start:start + size], settings.limits.max_message_bytes))
+
+
+def _handle_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int, group: list[Fetched],
+                  prepared: list[Prepared], singles_through: int) -> list[tuple[str, Recorded | None] | None]:
+    """The group in one transaction when it can be, else each message in its own."""
+    if _groupable(group, singles_through):
+        results = process_group(settings, rules, key, epoch, group, prepared)
+        if results is not None:
+            return results
+    results = []
+    for fetched, ready in zip(group, prepared):
+        results.append(process_fetched(settings, rules, key, epoch, fetched, ready))
+        crashpoint(settings, "after_commit")
+    return results
+
+
+def _tally(summary: PollSummary, results: list[tuple[str, Recorded | None] | None], advance: Progress | None) -> list[Recorded]:
+    """Count the outcomes; return the mailbox actions still to do."""
     recorded = []
-    for result in _process_groups(settings, rules, source, key, epoch, batch, singles_through):
+    for result in results:
         summary.fetched += 1
         if result is None:
             summary.already_recorded += 1
@@ -133,18 +154,6 @@ def _process_batch(settings: Settings, rules: list[Rule], source: MailSource, ke
         if advance:
             advance(1)
     return recorded
-
-
-def _process_groups(settings: Settings, rules: list[Rule], source: MailSource, key: FolderKey, epoch: int,
-                    batch: list[tuple[str, int | None]], singles_through: int) -> Iterator[tuple[str, Recorded | None] | None]:
-    for group in _groups(source.fetch(batch, settings.limits.max_message_bytes)):
-        results = process_group(settings, rules, key, epoch, group) if _groupable(group, singles_through) else None
-        if results is None:
-            for fetched in group:
-                yield process_fetched(settings, rules, key, epoch, fetched)
-                crashpoint(settings, "after_commit")
-        else:
-            yield from results
 
 
 def _groups(fetched: Iterable[Fetched]) -> Iterator[list[Fetched]]:
@@ -172,7 +181,7 @@ def _groupable(fetched: list[Fetched], singles_through: int) -> bool:
 
 
 def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
-                  group: list[Fetched]) -> list[tuple[str, Recorded | None]] | None:
+                  group: list[Fetched], prepared: list[Prepared]) -> list[tuple[str, Recorded | None]] | None:
     """Record and handle several messages in one transaction; None when they must go one at a time.
 
     One commit for the group instead of one per message: the commit and the
@@ -187,8 +196,8 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
     try:
         with db.transaction(settings.database.url) as session:
             handled = []
-            for fetched in group:
-                outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched)
+            for fetched, ready in zip(group, prepared):
+                outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready)
                 handled.append((outcome, record, _claim_action(session, record, outcome)))
                 crashpoint(settings, "before_commit")
             store.advance_last_uid(session, key, last)
@@ -206,11 +215,12 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
 
 
 def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
-                    fetched: Fetched) -> tuple[str, Recorded | None] | None:
+                    fetched: Fetched, prepared: Prepared | None = None) -> tuple[str, Recorded | None] | None:
     """Record and handle one message in one transaction. None when another poller has it."""
+    ready = prepared if prepared is not None else prepare(fetched.raw)
     try:
         with db.transaction(settings.database.url) as session:
-            outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched)
+            outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready)
             item = _claim_action(session, record, outcome)
             if fetched.uid is not None:
                 store.advance_last_uid(session, key, fetched.uid)
@@ -239,16 +249,15 @@ def _claim_action(session: Session, record: Message, outcome: str) -> Recorded |
 
 
 def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,
-                       epoch: int, fetched: Fetched) -> tuple[str, Message]:
-    sha256 = hashlib.sha256(fetched.raw).hexdigest()
-    mail, parse_error = _parse(fetched.raw)
+                       epoch: int, fetched: Fetched, prepared: Prepared) -> tuple[str, Message]:
+    mail, parse_error, sha256 = prepared.mail, prepared.parse_error, prepared.sha256
     existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", sha256)
     if existing is not None:
         return "already", existing
     if same is not None and same.uid is not None and same.uidvalidity != epoch and same.mailbox == key.mailbox:
         store.relocate(same, key, fetched, epoch)
         return "already", same
-    record = store.new_record(key, fetched, epoch, mail, sha256)
+    record = store.new_record(key, fetched, epoch, mail, sha256, prepared.compressed)
     routing = None
     if same is None and mail is not None and not fetched.truncated:
         routing = route(rules, mail, explain=False)
@@ -319,13 +328,6 @@ def mailbox_target(settings: Settings, outcome: str, rule: Rule | None) -> str:
 
 def _recorded(record: Message) -> Recorded:
     return Recorded(record.id, record.location.rsplit("/", 1)[-1], record.uid, record.action_target, tuple(record.flags.split()))
-
-
-def _parse(raw: bytes) -> tuple[IncomingMail | None, str]:
-    try:
-        return parse_mail(raw), ""
-    except Exception:  # noqa: BLE001 - malformed input of any kind must not stop the pass
-        return None, traceback.format_exc()
 
 
 def _log_outcome(record: Message, outcome: str) -> None:

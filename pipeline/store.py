@@ -136,7 +136,9 @@ def location_of(fetched: Fetched, epoch: int) -> str:
     return f"{epoch}/{fetched.uid}" if fetched.uid is not None else fetched.location
 
 
-def new_record(key: FolderKey, fetched: Fetched, epoch: int, mail: IncomingMail | None, sha256: str) -> Message:
+def new_record(key: FolderKey, fetched: Fetched, epoch: int, mail: IncomingMail | None, sha256: str,
+               compressed: bytes | None = None) -> Message:
+    """A new row for a fetched message; `compressed` is its raw bytes already deflated (pipeline.prepare)."""
     record = Message(
         mailbox=key.mailbox,
         folder=key.folder,
@@ -147,7 +149,10 @@ def new_record(key: FolderKey, fetched: Fetched, epoch: int, mail: IncomingMail 
         size=fetched.size,
         received_at=dt.datetime.now(dt.timezone.utc),
     )
-    record.raw = fetched.raw
+    if compressed is not None:
+        record.raw_compressed = compressed
+    else:
+        record.raw = fetched.raw
     record.attachments = []  # known empty: storing attachments need not ask the database
     if mail is not None:
         record.message_id = mail.message_id[:998]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..config import LimitSettings
 from ..errors import TemplateError
+from ..mail import IncomingAttachment
 from ..models import Attachment
 from ..templates_io import RawForm, generate_template, read_forms, read_text_forms, template_filename, validate_form
 from ..templates_io.errors import Unsupported
@@ -85,7 +87,7 @@ def find_forms(ctx: HandlerContext, stored: list[Attachment | None]) -> Found:
     found = Found()
     for incoming, row in zip(ctx.mail.attachments, stored):
         try:
-            forms = read_forms(incoming.filename, incoming.content_type, incoming.data, ctx.settings.limits)
+            forms = _forms_in(incoming, ctx.settings.limits)
         except Unsupported as exc:
             found.unsupported.append(str(exc))
             continue
@@ -96,6 +98,16 @@ def find_forms(ctx: HandlerContext, stored: list[Attachment | None]) -> Found:
     if not found.forms:
         found.forms.extend((form, None) for form in body_forms(ctx.mail.text, ctx.mail.html))
     return found
+
+
+def _forms_in(attachment: IncomingAttachment, limits: LimitSettings) -> list[RawForm]:
+    """read_forms of the attachment, or what it gave when the attachment was read ahead (pipeline.prepare)."""
+    if attachment.read_ahead is None:
+        return read_forms(attachment.filename, attachment.content_type, attachment.data, limits)
+    kind, value = attachment.read_ahead
+    if kind == "error":
+        raise value
+    return value
 
 
 def body_forms(text: str, html: str) -> list[RawForm]:

@@ -60,11 +60,11 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     real = poll._record_and_handle
     calls = []
 
-    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched):
+    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared):
         calls.append(fetched.uid)
         if len(calls) == 2:
             raise IntegrityError("INSERT INTO messages", {}, Exception("UNIQUE constraint failed"))
-        return real(session, settings, rules, key, epoch, fetched)
+        return real(session, settings, rules, key, epoch, fetched, prepared)
 
     monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
     summary = poll.poll_once(intake.settings)
