@@ -36,6 +36,10 @@ GROUP_BYTES = 8_000_000
 Progress = Callable[[int], None]
 
 
+class NeedsIsolation(Exception):
+    """A handler in a group failed or held its message: handle the group one message at a time."""
+
+
 @dataclass
 class PollSummary:
     mailbox: str = ""
@@ -46,6 +50,7 @@ class PollSummary:
     moved_or_flagged: int = 0
     finished_from_last_time: int = 0
     uidvalidity_reset: bool = False
+    read_ahead: int = 0  # messages parsed in the child process (pipeline.prepare)
     replies_spooled: int = 0
     spool_error: str = ""
     seconds: float = 0.0
@@ -86,6 +91,7 @@ def poll_once(settings: Settings, on_new: Callable[[int], Progress] | None = Non
                 results = _handle_group(settings, rules, key, epoch, group, prepared, singles_through)
                 recorded = _tally(summary, results, advance)
                 summary.moved_or_flagged += apply_actions(settings, source, recorded)
+            summary.read_ahead = preparer.from_child
         summary.seconds = round(time.monotonic() - started, 3)
         _finish_pass(settings, key, summary.seconds)
     _spool_outbox(settings, summary)
@@ -189,7 +195,9 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
     the group's last UID is committed as `group_through`; a crash inside the group
     leaves that mark, and the next pass takes those messages one at a time, so a
     message that kills the process holds back only itself. A conflict with another
-    poller (IntegrityError) undoes the group, which is then handled one at a time.
+    poller (IntegrityError), or a handler that fails or holds its message, undoes
+    the group, which is then handled one at a time, each handler in its savepoint.
+    Handlers in a group run without one: a savepoint was two more round trips.
     """
     last = max(f.uid for f in group if f.uid is not None)
     store.mark_group(settings.database.url, key, last)
@@ -197,7 +205,7 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
         with db.transaction(settings.database.url) as session:
             handled = []
             for fetched, ready in zip(group, prepared):
-                outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready)
+                outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False)
                 handled.append((outcome, record, _claim_action(session, record, outcome)))
                 crashpoint(settings, "before_commit")
             store.advance_last_uid(session, key, last)
@@ -205,6 +213,9 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
             session.flush()
     except IntegrityError:
         log.info("messages up to UID %s in %s are partly handled by another poller: one at a time", last, key.folder)
+        return None
+    except NeedsIsolation as why:
+        log.info("messages up to UID %s in %s: one at a time (%s)", last, key.folder, why)
         return None
     results = []
     for outcome, record, item in handled:
@@ -249,7 +260,7 @@ def _claim_action(session: Session, record: Message, outcome: str) -> Recorded |
 
 
 def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,
-                       epoch: int, fetched: Fetched, prepared: Prepared) -> tuple[str, Message]:
+                       epoch: int, fetched: Fetched, prepared: Prepared, isolated: bool = True) -> tuple[str, Message]:
     mail, parse_error, sha256 = prepared.mail, prepared.parse_error, prepared.sha256
     existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", sha256)
     if existing is not None:
@@ -276,7 +287,7 @@ def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], 
             "held", f"message is {fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored"))
     else:
         assert routing is not None and mail is not None
-        _set_outcome(settings, record, routing, run_handler(session, settings, record, mail, routing))
+        _set_outcome(settings, record, routing, run_handler(session, settings, record, mail, routing, isolated))
     return record.outcome, record
 
 
@@ -288,11 +299,21 @@ def _set_routing(record: Message, routing: Routing) -> None:
             setattr(record, name, value)
 
 
-def run_handler(session: Session, settings: Settings, record: Message, mail: IncomingMail, routing: Routing) -> HandlerResult:
-    """Run the routed handler inside a savepoint: a failure undoes only what the handler wrote."""
+def run_handler(session: Session, settings: Settings, record: Message, mail: IncomingMail, routing: Routing,
+                isolated: bool = True) -> HandlerResult:
+    """Run the routed handler inside a savepoint: a failure undoes only what the handler wrote.
+
+    `isolated=False` (a message in a group) runs it without one; a failure, or a hold,
+    raises NeedsIsolation instead, and the group is handled again one message at a time.
+    """
     _set_routing(record, routing)
     rule = dataclasses.replace(routing.rule, options=routing.options)
     context = HandlerContext(session=session, settings=settings, record=record, mail=mail, rule=rule)
+    if not isolated:
+        try:
+            return get_handler(routing.handler).handle(context)
+        except Exception as exc:  # noqa: BLE001 - HoldMessage too: what it wrote must be undone
+            raise NeedsIsolation(f"handler {routing.handler}: {type(exc).__name__}") from exc
     try:
         with session.begin_nested():
             return get_handler(routing.handler).handle(context)

@@ -30,12 +30,19 @@ class FolderKey:
 
 
 def get_state(session: Session, key: FolderKey) -> MailboxState:
-    state = session.scalar(select(MailboxState).where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder))
+    query = select(MailboxState).where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder)
+    state = session.scalar(query)
     if state is None:
-        state = MailboxState(mailbox=key.mailbox, folder=key.folder, uidvalidity=0, last_uid=0)
-        session.add(state)
-        session.flush()
+        # Two pollers starting on a new folder at once: the second waits for the first's row, then uses it.
+        execute_core(session, prepared(session, "state.create", _create_state), {"p_mailbox": key.mailbox, "p_folder": key.folder})
+        state = session.scalar(query)
     return state
+
+
+def _create_state(insert: Callable) -> Any:
+    return (insert(MailboxState.__table__)
+            .values(mailbox=bindparam("p_mailbox"), folder=bindparam("p_folder"), uidvalidity=0, last_uid=0, group_through=0)
+            .on_conflict_do_nothing(index_elements=["mailbox", "folder"]))
 
 
 def advance_last_uid(session: Session, key: FolderKey, uid: int) -> None:

@@ -8,6 +8,7 @@ messages are then handled one at a time.
 """
 from __future__ import annotations
 
+import logging
 import signal
 
 from sqlalchemy import select
@@ -60,11 +61,11 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     real = poll._record_and_handle
     calls = []
 
-    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared):
+    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared, isolated=True):
         calls.append(fetched.uid)
         if len(calls) == 2:
             raise IntegrityError("INSERT INTO messages", {}, Exception("UNIQUE constraint failed"))
-        return real(session, settings, rules, key, epoch, fetched, prepared)
+        return real(session, settings, rules, key, epoch, fetched, prepared, isolated)
 
     monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
     summary = poll.poll_once(intake.settings)
@@ -73,3 +74,23 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     assert calls[:2] == calls[2:4]  # the group's first two, then the same messages again one at a time
     assert set(intake.count_by_message_id().values()) == {1} and len(intake.count_by_message_id()) == 4
     assert group_mark(intake) == max(calls)  # the undone group's mark stays; it only ever means "go one at a time"
+
+
+UNREADABLE_BOUNCE = (b"From: MAILER-DAEMON@mx.example.org\r\nTo: bulletin@example.org\r\n"
+                     b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example.org>\r\n"
+                     b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nSomething went wrong, but we will not say to whom.\r\n")
+
+
+def test_a_message_its_handler_holds_sends_its_group_one_at_a_time(intake, caplog):
+    caplog.set_level(logging.INFO, logger="pipeline.poll")
+    intake.account.append_many([numbered_message(0), numbered_message(1), UNREADABLE_BOUNCE, numbered_message(2)])
+
+    summary = poll.poll_once(intake.settings)
+
+    by_id = {m.message_id: m for m in intake.recorded()}
+    bounce = by_id["<bounce-1@mx.example.org>"]
+    assert (bounce.handler, bounce.outcome) == ("bounce", "held")
+    assert "names no address or token" in bounce.reason  # the handler's own reason, from its savepoint run
+    assert summary.fetched == 4 and len(by_id) == 4
+    assert "one at a time (handler bounce: HoldMessage)" in caplog.text
+    assert intake.account.uids("INBOX") == []
