@@ -1,9 +1,13 @@
 """One pass over the mailbox: fetch -> route -> one handler -> store -> mailbox action.
 
-Each message is handled in its own transaction. The mailbox action (move or
-flag) happens only after that commit, batched by folder. A crash at any point
-leaves each message either recorded (and its action finished by the next pass)
-or not recorded and still waiting in the inbox.
+Messages are fetched in groups (mailbox.batch_size, at most GROUP_BYTES); each
+group is recorded and handled in one transaction, or, after a crash inside a
+group or a handler failing in one, each of its messages in its own. The mailbox
+action (move or flag) happens only after that commit, batched by folder. A crash
+at any point leaves each message either recorded (and its action finished by the
+next pass) or not recorded and still waiting in the inbox. Parsing and reading
+attachments happen in pipeline.prepare, a group ahead in a child process on a
+big pass.
 """
 from __future__ import annotations
 
@@ -193,8 +197,8 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
     One commit for the group instead of one per message: the commit and the
     transaction around it were a third of a message's own cost. Before it starts,
     the group's last UID is committed as `group_through`; a crash inside the group
-    leaves that mark, and the next pass takes those messages one at a time, so a
-    message that kills the process holds back only itself. A conflict with another
+    leaves that mark, and the next pass takes those messages one at a time, so
+    the messages before one that kills the process are still filed. A conflict with another
     poller (IntegrityError), or a handler that fails or holds its message, undoes
     the group, which is then handled one at a time, each handler in its savepoint.
     Handlers in a group run without one: a savepoint was two more round trips.

@@ -2,8 +2,8 @@
 
 A pass handles each fetched batch (here 4 messages, the fixture's batch_size) in
 one transaction. A crash inside a group leaves its messages waiting and a mark;
-the next pass takes them one at a time, so a message that kills the process
-holds back only itself. A conflict with another poller undoes the group, whose
+the next pass takes them one at a time, so the messages before one that kills
+the process are still filed. A conflict with another poller undoes the group, whose
 messages are then handled one at a time.
 """
 from __future__ import annotations
