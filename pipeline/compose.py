@@ -178,7 +178,7 @@ def _queue_raw(session: Session, settings: Settings, built: "Built", *, kind: st
         raw=built.raw,
         bulletin_id=bulletin_id,
         subscriber_id=subscriber_id,
-        source_message_pk=source.id if source is not None else None,
+        source_message=source,
         status="queued",
     )
     session.add(row)

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from . import db, store
@@ -207,26 +207,55 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
     store.mark_group(settings.database.url, key, last)
     try:
         with db.transaction(settings.database.url) as session:
-            handled = []
-            for fetched, ready in zip(group, prepared):
-                outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False)
-                handled.append((outcome, record, _claim_action(session, record, outcome)))
-                crashpoint(settings, "before_commit")
+            handled = _handle_in_one(session, settings, rules, key, epoch, group, prepared)
             store.advance_last_uid(session, key, last)
             store.clear_group(session, key, last)
-            session.flush()
+            session.flush()  # the group's rows, table by table (the claim of each new message is its insert)
+            items = [_recorded(record) if claimed else None for _outcome, record, claimed in handled]
     except IntegrityError:
         log.info("messages up to UID %s in %s are partly handled by another poller: one at a time", last, key.folder)
         return None
     except NeedsIsolation as why:
         log.info("messages up to UID %s in %s: one at a time (%s)", last, key.folder, why)
         return None
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError):
+            raise  # the database is gone: the pass stops (DatabaseError)
+        # A value the database refused (too long, out of range): alone, the message is quarantined.
+        log.info("messages up to UID %s in %s: one at a time (%s)", last, key.folder, type(exc.orig).__name__)
+        return None
     results = []
-    for outcome, record, item in handled:
+    for (outcome, record, _claimed), item in zip(handled, items):
         _log_outcome(record, outcome)
         crashpoint(settings, "after_commit")
         results.append((outcome, item))
     return results
+
+
+def _handle_in_one(session: Session, settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
+                   group: list[Fetched], prepared: list[Prepared]) -> list[tuple[str, Message, bool]]:
+    """(outcome, record, whether its mailbox action is ours) for each message, in one transaction, nothing flushed yet."""
+    handled = []
+    pending: set[tuple[str, str]] = set()
+    for fetched, ready in zip(group, prepared):
+        same_as_pending = (ready.mail.message_id if ready.mail else "", ready.sha256)
+        if same_as_pending in pending:
+            session.flush()  # the same message twice in one group: the second must find the first
+        pending.add(same_as_pending)
+        outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False)
+        handled.append((outcome, record, _claim_in_group(session, record, outcome)))
+        crashpoint(settings, "before_commit")
+    return handled
+
+
+def _claim_in_group(session: Session, record: Message, outcome: str) -> bool:
+    """Like _claim_action, before the row has an id: a new row's claim goes into its insert."""
+    if record.action_done:
+        return False
+    if outcome != "already":
+        store.claim_for_us(record)
+        return True
+    return record.id in store.claim_actions(session, [record.id])
 
 
 def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
@@ -278,7 +307,10 @@ def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], 
         routing = route(rules, mail, explain=False)
         _set_routing(record, routing)  # in the INSERT below, not an UPDATE when the handler's savepoint opens
     session.add(record)
-    session.flush()  # the claim: a concurrent poller's insert of this message fails here or at its commit
+    if isolated or routing is None or getattr(get_handler(routing.handler), "needs_record_id", True):
+        # The claim: a concurrent poller's insert of this message fails here or at its commit.
+        # (In a group, a handler that needs no id leaves the insert to the group's one flush.)
+        session.flush()
     if same is not None:
         record.duplicate_of_id = same.id
         _set_outcome(settings, record, None, HandlerResult("duplicate", f"same message as #{same.id}"))
@@ -312,7 +344,7 @@ def run_handler(session: Session, settings: Settings, record: Message, mail: Inc
     """
     _set_routing(record, routing)
     rule = dataclasses.replace(routing.rule, options=routing.options)
-    context = HandlerContext(session=session, settings=settings, record=record, mail=mail, rule=rule)
+    context = HandlerContext(session=session, settings=settings, record=record, mail=mail, rule=rule, flush_later=not isolated)
     if not isolated:
         try:
             return get_handler(routing.handler).handle(context)

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 class HandlerContext:
     session: Session
     settings: "Settings"
-    record: "Message"  # the row for this message, flushed (has an id)
+    record: "Message"  # the row for this message; flushed (has an id) unless the handler says it needs none
     mail: "IncomingMail"  # the parsed message
     rule: "Rule"  # the rule that chose this handler; rule.options holds its extra keys
+    # True for a message in a group (pipeline/poll.py): the driver flushes the whole group
+    # once, so a handler need not flush what it adds (ids in `details` are then None).
+    flush_later: bool = False
 
     @property
     def options(self) -> dict[str, Any]:
@@ -47,5 +50,8 @@ class HandlerResult:
 class Handler(Protocol):
     name: str
     description: str
+    # False for a handler that never reads ctx.record.id before a flush (it links rows to the
+    # message by relationship): in a group, the message's row is then inserted with the rest.
+    needs_record_id: bool
 
     def handle(self, ctx: HandlerContext) -> HandlerResult: ...

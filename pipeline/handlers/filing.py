@@ -122,7 +122,7 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
     fields = dict(
         status="needs_changes" if form.problems else "pending", problems=list(form.problems),
         file_no_given=values["file_no"][:60], raw_fields=dict(form.raw.fields), sender=record.from_addr,
-        sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message_pk=record.id,
+        sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message=record,
         attachment=attachment, **submission_columns(values),
         # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
         unknown_sender=not _is_member(session, record.from_addr),

@@ -40,6 +40,7 @@ class Found:
 class SubmissionHandler:
     name = "submission"
     description = "Read completed reporting templates (attached or in the body), file them, acknowledge or list problems."
+    needs_record_id = False
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         stored = store_attachments(ctx.session, ctx.settings, ctx.record, ctx.mail.attachments)
@@ -63,8 +64,10 @@ class SubmissionHandler:
         for item in filed:
             item.submission.reply = reply
         # One flush for the attachments, submissions and reply still pending (each
-        # flush is a round of statements; per object it was most of a message's SQL).
-        ctx.session.flush()
+        # flush is a round of statements; per object it was most of a message's SQL),
+        # or, in a group, one for the whole group.
+        if not ctx.flush_later:
+            ctx.session.flush()
         return HandlerResult("processed", _summary(filed, reply is not None),
                              {"submissions": [f.submission.id for f in filed], "file_nos": [f.file_no for f in filed]})
 

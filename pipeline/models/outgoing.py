@@ -4,9 +4,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .intake import Message
 
 OUTGOING_STATUSES = ("queued", "sent", "failed")
 
@@ -51,6 +56,9 @@ class Outgoing(Base):
     claimed_until: Mapped[dt.datetime | None]
     # SMTP reply code of the last attempt (0: none), e.g. 550 for a hard bounce.
     last_code: Mapped[int] = mapped_column(default=0)
+
+    # The message this answers, which may be inserted by the same flush as this row.
+    source_message: Mapped["Message | None"] = relationship(foreign_keys=[source_message_pk])
 
 
 class AutoReplyCount(Base):

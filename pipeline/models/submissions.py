@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 if TYPE_CHECKING:
-    from .intake import Attachment
+    from .intake import Attachment, Message
     from .outgoing import Outgoing
 
 SUBMISSION_STATUSES = ("pending", "needs_changes", "approved", "rejected")
@@ -121,6 +121,8 @@ class Submission(Base):
     # (no columns of their own: attachment_id and reply_id above).
     attachment: Mapped["Attachment | None"] = relationship()
     reply: Mapped["Outgoing | None"] = relationship(primaryjoin="foreign(Submission.reply_id) == Outgoing.id")
+    # Likewise its message, which in a group of messages is inserted by the same flush (pipeline/poll.py).
+    message: Mapped["Message | None"] = relationship(foreign_keys=[message_pk])
 
     @property
     def file_no(self) -> str:

@@ -263,7 +263,7 @@ class ImapSource:
         if folder in self._known_folders:
             return
         client = self._imap()
-        if not self._call("LIST", client.folder_exists, folder):
+        if not self._call("LIST", self._selectable, client, folder):
             try:
                 client.create_folder(folder)
                 client.subscribe_folder(folder)
@@ -271,6 +271,15 @@ class ImapSource:
                 if not client.folder_exists(folder):  # another poller may have created it first
                     raise MailboxError(f"{self.key}: cannot create folder {folder!r}: {exc}") from exc
         self._known_folders.add(folder)
+
+    @staticmethod
+    def _selectable(client, folder: str) -> bool:  # type: ignore[no-untyped-def]
+        """The folder exists and can hold mail. Creating "Processed/Submissions" makes a
+        "Processed" that LIST shows as \\Noselect: a MOVE there fails until it is created."""
+        for flags, _delimiter, name in client.list_folders("", folder):
+            if name == folder:
+                return not {f.lower() for f in flags} & {b"\\noselect", b"\\nonexistent"}
+        return False
 
     # ---- for tests and `mln status` -----------------------------------------------------
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import signal
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError
 
-from fixtures.samples import numbered_message
-from pipeline import db, poll
-from pipeline.models import MailboxState
+from fixtures.samples import numbered_message, sample
+from pipeline import db, poll, store
+from pipeline.models import MailboxState, Submission
 
 
 def group_mark(intake) -> int:
@@ -94,3 +94,35 @@ def test_a_message_its_handler_holds_sends_its_group_one_at_a_time(intake, caplo
     assert summary.fetched == 4 and len(by_id) == 4
     assert "one at a time (handler bounce: HoldMessage)" in caplog.text
     assert intake.account.uids("INBOX") == []
+
+
+def test_the_same_message_twice_in_one_group_is_filed_once(intake):
+    submission = sample("gmail-submission-xlsx.eml")
+    intake.account.append_many([numbered_message(0), submission, submission, numbered_message(1)])
+
+    summary = poll.poll_once(intake.settings)
+
+    assert summary.outcomes["duplicate"] == 1 and summary.fetched == 4
+    with db.transaction(intake.settings.database.url, readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_a_value_the_database_refuses_in_a_group_sends_it_one_at_a_time(intake, monkeypatch, caplog):
+    # Stands in for a DataError at the group's flush (a real one needs input no form produces);
+    # alone, each message's handler runs in its savepoint, where such an error quarantines just that message.
+    caplog.set_level(logging.INFO, logger="pipeline.poll")
+    intake.account.append_many([numbered_message(n) for n in range(3)])
+    real_clear = store.clear_group
+    refused = []
+
+    def refuse_once(session, key, last_uid):
+        if not refused:
+            refused.append(last_uid)
+            raise DataError("UPDATE mailbox_state", {}, Exception("value out of range"))
+        return real_clear(session, key, last_uid)
+
+    monkeypatch.setattr(store, "clear_group", refuse_once)
+    summary = poll.poll_once(intake.settings)
+
+    assert refused and summary.fetched == 3 and len(intake.count_by_message_id()) == 3
+    assert "one at a time (Exception)" in caplog.text
