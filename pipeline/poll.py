@@ -55,6 +55,7 @@ class PollSummary:
     finished_from_last_time: int = 0
     uidvalidity_reset: bool = False
     read_ahead: int = 0  # messages parsed in the child process (pipeline.prepare)
+    read_ahead_cpu_seconds: float = 0.0  # the CPU time that took, beside this process's
     replies_spooled: int = 0
     spool_error: str = ""
     seconds: float = 0.0
@@ -96,6 +97,7 @@ def poll_once(settings: Settings, on_new: Callable[[int], Progress] | None = Non
                 recorded = _tally(summary, results, advance)
                 summary.moved_or_flagged += apply_actions(settings, source, recorded)
             summary.read_ahead = preparer.from_child
+            summary.read_ahead_cpu_seconds = round(preparer.child_cpu_seconds, 3)
         summary.seconds = round(time.monotonic() - started, 3)
         _finish_pass(settings, key, summary.seconds)
     _spool_outbox(settings, summary)

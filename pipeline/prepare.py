@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import logging
 import multiprocessing
+import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -73,15 +74,17 @@ def _read_ahead(attachment: IncomingAttachment, limits: LimitSettings) -> Incomi
     return dataclasses.replace(attachment, read_ahead=result)
 
 
-def _prepare_in_child(raws: list[bytes], limits: LimitSettings) -> list[Prepared]:
+def _prepare_in_child(raws: list[bytes], limits: LimitSettings) -> tuple[list[Prepared], float]:
+    """The group prepared, and the CPU seconds it took (the parent cannot see a forkserver child's)."""
     from .models.intake import deflate
 
+    started = time.process_time()
     prepared = [prepare(raw, read_ahead=limits) for raw in raws]
     for item, raw in zip(prepared, raws):
         item.compressed = deflate(raw)
         if item.mail is not None:
             item.mail.raw = b""  # the parent has the bytes: not sent back through the pipe
-    return prepared
+    return prepared, time.process_time() - started
 
 
 class Preparer:
@@ -92,6 +95,7 @@ class Preparer:
         self._pool: ProcessPoolExecutor | None = None
         self._groups = 0
         self.from_child = 0  # messages prepared in the child (for the pass's summary)
+        self.child_cpu_seconds = 0.0
         if expected >= CHILD_FROM and "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
@@ -137,10 +141,11 @@ class Preparer:
     def _collect(self, group: list[Fetched], job: Future | None) -> list[Prepared]:
         if job is not None:
             try:
-                prepared = job.result()
+                prepared, cpu_seconds = job.result()
             except BrokenProcessPool:
                 self._give_up_child()
             else:
+                self.child_cpu_seconds += cpu_seconds
                 for fetched, item in zip(group, prepared):
                     if item.mail is not None:
                         item.mail.raw = fetched.raw

@@ -57,6 +57,8 @@ def test_ingest_really_files_every_message_and_the_baseline_reads_the_same_ones(
     assert details["baseline_opened"]["messages"] == 6 == details["baseline_after_messages"]
     assert details["baseline_opened"]["docx"] == details["kinds"]["docx"]
     assert details["replies_spooled"] == 6
+    assert details["ours_cpu_seconds"] > 0 and details["baseline_before_cpu_seconds"] > 0
+    assert details["read_ahead"] == 0 and details["ours_child_cpu_seconds"] == 0  # 6 messages: no child
 
 
 def test_idle_poll_and_queue_run_on_filled_mailbox_and_database(bench):
