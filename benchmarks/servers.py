@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
-import threading
-from dataclasses import dataclass, field
+import multiprocessing
 from pathlib import Path
 from typing import Iterator
 
@@ -68,33 +67,68 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         pg_fixture.drop_postgres_schema(url, schema)
 
 
-@dataclass
 class CountingSink:
-    """An aiosmtpd handler that accepts everything and keeps only counts (10,000 copies would not fit)."""
+    """What an aiosmtpd sink in a process of its own accepted: counts only (10,000 copies would not fit).
 
-    messages: int = 0
-    recipients: int = 0
-    bytes: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    The sink runs in its own process, as a real MTA would: in ours it competed with
+    the code being measured, and with the baseline, for the interpreter lock.
+    """
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        with self.lock:
-            self.messages += 1
-            self.recipients += len(envelope.rcpt_tos)
-            self.bytes += len(envelope.original_content or envelope.content or b"")
-        return "250 2.0.0 queued"
+    def __init__(self, counts) -> None:  # type: ignore[no-untyped-def]
+        self._counts = counts  # shared: messages, recipients, bytes
+
+    @property
+    def messages(self) -> int:
+        return self._counts[0]
+
+    @property
+    def recipients(self) -> int:
+        return self._counts[1]
+
+    @property
+    def bytes(self) -> int:
+        return self._counts[2]
 
     def reset(self) -> None:
-        with self.lock:
-            self.messages = self.recipients = self.bytes = 0
+        with self._counts.get_lock():
+            self._counts[0] = self._counts[1] = self._counts[2] = 0
+
+
+class _CountingHandler:
+    def __init__(self, counts) -> None:  # type: ignore[no-untyped-def]
+        self.counts = counts
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.counts.get_lock():
+            self.counts[0] += 1
+            self.counts[1] += len(envelope.rcpt_tos)
+            self.counts[2] += len(envelope.original_content or envelope.content or b"")
+        return "250 2.0.0 queued"
+
+
+def _serve_sink(counts, port, ready, stop) -> None:  # type: ignore[no-untyped-def]
+    """In the sink's process: the test fixture's controller, with a handler that only counts."""
+    controller = start_smtp_controller(_CountingHandler(counts))
+    port.value = controller.port
+    ready.set()
+    stop.wait()
+    controller.stop()
 
 
 @contextlib.contextmanager
 def smtp_sink() -> Iterator[tuple[CountingSink, str]]:
-    """An in-process aiosmtpd sink on a loopback port, as tests/fixtures/smtp.py runs one: (handler, smtp:// URL)."""
-    handler = CountingSink()
-    controller = start_smtp_controller(handler)
+    """An aiosmtpd sink on a loopback port, in a process of its own: (its counts, smtp:// URL)."""
+    context = multiprocessing.get_context("spawn")
+    counts, port = context.Array("q", 3), context.Value("i", 0)
+    ready, stop = context.Event(), context.Event()
+    process = context.Process(target=_serve_sink, args=(counts, port, ready, stop), daemon=True)
+    process.start()
     try:
-        yield handler, f"smtp://{controller.hostname}:{controller.port}"
+        if not ready.wait(30):
+            raise BenchmarkSetupError("the SMTP sink did not start within 30 s")
+        yield CountingSink(counts), f"smtp://127.0.0.1:{port.value}"
     finally:
-        controller.stop()
+        stop.set()
+        process.join(10)
+        if process.is_alive():
+            process.kill()

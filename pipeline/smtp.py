@@ -8,19 +8,24 @@ The order of events for one message is the whole promise:
                   -> remove its outbox file
 
 So a kill -9 at any point repeats at most the one message that was between
-"server accepted" and "marked sent" on the connection. Temporary failures (4xx,
-dropped connections, timeouts) are tried again later with exponential backoff
-via `next_attempt_at`; permanent ones (5xx at MAIL, RCPT or DATA) mark the row
-failed and are reported as hard bounces.
+"server accepted" and "marked sent" on the connection. The record of one
+message is written (in a thread of its own) while the next one goes out, but
+that next message's final "." is sent only once the record is committed: a
+server never holds two accepted messages that are not marked sent.
+Temporary failures (4xx, dropped connections, timeouts) are tried again later
+with exponential backoff via `next_attempt_at`; permanent ones (5xx at MAIL,
+RCPT or DATA) mark the row failed and are reported as hard bounces.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 import socket
 import ssl
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
@@ -63,6 +68,9 @@ class PermanentFailure(Exception):
         self.text = text
         self.stage = stage
 
+
+# Dot-stuffing (RFC 5321 4.5.2), as smtplib does it.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 # Replies about us (authentication needed or refused), not about the recipient.
 _REFUSES_US = {530, 534, 535, 538}
@@ -163,21 +171,26 @@ class SmtpConnection:
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpError(f"cannot connect to SMTP server {ep.host}:{ep.port}: {_describe(exc)}; is it running?") from None
 
-    def send(self, envelope_from: str, recipient: str, data: bytes) -> None:
-        """Deliver one message to one recipient, or raise TemporaryFailure / PermanentFailure."""
+    def send(self, envelope_from: str, recipient: str, data: bytes, before_end: Callable[[], None] = lambda: None) -> None:
+        """Deliver one message to one recipient, or raise TemporaryFailure / PermanentFailure.
+
+        `before_end()` runs after the message's body is on the wire and before the final
+        "." that asks the server to take it; if it raises, the connection is dropped
+        and the server discards the message.
+        """
         reused = self._smtp is not None
         try:
-            self._transaction(envelope_from, recipient, data)
+            self._transaction(envelope_from, recipient, data, before_end)
         except _StaleConnection as exc:
             if not reused:
                 raise TemporaryFailure(0, str(exc), reconnect=True) from None
             # The server dropped an idle connection before this message began: reconnect once.
             try:
-                self._transaction(envelope_from, recipient, data)
+                self._transaction(envelope_from, recipient, data, before_end)
             except _StaleConnection as again:
                 raise TemporaryFailure(0, str(again), reconnect=True) from None
 
-    def _transaction(self, envelope_from: str, recipient: str, data: bytes) -> None:
+    def _transaction(self, envelope_from: str, recipient: str, data: bytes, before_end: Callable[[], None]) -> None:
         smtp = self.open()
         stage = "MAIL"
         try:
@@ -185,7 +198,7 @@ class SmtpConnection:
             stage = "RCPT"
             self._expect(smtp, stage, smtp.rcpt(recipient))
             stage = "DATA"
-            self._expect(smtp, stage, smtp.data(data))
+            self._expect(smtp, stage, self._data(smtp, data, before_end))
         except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
             self._expect(smtp, "DATA", (exc.smtp_code, exc.smtp_error))
         except UnicodeEncodeError:
@@ -196,6 +209,22 @@ class SmtpConnection:
             if stage == "MAIL" and isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
                 raise _StaleConnection(_describe(exc)) from None
             raise TemporaryFailure(getattr(exc, "smtp_code", 0), _describe(exc), reconnect=True) from None
+
+    def _data(self, smtp: smtplib.SMTP, data: bytes, before_end: Callable[[], None]) -> tuple[int, bytes]:
+        """smtplib's DATA, with `before_end` between the body and the final "."."""
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = _LEADING_DOT.sub(b"..", data)
+        smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+        try:
+            before_end()
+        except BaseException:
+            self._smtp = None
+            smtp.close()  # no QUIT: the server would read it as part of the message
+            raise
+        smtp.send(b".\r\n")
+        return smtp.getreply()
 
     def _expect(self, smtp: smtplib.SMTP, stage: str, reply: tuple[int, bytes | str]) -> None:
         code, raw = reply
@@ -351,6 +380,7 @@ class _Run:
         self.limiter = limiter
         self.owner = new_owner_id()
         self.conn = SmtpConnection(settings)
+        self.recorder = _Recorder()
 
     def run(self, limit: int | None, progress: Callable[[int], None] | None) -> None:
         while limit is None or self.report.processed < limit:
@@ -381,7 +411,9 @@ class _Run:
             return
         self.limiter.wait()
         try:
-            self.conn.send(item.envelope_from or self.settings.smtp.from_address, item.recipient, data)
+            # The previous message's record must be committed before this one can be accepted.
+            self.conn.send(item.envelope_from or self.settings.smtp.from_address, item.recipient, data,
+                           before_end=self.recorder.wait)
         except TemporaryFailure as exc:
             self._defer(row_id, exc)
             return
@@ -391,10 +423,13 @@ class _Run:
         finally:
             self.report.connections = self.conn.opened
         crashpoint(self.settings, "smtp.accepted")
-        mark_sent(self.url, row_id, self.now())
+        self.recorder.record(lambda: self._record_sent(item))
+        self.report.sent += 1  # counted here: the loop's limit must see it before the record is written
+
+    def _record_sent(self, item: "Claimed") -> None:
+        mark_sent(self.url, item.id, self.now())
         crashpoint(self.settings, "smtp.marked")
         remove_spooled(self.settings, item.spool_name)
-        self.report.sent += 1
 
     def _bytes_of(self, item: "Claimed") -> bytes | None:
         """The outbox file; the stored (or re-filled) copy only if the file is missing or empty."""
@@ -406,6 +441,7 @@ class _Run:
             return stored_copy(self.settings, row) if row is not None else None
 
     def _defer(self, row_id: int, failure: TemporaryFailure) -> None:
+        self.recorder.wait()  # one writer at a time
         with transaction(self.url) as session:
             row = session.get(Outgoing, row_id)
             assert row is not None
@@ -424,6 +460,7 @@ class _Run:
         log.warning("outbox: message %s to %s deferred: %s", row_id, row.recipient, failure)
 
     def _fail(self, row_id: int, failure: PermanentFailure) -> None:
+        self.recorder.wait()  # one writer at a time
         with transaction(self.url) as session:
             row = session.get(Outgoing, row_id)
             assert row is not None
@@ -442,6 +479,12 @@ class _Run:
         log.warning("outbox: message %s to %s failed: %s", row_id, row.recipient, failure)
 
     def finish(self) -> None:
+        try:
+            self.recorder.close()
+        finally:
+            self._close_and_release()
+
+    def _close_and_release(self) -> None:
         self.conn.close()
         self.report.connections = self.conn.opened
         try:
@@ -449,6 +492,33 @@ class _Run:
         except DatabaseError as exc:  # the database is gone: release at the next run in this process
             log.error("outbox: could not release claims of %s: %s", self.owner, exc)
             _UNRELEASED.add((self.url, self.owner))
+
+
+class _Recorder:
+    """Records each accepted message in a thread of its own while the next one is on the wire.
+
+    At most one record is outstanding: `wait()` (called before the next message's
+    final ".") returns once it is committed, or raises what it raised (a DatabaseError).
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mln-record")
+        self._pending: Future | None = None
+
+    def record(self, write: Callable[[], None]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(write)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown()
 
 
 def backoff(attempts: int) -> dt.timedelta:
