@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db, store
@@ -220,9 +220,7 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
     except NeedsIsolation as why:
         log.info("messages up to UID %s in %s: one at a time (%s)", last, key.folder, why)
         return None
-    except DBAPIError as exc:
-        if isinstance(exc, OperationalError):
-            raise  # the database is gone: the pass stops (DatabaseError)
+    except DBAPIError as exc:  # (the database being gone is a DatabaseError by now: the pass stops)
         # A value the database refused (too long, out of range): alone, the message is quarantined.
         log.info("messages up to UID %s in %s: one at a time (%s)", last, key.folder, type(exc.orig).__name__)
         return None
@@ -245,13 +243,18 @@ def _handle_in_one(session: Session, settings: Settings, rules: list[Rule], key:
             session.flush()  # the same message twice in one group: the second must find the first
         pending.add(same_as_pending)
         outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False)
-        handled.append((outcome, record, _claim_in_group(session, record, outcome)))
+        handled.append((outcome, record, _claim(session, record, outcome)))
         crashpoint(settings, "before_commit")
     return handled
 
 
-def _claim_in_group(session: Session, record: Message, outcome: str) -> bool:
-    """Like _claim_action, before the row has an id: a new row's claim goes into its insert."""
+def _claim(session: Session, record: Message, outcome: str) -> bool:
+    """Whether this record's mailbox action is ours to do (claiming it if so).
+
+    New rows are ours to file; their claim needs no id and goes into the row's own
+    INSERT or UPDATE at the transaction's last flush. A row recorded earlier is ours
+    only if we win its claim.
+    """
     if record.action_done:
         return False
     if outcome != "already":
@@ -267,7 +270,7 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
     try:
         with db.transaction(settings.database.url) as session:
             outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready)
-            item = _claim_action(session, record, outcome)
+            item = _recorded(record) if _claim(session, record, outcome) else None
             if fetched.uid is not None:
                 store.advance_last_uid(session, key, fetched.uid)
             crashpoint(settings, "before_commit")
@@ -278,20 +281,6 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
         # Another poller inserted this message first; it will also do the mailbox action.
         log.info("message at %s/%s is being handled by another poller", key.folder, fetched.location)
         return None
-
-
-def _claim_action(session: Session, record: Message, outcome: str) -> Recorded | None:
-    """The mailbox action still to do for this record, if it is ours to do."""
-    if record.action_done:
-        return None
-    # New rows are ours to file; a row recorded earlier only if we win its claim.
-    # (Claimed before the transaction's last flush: one UPDATE writes the outcome and the claim.)
-    if outcome != "already":
-        store.claim_for_us(record)
-        return _recorded(record)
-    if record.id in store.claim_actions(session, [record.id]):
-        return _recorded(record)
-    return None
 
 
 def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,

@@ -480,18 +480,15 @@ class _Run:
 
     def finish(self) -> None:
         try:
-            self.recorder.close()
+            self.recorder.close()  # the last record first: its row is still claimed by us
         finally:
-            self._close_and_release()
-
-    def _close_and_release(self) -> None:
-        self.conn.close()
-        self.report.connections = self.conn.opened
-        try:
-            release_claims(self.url, self.owner)
-        except DatabaseError as exc:  # the database is gone: release at the next run in this process
-            log.error("outbox: could not release claims of %s: %s", self.owner, exc)
-            _UNRELEASED.add((self.url, self.owner))
+            self.conn.close()
+            self.report.connections = self.conn.opened
+            try:
+                release_claims(self.url, self.owner)
+            except DatabaseError as exc:  # the database is gone: release at the next run in this process
+                log.error("outbox: could not release claims of %s: %s", self.owner, exc)
+                _UNRELEASED.add((self.url, self.owner))
 
 
 class _Recorder:

@@ -47,15 +47,7 @@ def _create_state(insert: Callable) -> Any:
 
 def advance_last_uid(session: Session, key: FolderKey, uid: int) -> None:
     """last_uid = max(last_uid, uid), in SQL, so concurrent pollers never move it back."""
-    execute_core(session, prepared(session, "advance_last_uid", _advance_last_uid),
-                 {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": uid})
-
-
-def _advance_last_uid(_insert: Callable) -> Any:
-    table = MailboxState.__table__
-    uid = bindparam("p_uid", type_=BigInteger)
-    return (update(table).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"))
-            .values(last_uid=case((table.c.last_uid < uid, uid), else_=table.c.last_uid)))
+    execute_core(session, _ADVANCE_LAST_UID, {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": uid})
 
 
 def mark_group(url: str, key: FolderKey, last_uid: int) -> None:
@@ -68,12 +60,18 @@ def clear_group(session: Session, key: FolderKey, last_uid: int) -> None:
     execute_core(session, _CLEAR_GROUP, {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": last_uid})
 
 
-def _state_row(table=MailboxState.__table__):  # type: ignore[no-untyped-def]
-    return update(table).where(table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"))
+_STATE = MailboxState.__table__
+_UID = bindparam("p_uid", type_=BigInteger)
 
 
-_MARK_GROUP = _state_row().values(group_through=bindparam("p_uid", type_=BigInteger))
-_CLEAR_GROUP = _state_row().where(MailboxState.__table__.c.group_through == bindparam("p_uid", type_=BigInteger)).values(group_through=0)
+def _state_row():  # type: ignore[no-untyped-def]
+    """UPDATE of one folder's mailbox_state row; built once per statement below."""
+    return update(_STATE).where(_STATE.c.mailbox == bindparam("p_mailbox"), _STATE.c.folder == bindparam("p_folder"))
+
+
+_ADVANCE_LAST_UID = _state_row().values(last_uid=case((_STATE.c.last_uid < _UID, _UID), else_=_STATE.c.last_uid))
+_MARK_GROUP = _state_row().values(group_through=_UID)
+_CLEAR_GROUP = _state_row().where(_STATE.c.group_through == _UID).values(group_through=0)
 
 
 def find_at(session: Session, key: FolderKey, location: str) -> Message | None:
