@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import Engine, Executable, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,6 +91,48 @@ def execute_alone(url: str, statement: Executable, params: dict[str, Any]) -> No
             conn.execute(statement, params)
     except OperationalError as exc:
         raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+
+
+class StatementWriter:
+    """One connection held for a run of one-statement writes, each committed on its own.
+
+    For the sender's record of each delivery. Checking a pooled connection out and
+    back in (a ping, then a reset) and BEGIN / COMMIT around the one UPDATE were most
+    of a record's cost on PostgreSQL; there each statement now runs in autocommit,
+    its own transaction in one round trip. On SQLite each is still BEGIN IMMEDIATE
+    ... COMMIT (the write lock up front), on the one connection. Use it from one
+    thread at a time; `close()` when the run ends.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Connection | None = None
+
+    def execute(self, statement: Executable, params: dict[str, Any]) -> None:
+        try:
+            conn = self._connection()
+            if conn.dialect.name == "postgresql":
+                conn.execute(statement, params)
+            else:
+                with conn.begin():
+                    conn.execute(statement, params)
+        except OperationalError as exc:
+            self.close()  # a connection the server dropped is not used again; the next call opens another
+            raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            conn = get_engine(self.url).connect()
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection must not hide why it broke
+                conn.close()
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

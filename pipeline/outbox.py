@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import object_session
@@ -25,7 +27,7 @@ from .config import Settings
 from .db import transaction
 from .errors import MlnError
 from .models import Outgoing, utcnow
-from .subscribers.copies import CopyFiller
+from .subscribers.copies import CopyFiller, PreparedCopy
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,15 @@ def spool_pending(settings: Settings) -> int:
     this raises `SpoolError` (after recording every file that was written), so the
     caller sees the problem. Nothing is ever lost.
     """
+    return sum(spool_batches(settings))
+
+
+def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
+                  on_written: Callable[[int, bytes], None] | None = None) -> Iterator[int]:
+    """`spool_pending` a batch at a time: yields how many files each batch wrote (and recorded).
+
+    `on_written(row_id, data)` is told each file's bytes as it is written.
+    """
     url = settings.database.url
     _sweep_stale_temp_files(settings.outbox_path)
     filler = CopyFiller(settings)
@@ -105,18 +116,19 @@ def spool_pending(settings: Settings) -> int:
                 .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.id > after_id,
                        or_(Outgoing.raw.is_not(None), Outgoing.bulletin_id.is_not(None)))
                 .order_by(Outgoing.id)
-                .limit(SPOOL_BATCH)
+                .limit(size)
             ).all()
-            copies = filler.fill(session, [r for r in rows if r.raw is None])
+            copies = filler.prepare(session, [r for r in rows if r.raw is None])
         if not rows:
-            return spooled
-        orphans = {row_id for row_id, data in copies.items() if data is None}
+            return
+        orphans = {row_id for row_id, copy in copies.items() if copy is None}
         if orphans:
             _fail_orphans(url, sorted(orphans))
-        written, error = _write_batch(settings, [r for r in rows if r.id not in orphans], copies)
+        written, error = _write_batch(settings, [r for r in rows if r.id not in orphans], copies, on_written)
         if written:
             _record_spooled(url, written)
             spooled += len(written)
+            yield len(written)
         if error is not None:
             failed = len(rows) - len(written)
             log.error("outbox: could not write %d message(s) to %s: %s", failed, settings.outbox_path, error)
@@ -128,15 +140,112 @@ def spool_pending(settings: Settings) -> int:
         after_id = rows[-1].id
 
 
-def _write_batch(settings: Settings, rows: list, copies: dict[int, bytes | None]) -> tuple[dict[int, str], OSError | None]:
-    """Write files until the first error (a full disk fails every later write too)."""
+class SpoolAhead:
+    """Writes queued messages to the outbox in a thread of its own, a window ahead of the sender.
+
+    Writing all of a bulletin's 10,000 copies before sending the first was a sixth of
+    the send's time, most of it waiting on the filesystem, and each copy's file lived
+    for the whole send, long enough to be written back to disk before it was sent and
+    removed. Ahead by `window` messages, the writing overlaps the SMTP exchange and a
+    file lives for seconds. Every message is still in its file before it is sent:
+    the sender only claims spooled rows. The bytes of the files written lately are
+    kept (`take()`), so the sender need not read back what was written a moment ago.
+    """
+
+    BATCH = 50
+
+    def __init__(self, settings: Settings, window: int | None = None) -> None:
+        self.settings = settings
+        self.window = window or 3 * self.BATCH
+        self.error: BaseException | None = None  # what ended the writing early (a SpoolError, or worse)
+        self._cond = threading.Condition()
+        self._recent: dict[int, bytes] = {}  # row id -> the bytes just written to its file
+        self._ahead = 0  # written and not yet taken by the sender
+        self._written = 0  # written in all, each batch counted once it is recorded
+        self._hungry = False  # the sender found nothing to send: write on, past the window
+        self._finished = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="mln-spool", daemon=True)
+
+    def start(self) -> "SpoolAhead":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for written in spool_batches(self.settings, self.BATCH, self._keep):
+                with self._cond:
+                    self._ahead += written
+                    self._written += written
+                    self._hungry = False
+                    self._cond.notify_all()
+                    while self._ahead >= self.window and not (self._hungry or self._stop):
+                        self._cond.wait()
+                    if self._stop:
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the sender, which raises or reports it
+            self.error = exc
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def _keep(self, row_id: int, data: bytes) -> None:
+        with self._cond:
+            self._recent[row_id] = data
+            while len(self._recent) > 2 * self.window:  # rows another sender took, or not yet due
+                del self._recent[next(iter(self._recent))]
+
+    def take(self, row_id: int) -> bytes | None:
+        """The bytes just written to the row's file, if kept; the sender reads the file otherwise."""
+        with self._cond:
+            return self._recent.pop(row_id, None)
+
+    def taken(self, count: int = 1) -> None:
+        """The sender has dealt with `count` more messages."""
+        with self._cond:
+            self._ahead -= count
+            self._cond.notify_all()
+
+    def written(self) -> int:
+        """How many files have been written and recorded so far (for `wait_for_more`)."""
+        with self._cond:
+            return self._written
+
+    def wait_for_more(self, since: int) -> bool:
+        """True once more than `since` files are written and recorded; False if the writing
+        ends first. Call with `written()` as it was before looking for work and finding none."""
+        with self._cond:
+            self._hungry = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._finished or self._written > since)
+            self._hungry = False
+            return self._written > since
+
+    def stop(self) -> None:
+        """End the writing after the batch in hand (the rest stays queued for the next run)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join()
+
+
+def _write_batch(settings: Settings, rows: list, copies: dict[int, PreparedCopy | None],
+                 on_written: Callable[[int, bytes], None] | None) -> tuple[dict[int, str], OSError | None]:
+    """Write files until the first error (a full disk fails every later write too).
+
+    Each copy is made just before its file is written: short stretches of Python between
+    system calls, so a sender in another thread is not kept waiting for the interpreter.
+    """
     written: dict[int, str] = {}
     for row in rows:
+        data = row.raw if row.raw is not None else copies[row.id].bytes()  # type: ignore[union-attr]
         try:
-            data = row.raw if row.raw is not None else copies[row.id]
             written[row.id] = write_spool_file(settings, row.id, data)
         except OSError as exc:
             return written, exc
+        if on_written is not None:
+            on_written(row.id, data)
     return written, None
 
 
@@ -286,6 +395,6 @@ def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool 
 
 
 __all__ = [
-    "OutboxStatus", "RetryResult", "SpoolError", "outbox_status", "read_spooled", "remove_spooled", "spooled_file", "stored_copy",
+    "OutboxStatus", "RetryResult", "SpoolAhead", "SpoolError", "spool_batches", "outbox_status", "read_spooled", "remove_spooled", "spooled_file", "stored_copy",
     "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
 ]

@@ -134,6 +134,15 @@ def _copy_headers(values: CopyValues, now: dt.datetime) -> bytes:
     return to + ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+@dataclass(frozen=True)
+class PreparedCopy:
+    skeleton: CopySkeleton
+    values: CopyValues
+
+    def bytes(self) -> bytes:
+        return self.skeleton.fill(self.values)
+
+
 class CopyFiller:
     """Fills queued bulletin copies (rows with no `raw`) for the outbox; one per sending run,
     so each audience's skeleton is built once however many copies it fills."""
@@ -147,17 +156,21 @@ class CopyFiller:
 
         `rows` need id, bulletin_id, audience, subscriber_id, recipient and message_id.
         """
+        return {row_id: copy.bytes() if copy else None for row_id, copy in self.prepare(session, rows).items()}
+
+    def prepare(self, session: Session, rows: Sequence[Any]) -> dict[int, "PreparedCopy | None"]:
+        """What `fill` needs from the database, read now; each copy's bytes made later, when wanted."""
         ids = {row.subscriber_id for row in rows if row.subscriber_id is not None}
         names = dict(session.execute(select(Subscriber.id, Subscriber.name).where(Subscriber.id.in_(ids))).all()) if ids else {}
-        filled: dict[int, bytes | None] = {}
+        prepared: dict[int, PreparedCopy | None] = {}
         for row in rows:
             if row.subscriber_id not in names:
-                filled[row.id] = None
+                prepared[row.id] = None
                 continue
             mailto, url = unsubscribe_link(self.settings, row.subscriber_id)
             values = CopyValues(row.recipient, names[row.subscriber_id], row.message_id, mailto, url)
-            filled[row.id] = self._skeleton(session, row.bulletin_id, row.audience).fill(values)
-        return filled
+            prepared[row.id] = PreparedCopy(self._skeleton(session, row.bulletin_id, row.audience), values)
+        return prepared
 
     def _skeleton(self, session: Session, bulletin_id: int, audience: str) -> CopySkeleton:
         key = (bulletin_id, audience)
