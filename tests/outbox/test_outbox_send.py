@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import re
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from outbox.outbox_helpers import queue, with_smtp
@@ -231,3 +234,9 @@ def test_missing_outbox_file_falls_back_to_the_stored_copy(outbox_settings, smtp
     assert (report.sent, report.failed) == (1, 1)
     assert smtp_sink.recipients() == ["ann@example.org"]
     assert "no outbox file" in _rows(outbox_settings)["bob@example.org"].last_error
+
+
+@given(st.lists(st.sampled_from([b".", b"\r\n", b"\n", b"\r", b"a", b"..", b". "]), max_size=30))
+def test_dot_stuffing_gives_what_smtplib_gives(pieces):
+    data = b"".join(pieces)
+    assert smtp.dot_stuffed(data) == re.sub(rb"(?m)^\.", b"..", data)  # smtplib's _quote_periods
