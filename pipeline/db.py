@@ -67,7 +67,7 @@ def _session_factory(url: str, readonly: bool) -> sessionmaker[Session]:
 def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
     """Open a session in one transaction: commit on success, roll back on any exception.
 
-    This is the only place that commits (with `execute_alone`). Handlers and library functions receive
+    This is the only place that commits (with `execute_alone` and `StatementWriter`). Handlers and library functions receive
     the session and never call commit() themselves.
     """
     session = _session_factory(url, readonly)()
@@ -75,7 +75,7 @@ def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
         with session.begin():
             yield session
     except OperationalError as exc:
-        raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+        raise _database_error(exc) from exc
     finally:
         session.close()
 
@@ -83,14 +83,18 @@ def transaction(url: str, readonly: bool = False) -> Iterator[Session]:
 def execute_alone(url: str, statement: Executable, params: dict[str, Any]) -> None:
     """Run one statement in a transaction of its own, without an ORM session.
 
-    For the sender's record of each delivery (one per message sent), where a
-    session's set-up was most of the cost; same commit-or-roll-back as `transaction`.
+    For a write that must be committed before what follows (the poll's group mark),
+    without a session's set-up; same commit-or-roll-back as `transaction`.
     """
     try:
         with get_engine(url).begin() as conn:
             conn.execute(statement, params)
     except OperationalError as exc:
-        raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+        raise _database_error(exc) from exc
+
+
+def _database_error(exc: OperationalError) -> DatabaseError:
+    return DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running")
 
 
 class StatementWriter:
@@ -118,7 +122,7 @@ class StatementWriter:
                     conn.execute(statement, params)
         except OperationalError as exc:
             self.close()  # a connection the server dropped is not used again; the next call opens another
-            raise DatabaseError(f"database error: {exc.orig}; check database.url and that the database is running") from exc
+            raise _database_error(exc) from exc
 
     def _connection(self) -> Connection:
         if self._conn is None:

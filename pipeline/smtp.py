@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from .claims import claimant_is_gone, new_claim_token
 from .faults import crashpoint
 from .config import Settings
-from .db import DatabaseError, StatementWriter, execute_alone, transaction
+from .db import DatabaseError, StatementWriter, transaction
 from .errors import ConfigError, SmtpError
 from .models import Outgoing, utcnow
 from .subscribers.bounces import smtp_hard_bounce_hook
@@ -391,14 +391,14 @@ class _Run:
     def run(self, limit: int | None, progress: Callable[[int], None] | None) -> None:
         while limit is None or self.report.processed < limit:
             size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - self.report.processed)
-            now, spooled = self.now(), self.spooler.written()
-            batch = claim_batch(self.url, self.owner, size, now, self._lease())
+            now, lease, spooled = self.now(), self._lease(), self.spooler.written()
+            batch = claim_batch(self.url, self.owner, size, now, lease)
             if not batch:
                 if self.spooler.wait_for_more(spooled):
                     continue
                 self._spooling_ended()
                 return
-            self.claimed_until = now + self._lease()
+            self.claimed_until = now + lease
             for item in batch:
                 try:
                     self._keep_claims()
@@ -460,7 +460,7 @@ class _Run:
         self.report.sent += 1  # counted here: the loop's limit must see it before the record is written
 
     def _record_sent(self, item: "Claimed") -> None:
-        mark_sent(self.url, item.id, self.now(), self.recorder.writer)
+        mark_sent(self.recorder.writer, item.id, self.now())
         crashpoint(self.settings, "smtp.marked")
 
     def _bytes_of(self, item: "Claimed") -> bytes | None:
@@ -610,14 +610,9 @@ _MARK_SENT = (
 )
 
 
-def mark_sent(url: str, row_id: int, now: dt.datetime, writer: StatementWriter | None = None) -> None:
-    """The server accepted the message: record it at once, in its own transaction
-    (through `writer`'s held connection when given)."""
-    params = {"row_id": row_id, "now": now}
-    if writer is not None:
-        writer.execute(_MARK_SENT, params)
-    else:
-        execute_alone(url, _MARK_SENT, params)
+def mark_sent(writer: StatementWriter, row_id: int, now: dt.datetime) -> None:
+    """The server accepted the message: record it at once, in its own transaction."""
+    writer.execute(_MARK_SENT, {"row_id": row_id, "now": now})
 
 
 def _release(row: Outgoing) -> None:

@@ -44,7 +44,7 @@ def test_a_record_that_fails_stops_the_next_message_before_its_end(outbox_settin
     queue(outbox_settings, ["ann@example.org", "bob@example.org", "cat@example.org"])
     real_mark = smtp.mark_sent
 
-    def database_gone(url, row_id, now, writer=None):
+    def database_gone(writer, row_id, now):
         raise DatabaseError("database error: the server closed the connection")
 
     monkeypatch.setattr(smtp, "mark_sent", database_gone)
