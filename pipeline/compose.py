@@ -22,6 +22,7 @@ from typing import Sequence
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from . import group_batch
 from .config import Settings
 from .mail import IncomingMail
 from .models import AutoReplyCount, Message, Outgoing, utcnow
@@ -301,6 +302,10 @@ def _count_auto_reply(session: Session, settings: Settings, address: str) -> boo
     limit = settings.limits.auto_replies_per_day
     if limit <= 0:
         return False
+    batch = group_batch.current(session)
+    counted = batch.count_reply(address.lower()) if batch is not None else None
+    if counted is not None:  # a message in a group: the group's batch holds today's count, locked
+        return counted
     # One statement: insert today's row at 1, or add one to it while under the limit.
     # The conflicting row is locked by the upsert, so concurrent workers count in turn.
     # Rows still pending in the session stay pending (execute_core does not flush), so a

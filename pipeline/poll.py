@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db, store
+from . import group_batch
 from .config import Settings
 from .errors import HoldMessage
 from .faults import crashpoint
@@ -235,17 +236,35 @@ def process_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: 
 def _handle_in_one(session: Session, settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
                    group: list[Fetched], prepared: list[Prepared]) -> list[tuple[str, Message, bool]]:
     """(outcome, record, whether its mailbox action is ours) for each message, in one transaction, nothing flushed yet."""
+    batch = _begin_batch(session, settings, prepared)  # first: it may wait for another poller's group to commit
+    wanted = [(store.location_of(f, epoch), r.mail.message_id if r.mail else "", r.sha256) for f, r in zip(group, prepared)]
+    maybe_recorded = store.maybe_recorded(session, key, wanted)
     handled = []
     pending: set[tuple[str, str]] = set()
-    for fetched, ready in zip(group, prepared):
-        same_as_pending = (ready.mail.message_id if ready.mail else "", ready.sha256)
-        if same_as_pending in pending:
-            session.flush()  # the same message twice in one group: the second must find the first
-        pending.add(same_as_pending)
-        outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False)
-        handled.append((outcome, record, _claim(session, record, outcome)))
-        crashpoint(settings, "before_commit")
+    try:
+        for index, (fetched, ready) in enumerate(zip(group, prepared)):
+            look = index in maybe_recorded
+            if wanted[index][1:] in pending:
+                session.flush()  # the same message twice in one group: the second must find the first
+                look = True
+            pending.add(wanted[index][1:])
+            outcome, record = _record_and_handle(session, settings, rules, key, epoch, fetched, ready, isolated=False, look=look)
+            handled.append((outcome, record, _claim(session, record, outcome)))
+            crashpoint(settings, "before_commit")
+        batch.finish(session)
+    finally:
+        group_batch.end(session)
     return handled
+
+
+def _begin_batch(session: Session, settings: Settings, prepared: list[Prepared]) -> group_batch.GroupBatch:
+    """The group's shared questions (members, reply counts, File Nos), asked once: pipeline/group_batch.py."""
+    from .compose import may_auto_reply
+
+    mails = [r.mail for r in prepared if r.mail is not None]
+    repliable = [m.from_addr for m in mails if may_auto_reply(settings, m)[0]]
+    return group_batch.begin(session, len(prepared), [m.from_addr for m in mails], repliable,
+                             settings.limits.auto_replies_per_day)
 
 
 def _claim(session: Session, record: Message, outcome: str) -> bool:
@@ -284,9 +303,13 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
 
 
 def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey,
-                       epoch: int, fetched: Fetched, prepared: Prepared, isolated: bool = True) -> tuple[str, Message]:
+                       epoch: int, fetched: Fetched, prepared: Prepared, isolated: bool = True,
+                       look: bool = True) -> tuple[str, Message]:
+    """`look=False`: the group's one query (store.maybe_recorded) found no earlier record of this message."""
     mail, parse_error, sha256 = prepared.mail, prepared.parse_error, prepared.sha256
-    existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", sha256)
+    existing, same = None, None
+    if look:
+        existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", sha256)
     if existing is not None:
         return "already", existing
     if same is not None and same.uid is not None and same.uidvalidity != epoch and same.mailbox == key.mailbox:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from typing import Any, Callable
 
-from sqlalchemy import BigInteger, bindparam, case, func, select, union_all, update
+from sqlalchemy import BigInteger, bindparam, case, func, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -100,6 +100,33 @@ def find_existing(session: Session, key: FolderKey, location: str, message_id: s
     existing = next((r for r in rows if (r.mailbox, r.folder, r.location) == (key.mailbox, key.folder, location)), None)
     earliest = next((r for r in rows if (r.message_id, r.sha256) == (message_id, sha256)), None)
     return existing, earliest
+
+
+def maybe_recorded(session: Session, key: FolderKey, wanted: list[tuple[str, str, str]]) -> set[int]:
+    """Which of a group's (location, message_id, sha256) find_existing could find: one query for the group.
+
+    Almost always none (new mail), and then no message of the group asks again.
+    A match of both lists that is not one message's own pair only makes that message ask.
+    """
+    if not wanted:
+        return set()
+    params = {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_locations": sorted({w[0] for w in wanted}),
+              "p_message_ids": sorted({w[1] for w in wanted}), "p_sha256s": sorted({w[2] for w in wanted})}
+    found = execute_core(session, prepared(session, "maybe_recorded", _maybe_recorded), params).all()
+    locations = {location for location, _, _ in found if location is not None}
+    pairs = {(message_id, sha256) for location, message_id, sha256 in found if location is None}
+    return {i for i, (location, message_id, sha256) in enumerate(wanted) if location in locations or (message_id, sha256) in pairs}
+
+
+def _maybe_recorded(_insert: Callable) -> Any:
+    table = Message.__table__
+    at = select(table.c.location, null(), null()).where(
+        table.c.mailbox == bindparam("p_mailbox"), table.c.folder == bindparam("p_folder"),
+        table.c.location.in_(bindparam("p_locations", expanding=True)))
+    same = select(null(), table.c.message_id, table.c.sha256).where(
+        table.c.message_id.in_(bindparam("p_message_ids", expanding=True)),
+        table.c.sha256.in_(bindparam("p_sha256s", expanding=True)))
+    return union_all(at, same)
 
 
 def _find_existing(_insert: Callable) -> Any:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from .. import group_batch
 from ..config import Settings
 from ..mail import IncomingAttachment
 from ..members import is_member
@@ -87,9 +88,13 @@ def _next_number(insert: Callable) -> Any:
 def allocate_file_no(session: Session, settings: Settings, theme: str, year: int) -> tuple[str, str, int]:
     """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
     code = theme_code(theme, settings.network.themes)
-    # Insert the sequence at 1, or add one to it, and read the number back, in one statement.
-    # The upsert takes the row lock: a second worker waits here until the first commits.
-    sequence = execute_core(session, prepared(session, "file_no.next", _next_number), {"p_code": code, "p_year": year}).scalar_one()
+    batch = group_batch.current(session)
+    if batch is not None:  # a message in a group: from the group's block of numbers
+        sequence = batch.next_file_no(session, code, year)
+    else:
+        # Insert the sequence at 1, or add one to it, and read the number back, in one statement.
+        # The upsert takes the row lock: a second worker waits here until the first commits.
+        sequence = execute_core(session, prepared(session, "file_no.next", _next_number), {"p_code": code, "p_year": year}).scalar_one()
     prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
     return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
 
@@ -138,6 +143,10 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
 
 
 def _is_member(session: Session, address: str) -> bool:
+    batch = group_batch.current(session)
+    known = batch.knows_member((address or "").strip().lower()) if batch is not None else None
+    if known is not None:  # a message in a group: asked once for all the group's senders
+        return known
     with session.no_autoflush:  # the rows this message has pending are never members
         return is_member(session, address)
 

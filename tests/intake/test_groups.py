@@ -61,11 +61,11 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     real = poll._record_and_handle
     calls = []
 
-    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared, isolated=True):
+    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared, **kwargs):
         calls.append(fetched.uid)
         if len(calls) == 2:
             raise IntegrityError("INSERT INTO messages", {}, Exception("UNIQUE constraint failed"))
-        return real(session, settings, rules, key, epoch, fetched, prepared, isolated)
+        return real(session, settings, rules, key, epoch, fetched, prepared, **kwargs)
 
     monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
     summary = poll.poll_once(intake.settings)

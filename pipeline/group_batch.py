@@ -1,0 +1,153 @@
+"""What the messages of one group ask the database, asked once for the group.
+
+A group of messages (pipeline/poll.py) is handled in one transaction. Each of
+its messages used to ask the same small questions one round trip at a time: is
+the sender a member, how many automatic replies has the sender had today, which
+File No comes next for this theme. On PostgreSQL those round trips were most of
+what a message cost beyond parsing. In a group they are asked once:
+
+- the members among the group's senders: one SELECT;
+- today's automatic-reply counts of the group's senders: one upsert that reads
+  and locks their rows (so a concurrent worker counts after this group
+  commits), and one upsert of the new counts at the group's end;
+- File Nos: a block of numbers per theme and year, taken at its first use in
+  the group (the sequence's row stays locked until commit), and what was not
+  used given back at the group's end, so the numbers have no gaps.
+
+The batch lives in the session's `info` for the group's transaction only.
+Outside a group (a message in its own transaction, an edit from the CLI)
+`current()` is None and every question goes to the database as before. A
+question the batch was not prepared for (an address outside the group) also
+goes to the database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from .models import AutoReplyCount, FileNoSequence, Member, utcnow
+from .store import execute_core, prepared
+
+_KEY = "mln.group_batch"
+
+
+@dataclass
+class _Block:
+    """File Nos taken for one theme and year: `next` up to `last` are still free."""
+
+    next: int
+    last: int
+
+
+class GroupBatch:
+    """The answers a group's messages share; see the module's docstring."""
+
+    def __init__(self, size: int, asked: set[str], members: set[str], reply_counts: dict[str, int], day: dt.date,
+                 reply_limit: int) -> None:
+        self.size = max(size, 1)
+        self._asked_members = asked
+        self._members = members
+        self._counts = reply_counts
+        self._counted: set[str] = set()
+        self.day = day
+        self.reply_limit = reply_limit
+        self._blocks: dict[tuple[str, int], _Block] = {}
+
+    def knows_member(self, address: str) -> bool | None:
+        """Whether `address` is an active member; None when the group did not ask about it."""
+        return address in self._members if address in self._asked_members else None
+
+    def count_reply(self, address: str) -> bool | None:
+        """Count one automatic reply to `address` today: False over the limit, None when not prepared."""
+        if address not in self._counts:
+            return None
+        if self._counts[address] >= self.reply_limit:
+            return False
+        self._counts[address] += 1
+        self._counted.add(address)
+        return True
+
+    def next_file_no(self, session: Session, code: str, year: int) -> int:
+        """The next sequence number for a theme and year, from this group's block of them."""
+        block = self._blocks.get((code, year))
+        if block is None or block.next > block.last:
+            last = execute_core(session, prepared(session, "group.file_no_block", _take_block),
+                                {"p_code": code, "p_year": year, "p_count": self.size}).scalar_one()
+            block = self._blocks[(code, year)] = _Block(next=last - self.size + 1, last=last)
+        number = block.next
+        block.next += 1
+        return number
+
+    def finish(self, session: Session) -> None:
+        """Write the counts and give back unused File Nos, in the group's transaction before its commit."""
+        unused = [{"p_code": code, "p_year": year, "p_unused": block.last - block.next + 1}
+                  for (code, year), block in sorted(self._blocks.items()) if block.next <= block.last]
+        for params in unused:
+            execute_core(session, prepared(session, "group.file_no_give_back", _give_back), params)
+        counted = [{"p_address": a, "p_day": self.day, "p_count": self._counts[a]} for a in sorted(self._counted)]
+        if counted:  # one statement: SQLAlchemy sends a many-row INSERT for a list of rows
+            execute_core(session, prepared(session, "group.set_counts", _set_count), counted)
+
+
+def begin(session: Session, size: int, members_asked: Iterable[str], repliable: Iterable[str],
+          reply_limit: int) -> GroupBatch:
+    """Ask the group's questions and keep the answers on the session until `end`.
+
+    `members_asked`: the senders whose membership the handlers may ask about;
+    `repliable`: the senders who may get an automatic reply (compose.may_auto_reply).
+    """
+    asked = sorted({a.strip().lower() for a in members_asked if a and a.strip()})
+    members = set(session.scalars(select(Member.email).where(Member.email.in_(asked), Member.active.is_(True)))) if asked else set()
+    day = utcnow().date()
+    addresses = sorted({a.lower() for a in repliable if a})
+    counts = _lock_counts(session, addresses, day) if addresses and reply_limit > 0 else {}
+    batch = GroupBatch(size, set(asked), members, counts, day, reply_limit)
+    session.info[_KEY] = batch
+    return batch
+
+
+def end(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def current(session: Session) -> GroupBatch | None:
+    """The batch of the group this session is handling, if any."""
+    return session.info.get(_KEY)
+
+
+def _lock_counts(session: Session, addresses: list[str], day: dt.date) -> dict[str, int]:
+    """Today's count per address, each row created at 0 if missing and locked until commit (sorted: one lock order)."""
+    rows = [{"p_address": a, "p_day": day} for a in addresses]
+    return dict(execute_core(session, prepared(session, "group.lock_counts", _lock_count), rows).all())
+
+
+def _lock_count(insert: Callable) -> Any:
+    table = AutoReplyCount.__table__
+    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
+            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
+            .returning(table.c.address, table.c.count))
+
+
+def _set_count(insert: Callable) -> Any:
+    table = AutoReplyCount.__table__
+    statement = insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=bindparam("p_count"))
+    return statement.on_conflict_do_update(index_elements=[table.c.address, table.c.day],
+                                           set_={"count": statement.excluded["count"]})
+
+
+def _take_block(insert: Callable) -> Any:
+    table = FileNoSequence.__table__
+    count = bindparam("p_count", type_=Integer)
+    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=count)
+            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + count})
+            .returning(table.c.last))
+
+
+def _give_back(_insert: Callable) -> Any:
+    table = FileNoSequence.__table__
+    return (update(table).where(table.c.theme_code == bindparam("p_code"), table.c.year == bindparam("p_year"))
+            .values(last=table.c.last - bindparam("p_unused", type_=Integer)))
