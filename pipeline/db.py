@@ -27,8 +27,29 @@ def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, future=True)
+        return _postgresql_engine(url)
     raise ConfigError(f"database.url {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
+
+
+def _postgresql_engine(url: str) -> Engine:
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_driver_name() != "psycopg":
+        return create_engine(url, pool_pre_ping=True, future=True)
+    import psycopg
+
+    # psycopg turns %(name)s placeholders into $1, $2 ... and caches that only for short
+    # queries; a poll group's many-row INSERTs (thousands of placeholders) were parsed
+    # afresh every time, 1.2 s of CPU per 2,000 messages. SQLAlchemy writes $n itself
+    # here, and psycopg's raw cursors send the query as it is.
+    engine = create_engine(url, pool_pre_ping=True, future=True, paramstyle="numeric_dollar",
+                           connect_args={"cursor_factory": psycopg.RawCursor})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.server_cursor_factory = psycopg.RawServerCursor  # streamed results (yield_per)
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
