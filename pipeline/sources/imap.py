@@ -38,7 +38,7 @@ class ImapSource:
     oauth_settings: Settings | None = field(default=None, repr=False)
     client: IMAPClient | None = field(default=None, repr=False)
     _uidnext: int | None = field(default=None, repr=False)
-    _delimiter: str = field(default="/", repr=False)
+    _delimiter: str | None = field(default=None, repr=False)  # asked of the server when first needed
     _known_folders: set[str] = field(default_factory=set, repr=False)
     _idle_uidnext: int = field(default=0, repr=False)
     _epoch: int = field(default=0, repr=False)
@@ -104,7 +104,6 @@ class ImapSource:
                 raise
         else:
             client.login(self.user, self.password)
-        self._delimiter = self._server_delimiter(client)
         return client
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -233,6 +232,11 @@ class ImapSource:
 
     def server_folder(self, name: str) -> str:
         """A configured folder name ("Processed/Bounces") in the server's own hierarchy."""
+        if self._delimiter is None:
+            # Asked only here, when a folder is to be named: on Dovecot, a LIST of INBOX
+            # before its STATUS made that STATUS read the whole folder (0.7 ms at 20,000
+            # messages became 11 ms), and an idle poll needs no other folder.
+            self._delimiter = self._server_delimiter(self._imap())
         return name.replace("/", self._delimiter) if self._delimiter else name
 
     def _move(self, uids: list[int], folder: str) -> None:

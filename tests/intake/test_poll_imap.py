@@ -42,6 +42,27 @@ def test_second_poll_finds_nothing_new(intake):
     assert len(intake.recorded()) == 3
 
 
+def test_an_idle_poll_only_logs_in_and_asks_status(intake, monkeypatch):
+    # What keeps an idle poll as cheap on a big folder as on a small one: no SELECT, no
+    # SEARCH, and no LIST before the STATUS (on Dovecot that made STATUS read the folder).
+    import imaplib
+
+    intake.account.append_many([numbered_message(n) for n in range(3)])
+    poll_once(intake.settings)
+    sent: list[str] = []
+    real = imaplib.IMAP4._command
+
+    def record(self, name, *args):  # type: ignore[no-untyped-def]
+        sent.append(name)
+        return real(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_command", record)
+    summary = poll_once(intake.settings)
+
+    assert summary.fetched == 0
+    assert [name for name in sent if name not in ("CAPABILITY", "NOOP")] == ["LOGIN", "STATUS", "LOGOUT"]
+
+
 def test_raw_message_is_kept_byte_for_byte(intake):
     raw = sample("non-ascii.eml")
     intake.account.append(raw)
