@@ -60,40 +60,52 @@ def _open_attachment(attachment: dict) -> str:
     return "other"
 
 
-def run(dovecot, backend: str, workdir: Path, samples: list[corpus.Sample], profile_count: int) -> Result:
+def run(dovecot, backend: str, workdir: Path, samples: list[corpus.Sample], profile_count: int, repeats: int = 1) -> Result:
+    """`repeats` trials, each on its own mailbox and database; the trial with the median ratio
+    (the upper middle one for an even number) is reported, with every trial's ratio."""
     raws = [s.raw for s in samples]
+    trials = sorted((_trial(dovecot, backend, workdir / f"ingest-{backend}-{n}", raws) for n in range(repeats)),
+                    key=lambda t: t["ratio"])
+    chosen = trials[len(trials) // 2]
+    summary, ours_s, baseline_s, ratio = chosen.pop("summary"), chosen["ours_seconds"], chosen["baseline_seconds"], chosen["ratio"]
+    details = {"messages": len(raws), "kinds": dict(Counter(s.kind for s in samples)),
+               "megabytes": round(sum(map(len, raws)) / 1e6, 1), "repeats": repeats,
+               "trial_ratios": [t["ratio"] for t in trials], **chosen}
+    result = Result(
+        name="ingest", backend=backend, ours=rate(summary.fetched, ours_s), baseline=rate(details["baseline_opened"]["messages"], baseline_s),
+        ratio=ratio, target=TARGET, met=check(ratio, TARGET), details=details,
+    )
+    if not result.met and profile_count:
+        result.profile = profile_poll(dovecot, backend, workdir, raws[:profile_count])
+    return result
+
+
+def _trial(dovecot, backend: str, folder: Path, raws: list[bytes]) -> dict:
+    """The bare loop, ours, and the bare loop again over the folder ours filed the mail in; the mean of the two brackets ours."""
     account = dovecot.add_user()
     servers.fill_mailbox(account, raws)
     bare_loop(account)  # warm-up: the server's caches and ours, so neither side pays them alone
     cpu = time.process_time()
     before_s, seen = timed(lambda: bare_loop(account))
     baseline_cpu = time.process_time() - cpu
-    with servers.database(backend, workdir / f"ingest-{backend}") as url:
-        settings = settings_for(workdir / f"ingest-{backend}", url, mailbox_url=account.url)
+    with servers.database(backend, folder) as url:
+        settings = settings_for(folder, url, mailbox_url=account.url)
         cpu = time.process_time()
         ours_s, summary = timed(lambda: poll_once(settings))
         ours_cpu = time.process_time() - cpu
     left = len(account.uids("INBOX"))
     after_s, seen_after = timed(lambda: bare_loop(account, folder=PROCESSED))
     baseline_s = (before_s + after_s) / 2
-    ratio = round(baseline_s / ours_s, 3)
-    result = Result(
-        name="ingest", backend=backend, ours=rate(summary.fetched, ours_s), baseline=rate(seen["messages"], baseline_s),
-        ratio=ratio, target=TARGET, met=check(ratio, TARGET),
-        details={"messages": len(raws), "kinds": dict(Counter(s.kind for s in samples)),
-                 "megabytes": round(sum(map(len, raws)) / 1e6, 1), "ours_seconds": round(ours_s, 3),
-                 "baseline_seconds": round(baseline_s, 3), "baseline_before_seconds": round(before_s, 3),
-                 "baseline_after_seconds": round(after_s, 3), "baseline_after_messages": seen_after["messages"], "outcomes": dict(summary.outcomes),
-                 "moved": summary.moved_or_flagged, "replies_spooled": summary.replies_spooled,
-                 "left_in_inbox": left, "baseline_opened": dict(seen),
-                 # Ours reads ahead in a child process (pipeline.prepare): CPU on both sides, not only wall-clock.
-                 "read_ahead": summary.read_ahead, "ours_cpu_seconds": round(ours_cpu, 3),
-                 "ours_child_cpu_seconds": summary.read_ahead_cpu_seconds,
-                 "baseline_before_cpu_seconds": round(baseline_cpu, 3)},
-    )
-    if not result.met and profile_count:
-        result.profile = profile_poll(dovecot, backend, workdir, raws[:profile_count])
-    return result
+    return {"ratio": round(baseline_s / ours_s, 3), "summary": summary,
+            "ours_seconds": round(ours_s, 3), "baseline_seconds": round(baseline_s, 3),
+            "baseline_before_seconds": round(before_s, 3), "baseline_after_seconds": round(after_s, 3),
+            "baseline_after_messages": seen_after["messages"], "outcomes": dict(summary.outcomes),
+            "moved": summary.moved_or_flagged, "replies_spooled": summary.replies_spooled,
+            "left_in_inbox": left, "baseline_opened": dict(seen),
+            # Ours reads ahead in a child process (pipeline.prepare): CPU on both sides, not only wall-clock.
+            "read_ahead": summary.read_ahead, "ours_cpu_seconds": round(ours_cpu, 3),
+            "ours_child_cpu_seconds": summary.read_ahead_cpu_seconds,
+            "baseline_before_cpu_seconds": round(baseline_cpu, 3)}
 
 
 def profile_poll(dovecot, backend: str, workdir: Path, raws: list[bytes]) -> str:

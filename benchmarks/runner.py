@@ -15,6 +15,7 @@ BENCHMARKS = ("ingest", "idle", "send", "memory", "queue")
 @dataclass(frozen=True)
 class Sizes:
     ingest_messages: int = 2000
+    ingest_repeats: int = 3  # trials per database; the median trial's ratio is reported
     profile_messages: int = 300  # profiled again on this many when ingest misses its target (0: never)
     idle_small: int = 200
     idle_big: int = 20_000
@@ -63,7 +64,7 @@ def _imap_benchmarks(dovecot, imap: list[str], backends: list[str], sizes: Sizes
         for backend in backends:
             progress(f"ingest on {backend}")
             results.append(_guard("ingest", backend, lambda: ingest.run(
-                dovecot, backend, workdir, samples, sizes.profile_messages)))
+                dovecot, backend, workdir, samples, sizes.profile_messages, sizes.ingest_repeats)))
     if "idle" in imap:
         backend = backends[0]
         progress(f"idle poll on {backend}: {sizes.idle_small} and {sizes.idle_big} messages")

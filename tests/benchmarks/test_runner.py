@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.config import REPO_ROOT
 
-TINY = ["--ingest-messages", "6", "--profile-messages", "3", "--idle-small", "2", "--idle-big", "4", "--idle-repeats", "2",
+TINY = ["--ingest-messages", "6", "--ingest-repeats", "3", "--profile-messages", "3", "--idle-small", "2", "--idle-big", "4", "--idle-repeats", "2",
         "--send-subscribers", "6", "--send-profile-subscribers", "3", "--memory-small", "3", "--memory-big", "6", "--queue-submissions", "30",
         "--queue-repeats", "1", "--backends", "sqlite"]
 
@@ -59,6 +59,7 @@ def test_ingest_really_files_every_message_and_the_baseline_reads_the_same_ones(
     assert details["replies_spooled"] == 6
     assert details["ours_cpu_seconds"] > 0 and details["baseline_before_cpu_seconds"] > 0
     assert details["read_ahead"] == 0 and details["ours_child_cpu_seconds"] == 0  # 6 messages: no child
+    assert details["repeats"] == 3 and len(details["trial_ratios"]) == 3 and ingest["ratio"] in details["trial_ratios"]
 
 
 def test_idle_poll_and_queue_run_on_filled_mailbox_and_database(bench):
