@@ -21,7 +21,7 @@ from .runner import BENCHMARKS, Sizes, run_all
 
 FULL = Sizes()
 QUICK = Sizes(ingest_messages=100, ingest_repeats=1, profile_messages=50, idle_small=50, idle_big=500, idle_repeats=5,
-              send_subscribers=300, send_profile_subscribers=50, memory_small=100, memory_big=1000, queue_submissions=2000, queue_repeats=3)
+              send_subscribers=300, send_repeats=1, send_profile_subscribers=50, memory_small=100, memory_big=1000, queue_submissions=2000, queue_repeats=3)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -21,6 +21,7 @@ class Sizes:
     idle_big: int = 20_000
     idle_repeats: int = 15
     send_subscribers: int = 10_000
+    send_repeats: int = 3  # trials per database; the median trial's ratio is reported
     send_profile_subscribers: int = 200  # profiled again on this many when send misses its target (0: never)
     memory_small: int = 1_000
     memory_big: int = 50_000
@@ -42,7 +43,7 @@ def run_all(only: list[str], backends: list[str], sizes: Sizes, workdir: Path,
         for backend in backends:
             progress(f"send on {backend}: {sizes.send_subscribers} subscribers")
             results.append(_guard("send", backend, lambda: send.run(
-                backend, workdir, sizes.send_subscribers, sizes.send_profile_subscribers)))
+                backend, workdir, sizes.send_subscribers, sizes.send_profile_subscribers, sizes.send_repeats)))
     if "memory" in only:
         backend = backends[0]
         progress(f"memory on {backend}: {sizes.memory_small} and {sizes.memory_big} subscribers")

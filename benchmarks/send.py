@@ -88,10 +88,30 @@ def bare_loop(smtp_url: str, data: bytes, count: int) -> int:
     return count
 
 
-def run(backend: str, workdir: Path, count: int, profile_count: int = 0) -> Result:
+def run(backend: str, workdir: Path, count: int, profile_count: int = 0, repeats: int = 1) -> Result:
+    """`repeats` trials, each with its own database and bulletin; the trial with the median ratio
+    (the upper middle one for an even number) is reported, with every trial's ratio."""
     if not has_send_command():
         raise FeatureMissing("`mln bulletin send` does not exist in this build, so our send cannot be measured")
-    folder = workdir / f"send-{backend}"
+    trials = sorted((_trial(workdir / f"send-{backend}-{n}", backend, count) for n in range(repeats)), key=lambda t: t["ratio"])
+    chosen = trials[len(trials) // 2]
+    ours_received, ratio = chosen["sink_received_ours"], chosen["ratio"]
+    result = Result(
+        name="send", backend=backend, ours=rate(ours_received, chosen["ours_seconds"]),
+        baseline=rate(chosen["sink_received_baseline"], chosen["baseline_seconds"]),
+        ratio=ratio, target=TARGET, met=check(ratio, TARGET) and all(t["sink_received_ours"] == count for t in trials),
+        details={"subscribers": count, "repeats": repeats, "trial_ratios": [t["ratio"] for t in trials], **chosen},
+    )
+    short = [t["sink_received_ours"] for t in trials if t["sink_received_ours"] != count]
+    if short:
+        result.note = f"the sink received {short[0]} of {count} copies from our send in a trial"
+    if not result.met and profile_count:
+        result.profile = profile_send(backend, workdir, profile_count)
+    return result
+
+
+def _trial(folder: Path, backend: str, count: int) -> dict:
+    """The bare loop, our send, and the bare loop again; the mean of the two brackets ours."""
     with servers.smtp_sink() as (sink, smtp_url), servers.database(backend, folder) as url:
         config, environ = write_settings(folder, url, smtp_url=smtp_url)
         settings = settings_for(folder, url, smtp_url=smtp_url)
@@ -111,25 +131,15 @@ def run(backend: str, workdir: Path, count: int, profile_count: int = 0) -> Resu
         ours_received = sink.messages
         after_s, _ = timed(lambda: bare_loop(smtp_url, data, count))
     baseline_s = (before_s + after_s) / 2  # before and after ours: a neighbour's load weighs on both sides
-    ratio = round(baseline_s / ours_s, 3)
     audiences = len([n for n in per_list.values() if n])
-    result = Result(
-        name="send", backend=backend, ours=rate(ours_received, ours_s), baseline=rate(baseline_received, baseline_s),
-        ratio=ratio, target=TARGET, met=check(ratio, TARGET) and ours_received == count,
-        details={"subscribers": count, "per_list": per_list, "message_kb": round(len(data) / 1024, 1),
-                 "ours_seconds": round(ours_s, 3), "baseline_seconds": round(baseline_s, 3),
-                 "baseline_before_seconds": round(before_s, 3), "baseline_after_seconds": round(after_s, 3),
-                 "sink_received_ours": ours_received, "sink_received_baseline": baseline_received,
-                 "inline_css_calls_at_approval": calls_at_approval, "inline_css_calls_during_send": calls_in_send,
-                 "inline_css_calls_total": calls_at_approval + calls_in_send, "audiences": audiences,
-                 "inline_once_per_audience": calls_at_approval + calls_in_send == audiences,
-                 "steps": steps},
-    )
-    if ours_received != count:
-        result.note = f"the sink received {ours_received} of {count} copies from our send"
-    if not result.met and profile_count:
-        result.profile = profile_send(backend, workdir, profile_count)
-    return result
+    return {"ratio": round(baseline_s / ours_s, 3), "per_list": per_list, "message_kb": round(len(data) / 1024, 1),
+            "ours_seconds": round(ours_s, 3), "baseline_seconds": round(baseline_s, 3),
+            "baseline_before_seconds": round(before_s, 3), "baseline_after_seconds": round(after_s, 3),
+            "sink_received_ours": ours_received, "sink_received_baseline": baseline_received,
+            "inline_css_calls_at_approval": calls_at_approval, "inline_css_calls_during_send": calls_in_send,
+            "inline_css_calls_total": calls_at_approval + calls_in_send, "audiences": audiences,
+            "inline_once_per_audience": calls_at_approval + calls_in_send == audiences,
+            "steps": steps}
 
 
 def profile_send(backend: str, workdir: Path, count: int) -> str:
