@@ -37,6 +37,12 @@ def check(ratio: float, target: str) -> bool:
     return ratio >= float(value) if op == ">=" else ratio <= float(value)
 
 
+def median_trial(trials: list[dict]) -> tuple[dict, list[float]]:
+    """The trial with the median "ratio" (the upper middle one for an even number), and every trial's ratio, sorted."""
+    ordered = sorted(trials, key=lambda t: t["ratio"])
+    return ordered[len(ordered) // 2], [t["ratio"] for t in ordered]
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = fn()

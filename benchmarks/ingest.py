@@ -23,7 +23,7 @@ import openpyxl
 from pipeline.poll import poll_once
 
 from . import corpus, servers
-from .common import Result, check, profiled, rate, settings_for, timed
+from .common import Result, check, median_trial, profiled, rate, settings_for, timed
 
 TARGET = ">= 0.7"
 PROCESSED = "Processed/Submissions"  # where inbox_rules/60-submissions.toml files them
@@ -61,16 +61,13 @@ def _open_attachment(attachment: dict) -> str:
 
 
 def run(dovecot, backend: str, workdir: Path, samples: list[corpus.Sample], profile_count: int, repeats: int = 1) -> Result:
-    """`repeats` trials, each on its own mailbox and database; the trial with the median ratio
-    (the upper middle one for an even number) is reported, with every trial's ratio."""
+    """`repeats` trials, each on its own mailbox and database; the median one is reported, with every trial's ratio."""
     raws = [s.raw for s in samples]
-    trials = sorted((_trial(dovecot, backend, workdir / f"ingest-{backend}-{n}", raws) for n in range(repeats)),
-                    key=lambda t: t["ratio"])
-    chosen = trials[len(trials) // 2]
+    chosen, ratios = median_trial([_trial(dovecot, backend, workdir / f"ingest-{backend}-{n}", raws) for n in range(repeats)])
     summary, ours_s, baseline_s, ratio = chosen.pop("summary"), chosen["ours_seconds"], chosen["baseline_seconds"], chosen["ratio"]
     details = {"messages": len(raws), "kinds": dict(Counter(s.kind for s in samples)),
                "megabytes": round(sum(map(len, raws)) / 1e6, 1), "repeats": repeats,
-               "trial_ratios": [t["ratio"] for t in trials], **chosen}
+               "trial_ratios": ratios, **chosen}
     result = Result(
         name="ingest", backend=backend, ours=rate(summary.fetched, ours_s), baseline=rate(details["baseline_opened"]["messages"], baseline_s),
         ratio=ratio, target=TARGET, met=check(ratio, TARGET), details=details,

@@ -23,7 +23,7 @@ from pipeline.compose import build_message
 from pipeline.config import Settings
 
 from . import bulletin_data, servers
-from .common import Result, check, profiled, rate, settings_for, timed, write_settings
+from .common import Result, check, median_trial, profiled, rate, settings_for, timed, write_settings
 
 TARGET = ">= 0.8"
 
@@ -89,18 +89,17 @@ def bare_loop(smtp_url: str, data: bytes, count: int) -> int:
 
 
 def run(backend: str, workdir: Path, count: int, profile_count: int = 0, repeats: int = 1) -> Result:
-    """`repeats` trials, each with its own database and bulletin; the trial with the median ratio
-    (the upper middle one for an even number) is reported, with every trial's ratio."""
+    """`repeats` trials, each with its own database and bulletin; the median one is reported, with every trial's ratio."""
     if not has_send_command():
         raise FeatureMissing("`mln bulletin send` does not exist in this build, so our send cannot be measured")
-    trials = sorted((_trial(workdir / f"send-{backend}-{n}", backend, count) for n in range(repeats)), key=lambda t: t["ratio"])
-    chosen = trials[len(trials) // 2]
+    trials = [_trial(workdir / f"send-{backend}-{n}", backend, count) for n in range(repeats)]
+    chosen, ratios = median_trial(trials)
     ours_received, ratio = chosen["sink_received_ours"], chosen["ratio"]
     result = Result(
         name="send", backend=backend, ours=rate(ours_received, chosen["ours_seconds"]),
         baseline=rate(chosen["sink_received_baseline"], chosen["baseline_seconds"]),
         ratio=ratio, target=TARGET, met=check(ratio, TARGET) and all(t["sink_received_ours"] == count for t in trials),
-        details={"subscribers": count, "repeats": repeats, "trial_ratios": [t["ratio"] for t in trials], **chosen},
+        details={"subscribers": count, "repeats": repeats, "trial_ratios": ratios, **chosen},
     )
     short = [t["sink_received_ours"] for t in trials if t["sink_received_ours"] != count]
     if short:

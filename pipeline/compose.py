@@ -303,7 +303,7 @@ def _count_auto_reply(session: Session, settings: Settings, address: str) -> boo
     if limit <= 0:
         return False
     batch = group_batch.current(session)
-    counted = batch.count_reply(address.lower()) if batch is not None else None
+    counted = batch.count_reply(address) if batch is not None else None
     if counted is not None:  # a message in a group: the group's batch holds today's count, locked
         return counted
     # One statement: insert today's row at 1, or add one to it while under the limit.
@@ -320,3 +320,33 @@ def _count_statement(insert):  # type: ignore[no-untyped-def]
             .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count + 1},
                                    where=table.c.count < bindparam("p_limit"))
             .returning(table.c.count))
+
+
+def lock_reply_counts(session: Session, addresses: list[str], day: dt.date) -> dict[str, int]:
+    """Today's count per address, each row created at 0 if missing and locked until commit.
+
+    For a group of messages (pipeline/group_batch.py); give the addresses sorted, so
+    that two workers lock them in one order.
+    """
+    rows = [{"p_address": a, "p_day": day} for a in addresses]
+    return dict(execute_core(session, prepared(session, "auto_reply.lock", _lock_statement), rows).all())
+
+
+def write_reply_counts(session: Session, counts: dict[str, int], day: dt.date) -> None:
+    """Set today's counts of rows this transaction locked (`lock_reply_counts`): one many-row statement."""
+    rows = [{"p_address": a, "p_day": day, "p_count": n} for a, n in counts.items()]
+    execute_core(session, prepared(session, "auto_reply.write", _write_statement), rows)
+
+
+def _lock_statement(insert):  # type: ignore[no-untyped-def]
+    table = AutoReplyCount.__table__
+    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
+            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
+            .returning(table.c.address, table.c.count))
+
+
+def _write_statement(insert):  # type: ignore[no-untyped-def]
+    table = AutoReplyCount.__table__
+    statement = insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=bindparam("p_count"))
+    return statement.on_conflict_do_update(index_elements=[table.c.address, table.c.day],
+                                           set_={"count": statement.excluded["count"]})

@@ -18,19 +18,19 @@ The batch lives in the session's `info` for the group's transaction only.
 Outside a group (a message in its own transaction, an edit from the CLI)
 `current()` is None and every question goes to the database as before. A
 question the batch was not prepared for (an address outside the group) also
-goes to the database.
+goes to the database. The statements themselves stay with their tables' owners:
+reply counts in pipeline/compose.py, File Nos in pipeline/handlers/filing.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AutoReplyCount, FileNoSequence, Member, utcnow
-from .store import execute_core, prepared
+from .models import Member, utcnow
 
 _KEY = "mln.group_batch"
 
@@ -59,10 +59,12 @@ class GroupBatch:
 
     def knows_member(self, address: str) -> bool | None:
         """Whether `address` is an active member; None when the group did not ask about it."""
+        address = _member_address(address)
         return address in self._members if address in self._asked_members else None
 
     def count_reply(self, address: str) -> bool | None:
         """Count one automatic reply to `address` today: False over the limit, None when not prepared."""
+        address = address.lower()
         if address not in self._counts:
             return None
         if self._counts[address] >= self.reply_limit:
@@ -73,10 +75,11 @@ class GroupBatch:
 
     def next_file_no(self, session: Session, code: str, year: int) -> int:
         """The next sequence number for a theme and year, from this group's block of them."""
+        from .handlers.filing import take_file_numbers  # (filing asks for this batch: imported when used)
+
         block = self._blocks.get((code, year))
         if block is None or block.next > block.last:
-            last = execute_core(session, prepared(session, "group.file_no_block", _take_block),
-                                {"p_code": code, "p_year": year, "p_count": self.size}).scalar_one()
+            last = take_file_numbers(session, code, year, self.size)
             block = self._blocks[(code, year)] = _Block(next=last - self.size + 1, last=last)
         number = block.next
         block.next += 1
@@ -84,13 +87,14 @@ class GroupBatch:
 
     def finish(self, session: Session) -> None:
         """Write the counts and give back unused File Nos, in the group's transaction before its commit."""
-        unused = [{"p_code": code, "p_year": year, "p_unused": block.last - block.next + 1}
-                  for (code, year), block in sorted(self._blocks.items()) if block.next <= block.last]
-        for params in unused:
-            execute_core(session, prepared(session, "group.file_no_give_back", _give_back), params)
-        counted = [{"p_address": a, "p_day": self.day, "p_count": self._counts[a]} for a in sorted(self._counted)]
-        if counted:  # one statement: SQLAlchemy sends a many-row INSERT for a list of rows
-            execute_core(session, prepared(session, "group.set_counts", _set_count), counted)
+        from .compose import write_reply_counts
+        from .handlers.filing import give_back_file_numbers
+
+        for (code, year), block in sorted(self._blocks.items()):
+            if block.next <= block.last:
+                give_back_file_numbers(session, code, year, block.last - block.next + 1)
+        if self._counted:
+            write_reply_counts(session, {a: self._counts[a] for a in sorted(self._counted)}, self.day)
 
 
 def begin(session: Session, size: int, members_asked: Iterable[str], repliable: Iterable[str],
@@ -100,11 +104,13 @@ def begin(session: Session, size: int, members_asked: Iterable[str], repliable: 
     `members_asked`: the senders whose membership the handlers may ask about;
     `repliable`: the senders who may get an automatic reply (compose.may_auto_reply).
     """
-    asked = sorted({a.strip().lower() for a in members_asked if a and a.strip()})
+    from .compose import lock_reply_counts  # (compose asks for this batch: imported when used)
+
+    asked = sorted({_member_address(a) for a in members_asked} - {""})
     members = set(session.scalars(select(Member.email).where(Member.email.in_(asked), Member.active.is_(True)))) if asked else set()
     day = utcnow().date()
     addresses = sorted({a.lower() for a in repliable if a})
-    counts = _lock_counts(session, addresses, day) if addresses and reply_limit > 0 else {}
+    counts = lock_reply_counts(session, addresses, day) if addresses and reply_limit > 0 else {}
     batch = GroupBatch(size, set(asked), members, counts, day, reply_limit)
     session.info[_KEY] = batch
     return batch
@@ -119,35 +125,5 @@ def current(session: Session) -> GroupBatch | None:
     return session.info.get(_KEY)
 
 
-def _lock_counts(session: Session, addresses: list[str], day: dt.date) -> dict[str, int]:
-    """Today's count per address, each row created at 0 if missing and locked until commit (sorted: one lock order)."""
-    rows = [{"p_address": a, "p_day": day} for a in addresses]
-    return dict(execute_core(session, prepared(session, "group.lock_counts", _lock_count), rows).all())
-
-
-def _lock_count(insert: Callable) -> Any:
-    table = AutoReplyCount.__table__
-    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
-            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
-            .returning(table.c.address, table.c.count))
-
-
-def _set_count(insert: Callable) -> Any:
-    table = AutoReplyCount.__table__
-    statement = insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=bindparam("p_count"))
-    return statement.on_conflict_do_update(index_elements=[table.c.address, table.c.day],
-                                           set_={"count": statement.excluded["count"]})
-
-
-def _take_block(insert: Callable) -> Any:
-    table = FileNoSequence.__table__
-    count = bindparam("p_count", type_=Integer)
-    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=count)
-            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + count})
-            .returning(table.c.last))
-
-
-def _give_back(_insert: Callable) -> Any:
-    table = FileNoSequence.__table__
-    return (update(table).where(table.c.theme_code == bindparam("p_code"), table.c.year == bindparam("p_year"))
-            .values(last=table.c.last - bindparam("p_unused", type_=Integer)))
+def _member_address(address: str) -> str:
+    return (address or "").strip().lower()  # as members.is_member compares it

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Integer, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import group_batch
@@ -78,23 +78,42 @@ def _reserve(insert: Callable) -> Any:
             .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last}))
 
 
-def _next_number(insert: Callable) -> Any:
+def take_file_numbers(session: Session, code: str, year: int, count: int = 1) -> int:
+    """Take the next `count` numbers of a theme's sequence for a year; returns the last one taken.
+
+    Inserts the sequence at `count`, or adds `count` to it, and reads it back, in one
+    statement. The upsert takes the row lock: a second worker waits here until the first commits.
+    """
+    params = {"p_code": code, "p_year": year, "p_count": count}
+    return execute_core(session, prepared(session, "file_no.take", _take_numbers), params).scalar_one()
+
+
+def give_back_file_numbers(session: Session, code: str, year: int, count: int) -> None:
+    """Return the last `count` numbers taken in this transaction (its row lock is still held, so they are the last)."""
+    params = {"p_code": code, "p_year": year, "p_count": count}
+    execute_core(session, prepared(session, "file_no.give_back", _give_back), params)
+
+
+def _take_numbers(insert: Callable) -> Any:
     table = FileNoSequence.__table__
-    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=1)
-            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + 1})
+    count = bindparam("p_count", type_=Integer)
+    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=count)
+            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + count})
             .returning(table.c.last))
+
+
+def _give_back(_insert: Callable) -> Any:
+    table = FileNoSequence.__table__
+    return (update(table).where(table.c.theme_code == bindparam("p_code"), table.c.year == bindparam("p_year"))
+            .values(last=table.c.last - bindparam("p_count", type_=Integer)))
 
 
 def allocate_file_no(session: Session, settings: Settings, theme: str, year: int) -> tuple[str, str, int]:
     """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
     code = theme_code(theme, settings.network.themes)
     batch = group_batch.current(session)
-    if batch is not None:  # a message in a group: from the group's block of numbers
-        sequence = batch.next_file_no(session, code, year)
-    else:
-        # Insert the sequence at 1, or add one to it, and read the number back, in one statement.
-        # The upsert takes the row lock: a second worker waits here until the first commits.
-        sequence = execute_core(session, prepared(session, "file_no.next", _next_number), {"p_code": code, "p_year": year}).scalar_one()
+    # A message in a group takes its number from the group's block of them.
+    sequence = batch.next_file_no(session, code, year) if batch is not None else take_file_numbers(session, code, year)
     prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
     return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
 
@@ -144,7 +163,7 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
 
 def _is_member(session: Session, address: str) -> bool:
     batch = group_batch.current(session)
-    known = batch.knows_member((address or "").strip().lower()) if batch is not None else None
+    known = batch.knows_member(address) if batch is not None else None
     if known is not None:  # a message in a group: asked once for all the group's senders
         return known
     with session.no_autoflush:  # the rows this message has pending are never members

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 from sqlalchemy import event, select
 
 from pipeline import db, poll
