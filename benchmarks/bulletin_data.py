@@ -5,10 +5,10 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from pipeline import db
-from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.store import db
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
 from pipeline.config import Settings
-from pipeline.models import ListMembership, Subscriber, utcnow
+from pipeline.store.models import ListMembership, Subscriber, utcnow
 
 from . import queue
 

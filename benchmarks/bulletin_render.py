@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from pipeline.bulletin import GMAIL_CLIP_BYTES, content_from_dict, inline_css_calls, personalise, render_all
+from pipeline.outbound.bulletin import GMAIL_CLIP_BYTES, content_from_dict, inline_css_calls, personalise, render_all
 from pipeline.config import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "tests" / "bulletin" / "samples" / "issue_12.json"

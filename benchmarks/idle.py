@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from pipeline.poll import poll_once
+from pipeline.passes import poll_once
 
 from . import corpus, servers
 from .common import Result, check, profiled, settings_for, timed

@@ -1,7 +1,7 @@
 """1. Ingest: `poll_once` over a real Dovecot INBOX versus a bare fetch-parse-open loop over the same mail.
 
 Ours: fetch, route, parse, validate, store, MOVE and spool the acknowledgements
-(pipeline.poll.poll_once). Baseline: imapclient BODY.PEEK[] in batches,
+(pipeline.passes.poll_once). Baseline: imapclient BODY.PEEK[] in batches,
 mailparser.parse_from_bytes, and each attachment opened and its cells read
 with python-docx / openpyxl. Both read the same messages in the same mailbox;
 the baseline runs before ours (PEEK leaves them unread and in place) and again
@@ -20,7 +20,7 @@ import docx
 import mailparser
 import openpyxl
 
-from pipeline.poll import poll_once
+from pipeline.passes import poll_once
 
 from . import corpus, servers
 from .common import Result, check, median_trial, profiled, rate, settings_for, timed
@@ -99,7 +99,7 @@ def _trial(dovecot, backend: str, folder: Path, raws: list[bytes]) -> dict:
             "baseline_after_messages": seen_after["messages"], "outcomes": dict(summary.outcomes),
             "moved": summary.moved_or_flagged, "replies_spooled": summary.replies_spooled,
             "left_in_inbox": left, "baseline_opened": dict(seen),
-            # Ours reads ahead in a child process (pipeline.prepare): CPU on both sides, not only wall-clock.
+            # Ours reads ahead in a child process (pipeline.intake.prepare): CPU on both sides, not only wall-clock.
             "read_ahead": summary.read_ahead, "ours_cpu_seconds": round(ours_cpu, 3),
             "ours_child_cpu_seconds": summary.read_ahead_cpu_seconds,
             "baseline_before_cpu_seconds": round(baseline_cpu, 3)}

@@ -1,7 +1,7 @@
 """5. Queue and search: `mln queue --json` and `mln search WORD` as subprocesses over 100,000 submissions.
 
 The floor is `python -c "import pipeline"`: the cost of starting Python and
-importing our package at all. `mln --help` and `python -c "import pipeline.models"`
+importing our package at all. `mln --help` and `python -c "import pipeline.store.models"`
 (SQLAlchemy and our models, which any database command needs) are timed too
 (details), to tell the CLI's import cost from the query's. Each command is timed several times and the
 median kept; the ratio is command / floor.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import DEFAULT_THEMES
-from pipeline.models import Item, Submission
+from pipeline.store.models import Item, Submission
 from pipeline.search import ensure_search_schema
 
 from . import servers
@@ -103,7 +103,7 @@ def run(backend: str, workdir: Path, count: int, repeats: int) -> list[Result]:
         mln = [*mln_command(), "--config", str(config)]
         help_s, _ = median_seconds([*mln, "--help"], env, repeats)  # the CLI's own start-up, no database
         # What any database command must import (SQLAlchemy and our models), to tell it from the query.
-        models_s, _ = median_seconds([sys.executable, "-c", "import pipeline.models"], env, repeats)
+        models_s, _ = median_seconds([sys.executable, "-c", "import pipeline.store.models"], env, repeats)
         results = []
         for name, args in (("queue", ["queue", "--json"]), ("search", ["search", WORD, "--json"])):
             seconds, out = median_seconds([*mln, *args], env, repeats)

@@ -17,8 +17,8 @@ import smtplib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.bulletin import PREVIEW_VALUES, inline_css_calls, personalise
-from pipeline.bulletin.drafts import preview_bulletin
+from pipeline.outbound.bulletin import PREVIEW_VALUES, inline_css_calls, personalise
+from pipeline.outbound.bulletin.drafts import preview_bulletin
 from pipeline.compose import build_message
 from pipeline.config import Settings
 
@@ -143,7 +143,7 @@ def _trial(folder: Path, backend: str, count: int) -> dict:
 
 def profile_send(backend: str, workdir: Path, count: int) -> str:
     """Where our time goes: the library call behind `mln bulletin send` under cProfile, on a fresh database."""
-    from pipeline.subscribers.sending import send_bulletin
+    from pipeline.mailing.sending import send_bulletin
 
     folder = workdir / f"send-profile-{backend}"
     with servers.smtp_sink() as (_sink, smtp_url), servers.database(backend, folder) as url:

@@ -13,7 +13,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Iterator
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))

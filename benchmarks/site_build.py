@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import DEFAULT_REGIONS, DEFAULT_THEMES, load_settings
-from pipeline.models import Item, Submission
+from pipeline.store.models import Item, Submission
 from pipeline.site import build_site
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -9,9 +9,9 @@ import sys
 
 import click
 
-from . import logs
-from .config import Settings, load_settings
-from .errors import MlnError
+from pipeline import logs
+from pipeline.config import Settings, load_settings
+from pipeline.errors import MlnError
 
 # Each module defines `register(group)`; this table says which top-level commands it
 # adds, so a command's module is imported only when that command runs (`mln queue`

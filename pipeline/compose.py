@@ -2,7 +2,7 @@
 
 Queuing happens inside the caller's transaction, so a reply exists exactly when
 the result it reports was committed. The outbox spools queued rows to disk
-after commit (pipeline/outbox.py).
+after commit (pipeline/outbound/outbox.py).
 """
 from __future__ import annotations
 
@@ -19,14 +19,12 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from dataclasses import dataclass
 from typing import Sequence
 
-from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
-from . import group_batch
-from .config import Settings
-from .mail import IncomingMail
-from .models import AutoReplyCount, Message, Outgoing, utcnow
-from .store import execute_core, prepared
+from pipeline.store import counters
+from pipeline.config import Settings
+from pipeline.mail import IncomingMail
+from pipeline.store.models import Message, Outgoing
 
 AttachmentSpec = tuple[str, str, bytes]  # (filename, content type or "", data)
 
@@ -137,7 +135,7 @@ def queue_reply(
     `limits.auto_replies_per_day` times to one address in a day. flush=False: see queue_message.
     """
     allowed, _why = may_auto_reply(settings, mail)
-    if not allowed or not _count_auto_reply(session, settings, mail.from_addr):
+    if not allowed or not counters.count_auto_reply(session, mail.from_addr, settings.limits.auto_replies_per_day):
         return None
     references = " ".join([*mail.references, mail.message_id]).strip()
     headers = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
@@ -295,58 +293,3 @@ def render_text_message(settings: Settings, to: str, subject: str, text: str, he
     cte, body = _text_body(text)
     raw = b"".join(parts) + _content_headers(cte) + b"\r\n" + body
     return Built(raw=raw, recipient=_bare_address(to_value), subject=subject_value, message_id=message_id)
-
-
-def _count_auto_reply(session: Session, settings: Settings, address: str) -> bool:
-    """Count one automatic reply to `address` today; False once today's limit is reached."""
-    limit = settings.limits.auto_replies_per_day
-    if limit <= 0:
-        return False
-    batch = group_batch.current(session)
-    counted = batch.count_reply(address) if batch is not None else None
-    if counted is not None:  # a message in a group: the group's batch holds today's count, locked
-        return counted
-    # One statement: insert today's row at 1, or add one to it while under the limit.
-    # The conflicting row is locked by the upsert, so concurrent workers count in turn.
-    # Rows still pending in the session stay pending (execute_core does not flush), so a
-    # caller's one flush inserts them together with the reply.
-    params = {"p_address": address.lower(), "p_day": utcnow().date(), "p_limit": limit}
-    return execute_core(session, prepared(session, "auto_reply.count", _count_statement), params).first() is not None
-
-
-def _count_statement(insert):  # type: ignore[no-untyped-def]
-    table = AutoReplyCount.__table__
-    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=1)
-            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count + 1},
-                                   where=table.c.count < bindparam("p_limit"))
-            .returning(table.c.count))
-
-
-def lock_reply_counts(session: Session, addresses: list[str], day: dt.date) -> dict[str, int]:
-    """Today's count per address, each row created at 0 if missing and locked until commit.
-
-    For a group of messages (pipeline/group_batch.py); give the addresses sorted, so
-    that two workers lock them in one order.
-    """
-    rows = [{"p_address": a, "p_day": day} for a in addresses]
-    return dict(execute_core(session, prepared(session, "auto_reply.lock", _lock_statement), rows).all())
-
-
-def write_reply_counts(session: Session, counts: dict[str, int], day: dt.date) -> None:
-    """Set today's counts of rows this transaction locked (`lock_reply_counts`): one many-row statement."""
-    rows = [{"p_address": a, "p_day": day, "p_count": n} for a, n in counts.items()]
-    execute_core(session, prepared(session, "auto_reply.write", _write_statement), rows)
-
-
-def _lock_statement(insert):  # type: ignore[no-untyped-def]
-    table = AutoReplyCount.__table__
-    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
-            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
-            .returning(table.c.address, table.c.count))
-
-
-def _write_statement(insert):  # type: ignore[no-untyped-def]
-    table = AutoReplyCount.__table__
-    statement = insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=bindparam("p_count"))
-    return statement.on_conflict_do_update(index_elements=[table.c.address, table.c.day],
-                                           set_={"count": statement.excluded["count"]})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from pipeline.errors import ConfigError
 
 DEFAULT_THEMES = (
     "Liaison / General Hospital",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInput
+from pipeline.errors import InvalidInput
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .config import REPO_ROOT, Settings, load_settings
-from .errors import MlnError
-from .messages import list_messages
-from .poll import poll_once
-from .setup import init_project
+from pipeline.config import REPO_ROOT, Settings, load_settings
+from pipeline.errors import MlnError
+from pipeline.intake.messages import list_messages
+from pipeline.passes import poll_once
+from pipeline.setup import init_project
 
 SAMPLES = REPO_ROOT / "tests" / "messages"
 MARKER = ".mln-demo"
@@ -55,8 +55,8 @@ def run_demo(directory: Path) -> dict[str, Any]:
 
 
 def add_demo_members(settings: Settings) -> None:
-    from . import db
-    from .members import MemberInput, add_member
+    from pipeline.store import db
+    from pipeline.people.members import MemberInput, add_member
 
     with db.transaction(settings.database.url) as session:
         for email, name, region, themes in DEMO_MEMBERS:
@@ -72,7 +72,7 @@ def seed_maildir(path: Path, files: list[Path]) -> int:
 
 def queue_rows(settings: Settings) -> list[dict[str, Any]]:
     """The review queue the communications lead would see next."""
-    from .review import list_queue, make_filter
+    from pipeline.review import list_queue, make_filter
 
     return list_queue(settings, make_filter(settings, status="all"))
 

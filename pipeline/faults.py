@@ -9,7 +9,7 @@ import os
 import signal
 from collections import Counter
 
-from .config import Settings
+from pipeline.config import Settings
 
 _reached: Counter[str] = Counter()
 

@@ -18,14 +18,14 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from . import db
-from .bulletin.content import ItemDate
-from .csvfiles import spreadsheet_safe
-from .config import Settings
-from .errors import InvalidInput
-from .models import Item, Submission
-from .templates_io import STATUSES
-from .templates_io.validate import normalise_status
+from pipeline.store import db
+from pipeline.outbound.bulletin.content import ItemDate
+from pipeline.csvfiles import spreadsheet_safe
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput
+from pipeline.store.models import Item, Submission
+from pipeline.templates_io import STATUSES
+from pipeline.templates_io.validate import normalise_status
 
 EXPORT_FORMATS = ("csv", "xlsx", "html")
 COLUMNS = (

@@ -4,9 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from .bulletin.drafts import months_per_issue
-from .bulletin.periods import Period, period_for
-from .config import Settings
+from pipeline.periods import Period, period_for
+from pipeline.config import Settings
 
 
 def zone(settings: Settings) -> ZoneInfo:
@@ -39,3 +38,12 @@ def current_period(settings: Settings, today: dt.date) -> Period:
 def previous_period(settings: Settings, today: dt.date) -> Period:
     current = current_period(settings, today)
     return period_for(current.start - dt.timedelta(days=1), months_per_issue(settings))
+
+
+def months_per_issue(settings: Settings) -> int:
+    """network.months_per_issue: 2 by default (Jan–Feb, Mar–Apr, ...)."""
+    return settings.network.months_per_issue
+
+
+def network_today(settings: Settings) -> dt.date:
+    return dt.datetime.now(ZoneInfo(settings.network.timezone)).date()

@@ -20,12 +20,23 @@ _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaem
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """One message as fetched: where it sits, and its bytes (or only its headers when oversize)."""
+
+    location: str
+    uid: int | None
+    raw: bytes
+    size: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
 class IncomingAttachment:
     filename: str
     content_type: str
     data: bytes
     # What templates_io.read_forms gave for this file when it was read ahead
-    # (pipeline.prepare): ("forms", [RawForm, ...]) or ("error", TemplateError); None: not read yet.
+    # (pipeline.intake.prepare): ("forms", [RawForm, ...]) or ("error", TemplateError); None: not read yet.
     read_ahead: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -292,3 +303,22 @@ def html_to_text(html: str) -> str:
     text = "".join(extractor.parts)
     text = re.sub(r"[ \xa0]+", " ", text)
     return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
+
+
+BODY_START_LINES = 8  # how many typed lines `body_start` keeps
+
+
+def body_start(text: str, lines: int = BODY_START_LINES) -> str:
+    """The first lines someone typed: quoted lines and reply headers are left out."""
+    kept = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            continue
+        if re.match(r"^(on .+ wrote:|-+\s*original message\s*-+|from:\s)", stripped, re.I):
+            break
+        if stripped:
+            kept.append(stripped)
+        if len(kept) >= lines:
+            break
+    return "\n".join(kept)

@@ -4,9 +4,9 @@
   communications lead a preview of each audience's version, with the command
   that approves it (with `auto_send`, approve it straight away).
 - send_approved: an approved bulletin is queued for every subscriber of both
-  lists (pipeline/subscribers/sending.py); the worker then sends it.
+  lists (pipeline/mailing/sending.py); the worker then sends it.
 - reminders: `reminder_days_before` days before a period closes, each member
-  who has not reported gets one reminder (pipeline/members/reminders.py).
+  who has not reported gets one reminder (pipeline/people/members/reminders.py).
 - digest: weekly, each theme lead gets the new submissions in their themes.
 
 A job done for a key (a period, a week) is recorded in `job_runs` in the same
@@ -25,17 +25,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .bulletin.content import AUDIENCES
-from .bulletin.drafts import approve_bulletin, draft_bulletin, preview_bulletin
-from .bulletin.periods import Period
-from .compose import build_message, queue_message
-from .config import Settings
-from .db import transaction
-from .errors import MlnError, WrongState
-from .localtime import current_period, local_midnight, local_now, previous_period, shown
-from .members.reminders import reminder_day, send_reminders
-from .models import Bulletin, JobRun, Member, ReminderSent, Submission, utcnow
-from .subscribers.sending import send_bulletin
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin, preview_bulletin
+from pipeline.periods import Period
+from pipeline.compose import build_message, queue_message
+from pipeline.config import Settings
+from pipeline.store.db import transaction
+from pipeline.errors import MlnError, WrongState
+from pipeline.localtime import current_period, local_midnight, local_now, previous_period, shown
+from pipeline.people.members.reminders import reminder_day, send_reminders
+from pipeline.store.models import Bulletin, JobRun, Member, ReminderSent, Submission, utcnow
+from pipeline.mailing.sending import send_bulletin
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

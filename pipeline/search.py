@@ -19,9 +19,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from . import db
-from .config import Settings
-from .errors import InvalidInput
+from pipeline.store import db
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput
 
 COLUMNS = ("title", "summary", "actions", "outcomes", "learning", "locality", "organisation")
 # Relative weight of a hit in each column (title counts most), for SQLite's bm25().

@@ -5,8 +5,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import db
-from .config import REPO_ROOT, load_settings
+from pipeline.store import db
+from pipeline.config import REPO_ROOT, load_settings
 
 STARTER_CONFIG = """\
 # MLN Bulletin settings. Every key can also come from the environment as
@@ -76,7 +76,7 @@ auto_replies_per_day = 10
 
 def upgrade_database(url: str) -> None:
     """Migrations, then the search index (an FTS5 table on SQLite, a GIN index on PostgreSQL)."""
-    from .search import ensure_search_schema
+    from pipeline.search import ensure_search_schema
 
     db.upgrade(url)
     ensure_search_schema(url)

@@ -12,14 +12,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import db, schedule
-from .config import Settings
-from .localtime import shown
-from .errors import MlnError
-from .logs import redact
-from .models import Bulletin, MailboxState, Message, Outgoing, Submission, SUBMISSION_STATUSES, utcnow
-from .sources import open_source
-from .worker import live_workers, lock_path, running_worker
+from pipeline import schedule
+from pipeline.store import db
+from pipeline.config import Settings
+from pipeline.localtime import shown
+from pipeline.errors import MlnError
+from pipeline.logs import redact
+from pipeline.store.models import Bulletin, MailboxState, Message, Outgoing, Submission, SUBMISSION_STATUSES, utcnow
+from pipeline.intake.mailbox import open_source
+from pipeline.worker import live_workers, lock_path, running_worker
 
 
 def collect_status(settings: Settings, now: dt.datetime | None = None, check_mailbox: bool = False) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from .config import Settings
-from .db import transaction
-from .errors import MlnError
+from pipeline.config import Settings
+from pipeline.store.db import transaction
+from pipeline.errors import MlnError
 
 UNSUBSCRIBE = "/unsubscribe"
 CONFIRM = "/confirm"
@@ -42,7 +42,7 @@ class SiteMissing(MlnError):
 
 def unsubscribe_with_token(settings: Settings, token: str) -> tuple[bool, str]:
     """The hook the endpoint calls: (left?, what happened in words)."""
-    from .subscribers import unsubscribe_by_token
+    from pipeline.people.subscribers import unsubscribe_by_token
 
     with transaction(settings.database.url) as session:
         outcome = unsubscribe_by_token(session, settings, token, via="web")
@@ -51,7 +51,7 @@ def unsubscribe_with_token(settings: Settings, token: str) -> tuple[bool, str]:
 
 def confirm_with_token(settings: Settings, token: str) -> tuple[bool, str]:
     """Confirm a join from the link in the confirmation request: (confirmed?, what happened)."""
-    from .subscribers import confirm
+    from pipeline.people.subscribers import confirm
 
     with transaction(settings.database.url) as session:
         outcome = confirm(session, settings, token, from_addr="", via="web")

@@ -2,8 +2,8 @@
 
 Each turn of the loop is a few steps, each complete in itself:
 
-1. poll: one pass over the mailbox (pipeline/poll.py: exactly once, crash-safe);
-2. send: drain the outbox in small batches (pipeline/smtp.py);
+1. poll: one pass over the mailbox (pipeline/intake/poll.py: exactly once, crash-safe);
+2. send: drain the outbox in small batches (pipeline/outbound/smtp.py);
 3. schedule: run the jobs that are due (pipeline/schedule.py);
 4. wait: IMAP IDLE until new mail (when the server offers it), else sleep
    `mailbox.poll_interval` seconds; never longer than the next job or retry.
@@ -35,16 +35,18 @@ from typing import Callable, Iterator
 
 from sqlalchemy import select
 
-from . import db, schedule, store
-from .config import Settings
-from .errors import ConfigError, MlnError, RulesError
-from .logs import redact
-from .models import MailboxState, WorkerHeartbeat, utcnow
-from .outbox import pid_alive
-from .poll import poll_once
-from .rules import load_rules
-from .smtp import send_due
-from .sources import open_source
+from pipeline import schedule
+from pipeline.store import db
+from pipeline.store import records as store
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, MlnError, RulesError
+from pipeline.logs import redact
+from pipeline.store.models import MailboxState, WorkerHeartbeat, utcnow
+from pipeline.outbound.outbox import pid_alive
+from pipeline.passes import poll_once
+from pipeline.intake.rules import load_rules
+from pipeline.outbound.smtp import send_due
+from pipeline.intake.mailbox import open_source
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 1.0

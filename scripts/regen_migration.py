@@ -1,7 +1,7 @@
 """Regenerate the initial Alembic migration from the models.
 
 Until the first release the schema lives in one initial migration, rewritten
-from `pipeline/models/` with this script whenever a model changes:
+from `pipeline/store/models/` with this script whenever a model changes:
 
     .venv/bin/python scripts/regen_migration.py
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline import db  # noqa: E402
+from pipeline.store import db  # noqa: E402
 
 VERSIONS = db.MIGRATIONS_DIR / "versions"
 INITIAL = VERSIONS / "0001_initial.py"

@@ -43,12 +43,12 @@ FINDINGS = [
     "became the message's From address, so the automatic reply went to the attacker's choice: addresses are now "
     "parsed before RFC 2047 decoding (pipeline/mail.py).",
     "A rule file with `flag = 0` or `rule = [1]` crashed the rule loader (so every poll) with a TypeError / "
-    "AttributeError instead of a RulesError naming file:line (pipeline/rules.py).",
+    "AttributeError instead of a RulesError naming file:line (pipeline/intake/rules.py).",
     "Outgoing headers: an encoded word holding CR LF in a subject or In-Reply-To became a real Bcc header; U+2028 "
     "in a Word title raised and quarantined the message; a long or non-ASCII To name was re-folded without its "
     "quotes and read as another recipient (pipeline/compose.py).",
     "A submission from an address that is not a known member was not marked 'unknown sender' in `mln queue` "
-    "(pipeline/handlers/filing.py).",
+    "(pipeline/intake/handlers/filing.py).",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..errors import MlnError
+from pipeline.errors import MlnError
 
 RELOGIN = "run `mln auth login` again"
 # Scopes an identity platform adds or answers for itself: never checked against a grant.

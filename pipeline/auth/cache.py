@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from .base import AuthError
+from pipeline.auth.base import AuthError
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1

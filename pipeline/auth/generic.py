@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 import requests
 
-from ..config import OAuth2Settings
-from ..errors import ConfigError
-from .base import RELOGIN, AuthError, DeviceCode, Token, oauth_error_message
-from .cache import TokenCacheFile
-from .http import CaFileMixin
+from pipeline.config import OAuth2Settings
+from pipeline.errors import ConfigError
+from pipeline.auth.base import RELOGIN, AuthError, DeviceCode, Token, oauth_error_message
+from pipeline.auth.cache import TokenCacheFile
+from pipeline.auth.http import CaFileMixin
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 GOOGLE_DEVICE_URL = "https://oauth2.googleapis.com/device/code"

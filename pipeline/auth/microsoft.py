@@ -15,11 +15,11 @@ from typing import Any, Callable
 import jwt
 import requests
 
-from ..config import OAuth2Settings
-from ..errors import ConfigError
-from .base import RESERVED_SCOPES, AuthError, DeviceCode, Token, oauth_error_message
-from .cache import TokenCacheFile
-from .http import http_session
+from pipeline.config import OAuth2Settings
+from pipeline.errors import ConfigError
+from pipeline.auth.base import RESERVED_SCOPES, AuthError, DeviceCode, Token, oauth_error_message
+from pipeline.auth.cache import TokenCacheFile
+from pipeline.auth.http import http_session
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 RESOURCE = "https://outlook.office365.com"

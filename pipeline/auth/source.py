@@ -15,10 +15,10 @@ import threading
 import time
 from typing import Callable
 
-from ..config import Settings, resolve_local_path
-from ..errors import ConfigError
-from .base import RELOGIN, AuthError, Provider, Token, missing_scopes
-from .cache import TokenCacheFile
+from pipeline.config import Settings, resolve_local_path
+from pipeline.errors import ConfigError
+from pipeline.auth.base import RELOGIN, AuthError, Provider, Token, missing_scopes
+from pipeline.auth.cache import TokenCacheFile
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 30.0
@@ -132,9 +132,9 @@ def make_provider(settings: Settings) -> Provider:
         return resolve_local_path(settings, path)
 
     if cfg.provider == "microsoft":
-        from .microsoft import MicrosoftProvider
+        from pipeline.auth.microsoft import MicrosoftProvider
 
         return MicrosoftProvider(cfg, cache, resolve)
-    from .generic import AuthlibProvider
+    from pipeline.auth.generic import AuthlibProvider
 
     return AuthlibProvider(cfg, cache, resolve)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import smtplib
 from typing import Any
 
-from ..config import Settings
-from ..errors import ConfigError, MailboxError, SmtpError
-from .base import RELOGIN, AuthError, Token
-from .source import token_source
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, MailboxError, SmtpError
+from pipeline.auth.base import RELOGIN, AuthError, Token
+from pipeline.auth.source import token_source
 
 AUTH_MODES = ("password", "oauth2")
 

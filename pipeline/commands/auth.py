@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import click
 
-from ..auth import DeviceCode, auth_status, start_login, wait_for_login
-from .output import print_json
+from pipeline.auth import DeviceCode
+from pipeline.commands.login import auth_status, start_login, wait_for_login
+from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:

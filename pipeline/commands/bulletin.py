@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..bulletin.content import AUDIENCES
-from ..bulletin.drafts import approve_bulletin, draft_bulletin, list_bulletins, months_per_issue, preview_bulletin, set_intro
-from ..bulletin.periods import parse_period
-from .output import print_json, print_table
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.localtime import months_per_issue
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin, list_bulletins, preview_bulletin, set_intro
+from pipeline.periods import parse_period
+from pipeline.commands.output import print_json, print_table
 
 LIST_COLUMNS = [("id", "ID"), ("number", "No."), ("period_label", "Period"), ("status", "Status"), ("new", "New"), ("updates", "Updates"), ("approved_at", "Approved")]
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import click
 
-from .. import db
-from ..errors import SmtpError
-from ..subscribers.sending import flush_outbox, queue_bulletin
-from ..smtp import count_due
-from .output import print_json, progress_callback
+from pipeline.store import db
+from pipeline.errors import SmtpError
+from pipeline.mailing.sending import flush_outbox, queue_bulletin
+from pipeline.outbound.smtp import count_due
+from pipeline.commands.output import print_json, progress_callback
 
 
 def register(cli: click.Group) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from ..messages import list_messages, retry_message, show_message
-from ..models import OUTCOMES
-from ..poll import poll_once
-from .output import print_json, print_table, progress_callback
+from pipeline.intake.messages import list_messages, retry_message, show_message
+from pipeline.store.models import OUTCOMES
+from pipeline.passes import poll_once
+from pipeline.commands.output import print_json, print_table, progress_callback
 
 MESSAGE_COLUMNS = [("id", "ID"), ("received_at", "Received"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")]
 

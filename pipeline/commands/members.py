@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..db import transaction
-from ..members import MemberInput, add_member, as_dict, import_csv, list_members, remove_member
-from .output import print_json, print_table
+from pipeline.store.db import transaction
+from pipeline.people.members import MemberInput, add_member, as_dict, import_csv, list_members, remove_member
+from pipeline.commands.output import print_json, print_table
 
 COLUMNS = [("email", "Email"), ("name", "Name"), ("organisation", "Organisation"), ("region", "Region"), ("themes", "Theme lead of")]
 
@@ -41,7 +41,7 @@ def list_command(app, theme: str | None, include_inactive: bool, as_json: bool) 
       mln members list
       mln members list --theme "Care homes" --json
     """
-    from ..members import resolve_themes
+    from pipeline.people.members import resolve_themes
 
     wanted = resolve_themes(app.settings, [theme])[0] if theme else None
     with transaction(app.settings.database.url, readonly=True) as session:

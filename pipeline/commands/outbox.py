@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import click
 
-from .. import db
-from ..errors import SmtpError
-from ..outbox import outbox_status, retry
-from ..smtp import count_due, send_due
-from .output import print_json, print_table, progress_callback
+from pipeline.store import db
+from pipeline.errors import SmtpError
+from pipeline.outbound.outbox import outbox_status, retry
+from pipeline.outbound.smtp import count_due, send_due
+from pipeline.commands.output import print_json, print_table, progress_callback
 
 
 def register(cli: click.Group) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from .. import review
-from ..review.edit import parse_assignments
-from .output import print_json, print_table
+from pipeline import review
+from pipeline.review.edit import parse_assignments
+from pipeline.commands.output import print_json, print_table
 
 QUEUE_COLUMNS = [("id", "ID"), ("file_no", "File No"), ("title", "Title"), ("theme", "Theme"), ("locality", "Locality"),
                  ("from", "Sender"), ("received", "Received"), ("status", "Status"), ("update", "Update")]
@@ -17,7 +17,7 @@ QUEUE_COLUMNS = [("id", "ID"), ("file_no", "File No"), ("title", "Title"), ("the
 def register(cli: click.Group) -> None:
     for command in (queue, show, approve, reject, request_changes, edit, history):
         cli.add_command(command)
-    from . import search_index  # search and index export live beside, to keep this module short
+    from pipeline.commands import search_index  # search and index export live beside, to keep this module short
 
     search_index.register(cli)
 

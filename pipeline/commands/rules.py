@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..mail import parse_mail
-from ..rules import check_rules, load_rules, route
-from .output import print_json, print_table
+from pipeline.mail import parse_mail
+from pipeline.intake.rules import check_rules, load_rules, route
+from pipeline.commands.output import print_json, print_table
 
 
 def register(cli: click.Group) -> None:
@@ -72,7 +72,7 @@ def rules_explain(app, message, as_json: bool) -> None:  # type: ignore[no-untyp
     """
     mail = parse_mail(message.read())
     routing = route(load_rules(app.settings.rules_path), mail)
-    from ..poll import mailbox_target
+    from pipeline.intake.poll import mailbox_target
 
     target = mailbox_target(app.settings, "processed", routing.rule) or "(stays in the inbox)"
     if as_json:

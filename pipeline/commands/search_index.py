@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import InvalidInput
-from ..index_export import EXPORT_FORMATS, export_index, progress_filter
-from ..review.queue import resolve_theme
-from ..search import search as search_items
-from .output import print_json
+from pipeline.errors import InvalidInput
+from pipeline.index_export import EXPORT_FORMATS, export_index, progress_filter
+from pipeline.review.queue import resolve_theme
+from pipeline.search import search as search_items
+from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:

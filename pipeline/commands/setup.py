@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from .. import db
-from ..setup import init_project, upgrade_database
-from .output import print_json
+from pipeline.store import db
+from pipeline.setup import init_project, upgrade_database
+from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:
@@ -80,21 +80,21 @@ def demo(directory: Path, as_json: bool) -> None:
     Example:
       mln demo --dir /tmp/mln-demo
     """
-    from ..demo import run_demo
+    from pipeline.demo import run_demo
 
     report = run_demo(directory)
     if as_json:
         print_json(report)
         return
-    from .intake import echo_poll_summary
-    from .output import print_table
+    from pipeline.commands.intake import echo_poll_summary
+    from pipeline.commands.output import print_table
 
     click.echo(f"demo folder: {report['directory']}  (config: {report['config']})")
     click.echo(f"seeded {report['seeded']} sample messages into {report['mailbox']}")
     echo_poll_summary(report["poll"])
     click.echo("\nMessages:")
     print_table(report["messages"], [("id", "ID"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")], 40)
-    from .review import QUEUE_COLUMNS, for_table
+    from pipeline.commands.review import QUEUE_COLUMNS, for_table
 
     click.echo("\nReview queue (mln queue --status all):")
     print_table([for_table(row) for row in report["queue"]], QUEUE_COLUMNS, 40)

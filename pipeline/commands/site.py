@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..bulletin.content import AUDIENCES
-from ..site import build_site
-from .output import print_json
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.site import build_site
+from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:

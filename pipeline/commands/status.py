@@ -5,12 +5,12 @@ import datetime as dt
 
 import click
 
-from ..bulletin.drafts import months_per_issue, network_today
-from ..bulletin.periods import parse_period
-from ..localtime import current_period
-from ..members import compliance_report
-from ..status import collect_status
-from .output import print_json, print_table
+from pipeline.localtime import months_per_issue, network_today
+from pipeline.periods import parse_period
+from pipeline.localtime import current_period
+from pipeline.people.members import compliance_report
+from pipeline.status import collect_status
+from pipeline.commands.output import print_json, print_table
 
 REPORT_PERIODS = 3  # the current period and the two before it, unless --period is given
 

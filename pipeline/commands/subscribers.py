@@ -5,10 +5,11 @@ from pathlib import Path
 
 import click
 
-from .. import db, subscribers as subs
-from ..db import transaction
-from ..models import SUBSCRIBER_STATUSES
-from .output import print_json, print_table, progress_callback
+from pipeline.store import db
+from pipeline.people import subscribers as subs
+from pipeline.store.db import transaction
+from pipeline.store.models import SUBSCRIBER_STATUSES
+from pipeline.commands.output import print_json, print_table, progress_callback
 
 COLUMNS = [("email", "Email"), ("name", "Name"), ("organisation", "Organisation"), ("lists", "Lists"), ("status", "Status")]
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import InvalidInput
-from ..templates_io import FORMATS, generate_template
-from ..templates_io.check import check_form_file, form_summary
-from ..templates_io.generate import format_for_path
-from .output import print_json
+from pipeline.errors import InvalidInput
+from pipeline.templates_io import FORMATS, generate_template
+from pipeline.templates_io.check import check_form_file, form_summary
+from pipeline.templates_io.generate import format_for_path
+from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:

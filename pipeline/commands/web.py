@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..web import make_server
+from pipeline.web import make_server
 
 
 def register(cli: click.Group) -> None:

@@ -5,9 +5,9 @@ import datetime as dt
 
 import click
 
-from .. import schedule
-from ..worker import StopFlag, install_signal_handlers, run_worker
-from .output import print_json, print_table
+from pipeline import schedule
+from pipeline.worker import StopFlag, install_signal_handlers, run_worker
+from pipeline.commands.output import print_json, print_table
 
 
 def register(cli: click.Group) -> None:
@@ -85,7 +85,7 @@ def run_command(app, on_date: dt.datetime | None, as_json: bool) -> None:  # typ
     """
     now = None
     if on_date is not None:
-        from ..localtime import zone
+        from pipeline.localtime import zone
 
         now = on_date.replace(hour=12, tzinfo=zone(app.settings)).astimezone(dt.timezone.utc)
     results = [r.as_dict() for r in schedule.run_due(app.settings, now)]

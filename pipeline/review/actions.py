@@ -11,12 +11,12 @@ from typing import Any, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import db
-from ..config import Settings
-from ..errors import InvalidInput, WrongState
-from ..models import AuditEvent, Message, Submission, utcnow
-from .common import get_submission, iso, record, when
-from .mail import changes_requested_mail, rejection_mail
+from pipeline.store import db
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput, WrongState
+from pipeline.store.models import AuditEvent, Message, Submission, utcnow
+from pipeline.review.common import get_submission, iso, record, when
+from pipeline.review.mail import changes_requested_mail, rejection_mail
 
 # Which states each decision may be taken from.
 ALLOWED_FROM = {

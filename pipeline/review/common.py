@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..models import AuditEvent, Submission, utcnow
+from pipeline.errors import NotFound
+from pipeline.store.models import AuditEvent, Submission, utcnow
 
 
 def get_submission(session: Session, submission_id: int, lock: bool = False) -> Submission:

@@ -12,14 +12,15 @@ from typing import Any, Mapping
 
 from sqlalchemy.orm import Session
 
-from .. import db
-from ..config import Settings
-from ..errors import InvalidInput, WrongState
-from ..handlers.filing import _columns as form_columns, allocate_file_no, file_year
-from ..models import Item, Submission
-from ..templates_io import RawForm, ValidatedForm, validate_form
-from ..templates_io.fields import FIELDS
-from .common import get_submission, iso, record
+from pipeline.store import db
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput, WrongState
+from pipeline.store.counters import allocate_file_no, file_year
+from pipeline.store.models import Item, Submission
+from pipeline.store.models.submissions import submission_columns
+from pipeline.templates_io import RawForm, ValidatedForm, validate_form
+from pipeline.templates_io.fields import FIELDS
+from pipeline.review.common import get_submission, iso, record
 
 EDITABLE_FIELDS = tuple(f.key for f in FIELDS if f.key != "file_no")
 # "status" on the form is the practice's progress; "progress" is accepted too, as it is the column's name.
@@ -78,7 +79,7 @@ def edit_submission(settings: Settings, submission_id: int, edits: Mapping[str, 
 
 
 def _apply(row: Submission, edits: Mapping[str, str], form: ValidatedForm) -> dict[str, list[Any]]:
-    values = form_columns(form.values)
+    values = submission_columns(form.values)
     changes: dict[str, list[Any]] = {}
     for key in edits:
         for column in _COLUMNS.get(key, (key,)):

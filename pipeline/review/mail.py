@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..compose import build_message, queue_message
-from ..config import Settings
-from ..errors import InvalidInput
-from ..models import Message, Outgoing, Submission
+from pipeline.compose import build_message, queue_message
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput
+from pipeline.store.models import Message, Outgoing, Submission
 
 
 def changes_requested_mail(session: Session, settings: Settings, row: Submission, message: str) -> Outgoing:

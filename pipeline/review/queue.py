@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .. import db
-from ..config import Settings
-from ..errors import InvalidInput
-from ..mail import parse_mail
-from ..models import SUBMISSION_STATUSES, Attachment, Item, Message, Submission
-from ..templates_io import match_choice, parse_date
-from ..templates_io.dates import DateProblem
-from .common import get_submission, iso
+from pipeline.store import db
+from pipeline.config import Settings
+from pipeline.errors import InvalidInput
+from pipeline.mail import parse_mail
+from pipeline.store.models import SUBMISSION_STATUSES, Attachment, Item, Message, Submission
+from pipeline.templates_io import match_choice, parse_date
+from pipeline.templates_io.dates import DateProblem
+from pipeline.review.common import get_submission, iso
 
 # The queue's order: what needs a decision first (pending, needs_changes, approved, rejected).
 QUEUE_STATUSES = SUBMISSION_STATUSES
@@ -131,7 +131,7 @@ _HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems"}
 
 def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
     """Everything about one submission: fields, problems, source message, revisions of its File No, audit trail."""
-    from .actions import history_rows
+    from pipeline.review.actions import history_rows
 
     db.require_schema(settings.database.url)
     with db.transaction(settings.database.url, readonly=True) as session:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .urls import bulletin_path, item_path
+from pipeline.urls import bulletin_path, item_path
 
 __all__ = ["BuildReport", "build_site", "bulletin_path", "item_path", "site_base_url"]
 
 
 def __getattr__(name: str) -> Any:
     if name in ("BuildReport", "build_site", "site_base_url"):
-        from . import build
+        from pipeline.site import build
 
         return getattr(build, name)
     raise AttributeError(name)

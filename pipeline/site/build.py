@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import db
-from ..bulletin.content import check_audience
-from ..config import Settings
-from . import pages, urls
-from .data import load_bulletins, load_items
-from .search_index import search_json, search_script
-from .writer import SiteWriter
+from pipeline.store import db
+from pipeline.outbound.bulletin.content import check_audience
+from pipeline.config import Settings
+from pipeline.site import pages
+from pipeline import urls
+from pipeline.site.data import load_bulletins, load_items
+from pipeline.site.search_index import search_json, search_script
+from pipeline.site.writer import SiteWriter
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from ..bulletin.content import ItemDate, check_audience
-from ..bulletin.intro import safe_link
-from ..bulletin.periods import Period
-from ..index_export import IndexRow, index_rows
-from ..models import Bulletin, BulletinRendition, Item, Submission
+from pipeline.outbound.bulletin.content import ItemDate, check_audience
+from pipeline.outbound.bulletin.intro import safe_link
+from pipeline.periods import Period
+from pipeline.index_export import IndexRow, index_rows
+from pipeline.store.models import Bulletin, BulletinRendition, Item, Submission
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import jinja2
 
-from ..bulletin.content import STATUSES
-from ..bulletin.personalise import personalise
-from ..bulletin.render import longdate, paragraphs
-from ..bulletin.view import STATUS_SLUGS
-from . import urls
-from .data import SiteBulletin, SiteItem
+from pipeline.outbound.bulletin.content import STATUSES
+from pipeline.outbound.bulletin.personalise import personalise
+from pipeline.outbound.bulletin.render import longdate, paragraphs
+from pipeline.outbound.bulletin.view import STATUS_SLUGS
+from pipeline import urls
+from pipeline.site.data import SiteBulletin, SiteItem
 
 OTHER_THEME = "Other themes"
 

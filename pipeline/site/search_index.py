@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 
-from .data import SiteItem
+from pipeline.site.data import SiteItem
 
 SEARCHED = ("title", "summary", "outcomes", "learning", "locality", "organisation")
 _WORD = re.compile(r"[^\W_]+")

@@ -7,12 +7,12 @@ Pure library, no database:
 - `validate_form(raw, network)` -> ValidatedForm(values, problems);
 - `generate_template(fmt, network)` -> bytes of the blank form (docx, xlsx, csv, txt).
 """
-from .dates import LooseDate, parse_date, parse_date_pair
-from .extract import RawForm
-from .generate import CONTENT_TYPES, FORMATS, generate_template, template_filename, template_text
-from .reader import read_forms, read_text_forms
-from .themes import match_choice, theme_code
-from .validate import STATUSES, ValidatedForm, validate_form
+from pipeline.templates_io.dates import LooseDate, parse_date, parse_date_pair
+from pipeline.templates_io.extract import RawForm
+from pipeline.templates_io.generate import CONTENT_TYPES, FORMATS, generate_template, template_filename, template_text
+from pipeline.templates_io.reader import read_forms, read_text_forms
+from pipeline.templates_io.themes import match_choice, theme_code
+from pipeline.templates_io.validate import STATUSES, ValidatedForm, validate_form
 
 __all__ = [
     "CONTENT_TYPES", "FORMATS", "STATUSES", "LooseDate", "RawForm", "ValidatedForm", "generate_template", "match_choice",

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..config import Settings
-from .dates import LooseDate
-from .reader import read_forms
-from .validate import ValidatedForm, validate_form
+from pipeline.config import Settings
+from pipeline.templates_io.dates import LooseDate
+from pipeline.templates_io.reader import read_forms
+from pipeline.templates_io.validate import ValidatedForm, validate_form
 
 
 def check_form_file(filename: str, data: bytes, settings: Settings) -> list[ValidatedForm]:

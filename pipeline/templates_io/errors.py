@@ -1,7 +1,7 @@
 """Why a file could not be read as a form. Each message is a plain sentence for the sender."""
 from __future__ import annotations
 
-from ..errors import TemplateError
+from pipeline.errors import TemplateError
 
 
 class EmptyFile(TemplateError):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .fields import FIELDS_BY_KEY, is_guidance, match_label, normalise_label
+from pipeline.templates_io.fields import FIELDS_BY_KEY, is_guidance, match_label, normalise_label
 
 # Beyond these, a "form" is a data dump or an attack; what comes first is read, the rest ignored.
 MAX_LINES = 5000
@@ -109,7 +109,7 @@ def split_label(line: str) -> tuple[str, str] | None:
 
 def exact_label(text: str) -> str | None:
     """A label with no fuzzy matching: for deciding whether a cell is a label or a value."""
-    from .fields import _INDEX  # the same index match_label uses, without its close-spelling step
+    from pipeline.templates_io.fields import _INDEX  # the same index match_label uses, without its close-spelling step
 
     return _INDEX.get(normalise_label(text))
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 
-from ..config import NetworkSettings
-from .fields import FIELDS
-from .validate import STATUSES
+from pipeline.config import NetworkSettings
+from pipeline.templates_io.fields import FIELDS
+from pipeline.templates_io.validate import STATUSES
 
 FORMATS = ("docx", "xlsx", "csv", "txt")
 CONTENT_TYPES = {

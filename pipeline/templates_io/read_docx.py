@@ -10,7 +10,7 @@ from typing import Iterator
 
 from defusedxml import ElementTree as SafeET
 
-from .errors import Damaged
+from pipeline.templates_io.errors import Damaged
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

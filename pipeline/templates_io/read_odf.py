@@ -11,7 +11,7 @@ import zipfile
 
 from defusedxml import ElementTree as SafeET
 
-from .errors import Damaged
+from pipeline.templates_io.errors import Damaged
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

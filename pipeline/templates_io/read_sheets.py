@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import warnings
 
-from .errors import Damaged
+from pipeline.templates_io.errors import Damaged
 
 MAX_ROWS = 2000
 MAX_COLS = 60

@@ -8,11 +8,11 @@ from typing import Sequence
 
 from defusedxml import DefusedXmlException
 
-from ..config import LimitSettings
-from . import read_docx, read_odf, read_sheets
-from .errors import BlankForm, Damaged, UnsafeXml
-from .extract import FormCollector, RawForm, feed_lines, feed_table
-from .safety import check_file
+from pipeline.config import LimitSettings
+from pipeline.templates_io import read_docx, read_odf, read_sheets
+from pipeline.templates_io.errors import BlankForm, Damaged, UnsafeXml
+from pipeline.templates_io.extract import FormCollector, RawForm, feed_lines, feed_table
+from pipeline.templates_io.safety import check_file
 
 
 def read_forms(filename: str, content_type: str, data: bytes, limits: LimitSettings) -> list[RawForm]:

@@ -14,8 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ..config import LimitSettings
-from .errors import Damaged, EmptyFile, Encrypted, LegacyFormat, TooLarge, UnsafeArchive, UnsafeXml, Unsupported, WrongContent
+from pipeline.config import LimitSettings
+from pipeline.templates_io.errors import Damaged, EmptyFile, Encrypted, LegacyFormat, TooLarge, UnsafeArchive, UnsafeXml, Unsupported, WrongContent
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import NetworkSettings
-from .dates import DateProblem, LooseDate, parse_date, parse_date_pair
-from .extract import RawForm
-from .fields import FIELDS, FIELDS_BY_KEY
-from .themes import count_words, match_choice
+from pipeline.config import NetworkSettings
+from pipeline.templates_io.dates import DateProblem, LooseDate, parse_date, parse_date_pair
+from pipeline.templates_io.extract import RawForm
+from pipeline.templates_io.fields import FIELDS, FIELDS_BY_KEY
+from pipeline.templates_io.themes import count_words, match_choice
 
 STATUSES = ("Planned", "Being implemented", "Implemented")
 _STATUS_WORDS = {

@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.config import load_settings
 from pipeline.errors import ConfigError
-from pipeline.sources import open_source
+from pipeline.intake.mailbox import open_source
 
 CONFIG = """\
 [mailbox]

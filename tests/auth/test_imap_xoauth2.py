@@ -7,7 +7,7 @@ from email.message import EmailMessage
 import pytest
 
 from pipeline.errors import MailboxError
-from pipeline.poll import poll_once
+from pipeline.passes import poll_once
 
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
 from auth.test_tokens import sign_in

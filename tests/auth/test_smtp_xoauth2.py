@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.auth import forget_token_sources
 from pipeline.errors import SmtpError
-from pipeline.smtp import SmtpConnection, count_due, send_due
+from pipeline.outbound.smtp import SmtpConnection, count_due, send_due
 
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
 from auth.test_imap_xoauth2 import DELEGATED

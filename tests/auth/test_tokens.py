@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from pipeline.auth import AuthError, start_login, token_source, wait_for_login
+from pipeline.auth import AuthError, token_source
+from pipeline.commands.login import start_login, wait_for_login
 from pipeline.auth.source import TokenSource
 
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings, with_oauth2

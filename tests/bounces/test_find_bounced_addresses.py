@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bounces import BounceReport, find_bounced_addresses, make_verp_address
+from pipeline.intake.bounces import BounceReport, find_bounced_addresses, make_verp_address
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 BOUNCES = MESSAGES / "bounces"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bulletin import BulletinContent, content_from_dict
+from pipeline.outbound.bulletin import BulletinContent, content_from_dict
 from pipeline.config import REPO_ROOT
 
 SAMPLES = Path(__file__).with_name("samples")

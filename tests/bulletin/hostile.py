@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from pipeline.bulletin import BulletinContent, BulletinItem
+from pipeline.outbound.bulletin import BulletinContent, BulletinItem
 
 SCRIPT = "<script>alert('title')</script>"
 IMG = '<img src=x onerror="alert(1)">'

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from pipeline.db import transaction
-from pipeline.models import Item, Submission
+from pipeline.store.db import transaction
+from pipeline.store.models import Item, Submission
 
 UTC = dt.timezone.utc
 _sequence = itertools.count(1)
@@ -59,7 +59,7 @@ def _record_approval(session, row: Submission, when: dt.datetime) -> None:
         row.approved_at = when
         return
     try:
-        from pipeline.models.review import AuditEvent
+        from pipeline.store.models.review import AuditEvent
     except ImportError:
         row.received_at = when  # no review trail yet: the received time stands in
         return

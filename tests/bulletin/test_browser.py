@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.bulletin import PREVIEW_VALUES, personalise, render_bulletin
+from pipeline.outbound.bulletin import PREVIEW_VALUES, personalise, render_bulletin
 
 from .hostile import SCRIPT, hostile_content
 

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from pipeline.bulletin import parse_period
-from pipeline.bulletin.drafts import (
+from pipeline.outbound.bulletin import parse_period
+from pipeline.outbound.bulletin.drafts import (
     approve_bulletin,
     bulletin_content,
     draft_bulletin,
@@ -18,7 +18,7 @@ from pipeline.bulletin.drafts import (
     preview_bulletin,
 )
 from pipeline.config import Settings
-from pipeline.db import transaction
+from pipeline.store.db import transaction
 from pipeline.errors import NotFound, WrongState
 
 from .records import add_submission, at, edit_submission

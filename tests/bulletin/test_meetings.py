@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.bulletin import last_working_day, upcoming_meetings
+from pipeline.outbound.bulletin import last_working_day, upcoming_meetings
 
 D = dt.date
 

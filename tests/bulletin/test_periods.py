@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.bulletin import Period, parse_period, period_for
+from pipeline.outbound.bulletin import Period, parse_period, period_for
 from pipeline.errors import InvalidInput
 
 D = dt.date
@@ -54,8 +54,8 @@ def test_groupings_that_do_not_divide_the_year_are_refused():
 def test_quarterly_issues_from_the_setting():
     import dataclasses
 
-    from pipeline.bulletin.drafts import months_per_issue
-    from pipeline.bulletin.periods import period_for
+    from pipeline.localtime import months_per_issue
+    from pipeline.periods import period_for
     from pipeline.config import NetworkSettings, Settings
 
     settings = Settings(network=dataclasses.replace(NetworkSettings(), months_per_issue=3))

@@ -7,7 +7,7 @@ import re
 import lxml.html
 import pytest
 
-from pipeline.bulletin import (
+from pipeline.outbound.bulletin import (
     GMAIL_CLIP_BYTES,
     PLACEHOLDERS,
     inline_css_calls,
@@ -58,7 +58,7 @@ def test_external_shows_only_items_members_agreed_to_share(rendered, sample_cont
 
 def test_external_hides_an_unshared_items_email_even_if_it_were_listed(sample_content, templates_dir):
     # Defence in depth: the view decides per item, not only by filtering the list.
-    from pipeline.bulletin.view import build_view
+    from pipeline.outbound.bulletin.view import build_view
 
     view = build_view(sample_content, "external")
     assert all(iv.show_email == iv.item.share_externally for iv in view.items)

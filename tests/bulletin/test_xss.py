@@ -4,7 +4,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from pipeline.bulletin import render_bulletin
+from pipeline.outbound.bulletin import render_bulletin
 
 from .hostile import IMG, JS_LINK, SCRIPT, hostile_content
 

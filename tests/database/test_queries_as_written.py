@@ -2,7 +2,7 @@
 
 psycopg would otherwise rewrite %(name)s placeholders itself, and caches that
 only for short queries: a poll group's many-row INSERTs were parsed afresh every
-time (pipeline/db.py). These are the kinds of statement the change could break,
+time (pipeline/store/db.py). These are the kinds of statement the change could break,
 each checked on a real server.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from fixtures.database import migrated_database
-from pipeline import db
-from pipeline.models import Member, MailboxState
+from pipeline.store import db
+from pipeline.store.models import Member, MailboxState
 
 pytestmark = pytest.mark.postgres
 

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from pipeline import db
-from pipeline.models import Base
+from pipeline.store import db
+from pipeline.store.models import Base
 
 
 def test_migrated_schema_matches_the_models(db_url):
@@ -28,7 +28,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url):
 
 
 def test_a_failed_transaction_leaves_nothing_behind(db_url):
-    from pipeline.models import MailboxState
+    from pipeline.store.models import MailboxState
 
     try:
         with db.transaction(db_url) as session:

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from fixtures.database import migrated_database
-from pipeline import db
-from pipeline.models import MailboxState
+from pipeline.store import db
+from pipeline.store.models import MailboxState
 
 
 def _state_row(url: str) -> None:

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import Settings, load_settings
-from pipeline.models import Message
+from pipeline.store.models import Message
 
 
 

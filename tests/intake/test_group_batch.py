@@ -1,4 +1,4 @@
-"""A group's shared questions, asked once (pipeline/group_batch.py).
+"""A group's shared questions, asked once (pipeline/store/group_batch.py).
 
 Messages handled together in one transaction ask once for the whole group
 whether their senders are members, how many automatic replies each sender has
@@ -13,10 +13,12 @@ from collections import Counter
 
 from sqlalchemy import event, select
 
-from pipeline import db, poll
-from pipeline.handlers.filing import allocate_file_no
-from pipeline.members import MemberInput, add_member
-from pipeline.models import AutoReplyCount, FileNoSequence, Outgoing, Submission
+from pipeline.store import db
+from pipeline import passes
+from pipeline.intake import poll
+from pipeline.store.counters import allocate_file_no
+from pipeline.people.members import MemberInput, add_member
+from pipeline.store.models import AutoReplyCount, FileNoSequence, Outgoing, Submission
 
 THEMES = {5: "In Patient Services", 3: "Workforce"}
 
@@ -58,7 +60,7 @@ def test_file_nos_taken_in_groups_have_no_gaps_and_the_next_form_counts_on(intak
     # Ten forms for two themes in groups of four: each group takes a block per theme and gives back the rest.
     intake.account.append_many([form_message(n, theme=(5, 3)[n % 2]) for n in range(10)])
 
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert summary.outcomes["processed"] == 10
     by_theme: dict[str, list[int]] = {}
@@ -78,7 +80,7 @@ def test_the_daily_reply_limit_holds_across_a_group(intake):
     # Six forms from one sender (a group of four, then two) and one from another.
     intake.account.append_many([form_message(n, theme=5, sender=busy) for n in range(6)] + [form_message(6, theme=3)])
 
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert summary.outcomes["processed"] == 7
     with db.transaction(intake.settings.database.url, readonly=True) as session:
@@ -94,7 +96,7 @@ def test_only_senders_who_may_get_a_reply_are_counted(intake):
     automatic = form_message(1, theme=5).replace(b"Subject:", b"Auto-Submitted: auto-generated\r\nSubject:", 1)
     intake.account.append_many([form_message(0, theme=5), automatic])
 
-    poll.poll_once(intake.settings)
+    passes.poll_once(intake.settings)
 
     with db.transaction(intake.settings.database.url, readonly=True) as session:
         counts = dict(session.execute(select(AutoReplyCount.address, AutoReplyCount.count)).all())
@@ -106,7 +108,7 @@ def test_unknown_senders_are_marked_within_a_group(intake):
         add_member(session, intake.settings, MemberInput(email="Leader1@Example.NHS.test", name="Team Leader 1"))
     intake.account.append_many([form_message(n, theme=5) for n in range(4)])
 
-    poll.poll_once(intake.settings)
+    passes.poll_once(intake.settings)
 
     unknown = {s["sender"]: s["unknown_sender"] for s in submissions(intake)}
     assert unknown == {"leader0@example.nhs.test": True, "leader1@example.nhs.test": False,
@@ -124,7 +126,7 @@ def statements_in_a_pass(intake, numbers: range) -> Counter:
 
     event.listen(engine, "before_cursor_execute", count_statement)
     try:
-        summary = poll.poll_once(intake.settings)
+        summary = passes.poll_once(intake.settings)
     finally:
         event.remove(engine, "before_cursor_execute", count_statement)
     assert summary.outcomes["processed"] == len(numbers)

@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from fixtures.samples import numbered_message, sample
-from pipeline import db, poll, store
-from pipeline.models import MailboxState, Submission
+from pipeline.store import db
+from pipeline import passes
+from pipeline.intake import poll
+from pipeline.store import records as store
+from pipeline.store.models import MailboxState, Submission
 
 
 def group_mark(intake) -> int:
@@ -27,7 +30,7 @@ def group_mark(intake) -> int:
 def test_a_clean_pass_files_every_group_and_leaves_no_mark(intake):
     intake.account.append_many([numbered_message(n) for n in range(10)])
 
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert summary.fetched == 10 and summary.moved_or_flagged == 10
     assert set(intake.count_by_message_id().values()) == {1} and len(intake.count_by_message_id()) == 10
@@ -68,7 +71,7 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
         return real(session, settings, rules, key, epoch, fetched, prepared, **kwargs)
 
     monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert summary.fetched == 4 and summary.outcomes["held"] + summary.outcomes["processed"] == 4
     assert calls[:2] == calls[2:4]  # the group's first two, then the same messages again one at a time
@@ -82,10 +85,10 @@ UNREADABLE_BOUNCE = (b"From: MAILER-DAEMON@mx.example.org\r\nTo: bulletin@exampl
 
 
 def test_a_message_its_handler_holds_sends_its_group_one_at_a_time(intake, caplog):
-    caplog.set_level(logging.INFO, logger="pipeline.poll")
+    caplog.set_level(logging.INFO, logger="pipeline.intake.poll")
     intake.account.append_many([numbered_message(0), numbered_message(1), UNREADABLE_BOUNCE, numbered_message(2)])
 
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     by_id = {m.message_id: m for m in intake.recorded()}
     bounce = by_id["<bounce-1@mx.example.org>"]
@@ -100,7 +103,7 @@ def test_the_same_message_twice_in_one_group_is_filed_once(intake):
     submission = sample("gmail-submission-xlsx.eml")
     intake.account.append_many([numbered_message(0), submission, submission, numbered_message(1)])
 
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert summary.outcomes["duplicate"] == 1 and summary.fetched == 4
     with db.transaction(intake.settings.database.url, readonly=True) as session:
@@ -110,7 +113,7 @@ def test_the_same_message_twice_in_one_group_is_filed_once(intake):
 def test_a_value_the_database_refuses_in_a_group_sends_it_one_at_a_time(intake, monkeypatch, caplog):
     # Stands in for a DataError at the group's flush (a real one needs input no form produces);
     # alone, each message's handler runs in its savepoint, where such an error quarantines just that message.
-    caplog.set_level(logging.INFO, logger="pipeline.poll")
+    caplog.set_level(logging.INFO, logger="pipeline.intake.poll")
     intake.account.append_many([numbered_message(n) for n in range(3)])
     real_clear = store.clear_group
     refused = []
@@ -122,7 +125,7 @@ def test_a_value_the_database_refuses_in_a_group_sends_it_one_at_a_time(intake, 
         return real_clear(session, key, last_uid)
 
     monkeypatch.setattr(store, "clear_group", refuse_once)
-    summary = poll.poll_once(intake.settings)
+    summary = passes.poll_once(intake.settings)
 
     assert refused and summary.fetched == 3 and len(intake.count_by_message_id()) == 3
     assert "one at a time (Exception)" in caplog.text

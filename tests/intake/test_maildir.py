@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 from fixtures.samples import numbered_message, sample
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import load_settings
-from pipeline.messages import list_messages
-from pipeline.poll import poll_once
+from pipeline.intake.messages import list_messages
+from pipeline.passes import poll_once
 
 
 def maildir_settings(tmp_path, environ=None):

@@ -5,11 +5,11 @@ import subprocess
 
 import pytest
 
-from pipeline import handlers
+from pipeline.intake import handlers
 from pipeline.errors import MailboxError
-from pipeline.messages import list_messages, retry_message
-from pipeline.poll import poll_once
-from pipeline.sources.imap import ImapSource
+from pipeline.intake.messages import list_messages, retry_message
+from pipeline.passes import poll_once
+from pipeline.intake.mailbox.imap import ImapSource
 
 from fixtures.samples import numbered_message, sample
 

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import db, poll, prepare
+from pipeline.store import db
+from pipeline import passes
+from pipeline.intake import poll
+from pipeline.intake import prepare
 from pipeline.config import LimitSettings, load_settings
-from pipeline.models import Message, Submission
-from pipeline.sources import Fetched
+from pipeline.store.models import Message, Submission
+from pipeline.mail import Fetched
 
 SAMPLES = sorted((Path(__file__).parents[1] / "messages").glob("*.eml"))
 
@@ -83,7 +86,7 @@ def test_a_pass_with_the_child_files_the_same_as_one_without(dovecot, tmp_path, 
                           f'[paths]\noutbox_dir = "{tmp_path}/{name}-outbox"\n')
         settings = load_settings(config, {"P": account.password})
 
-        summary = poll.poll_once(settings)
+        summary = passes.poll_once(settings)
 
         assert summary.fetched == len(SAMPLES) and account.uids("INBOX") == []
         assert (summary.read_ahead > 0) == (name == "child")

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import REPO_ROOT
 from pipeline.mail import parse_mail
-from pipeline.rules import load_rules, route
+from pipeline.intake.rules import load_rules, route
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 MANIFEST = tomllib.loads((MESSAGES / "manifest.toml").read_text(encoding="utf-8"))["message"]

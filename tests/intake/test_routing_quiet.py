@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import REPO_ROOT
 from pipeline.mail import parse_mail
-from pipeline.rules import Condition, load_rules, route
+from pipeline.intake.rules import Condition, load_rules, route
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 SAMPLES = sorted(MESSAGES.rglob("*.eml"))

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from fixtures.samples import MESSAGES
 from pipeline.cli import cli
 from pipeline.mail import parse_mail
-from pipeline.rules import load_rules, route
+from pipeline.intake.rules import load_rules, route
 
 
 def rules_dir(tmp_path, files: dict[str, str]):

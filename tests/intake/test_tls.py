@@ -8,7 +8,7 @@ from fixtures.dovecot import start_dovecot, stop_dovecot
 from fixtures.samples import numbered_message
 from pipeline.config import load_settings
 from pipeline.errors import MailboxError
-from pipeline.poll import poll_once
+from pipeline.passes import poll_once
 
 
 @pytest.fixture(scope="module")

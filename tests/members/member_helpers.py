@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline import db
-from pipeline.models import Submission
+from pipeline.store import db
+from pipeline.store.models import Submission
 
 
 def add_submission(settings, sender: str, received: dt.datetime, theme: str = "Workforce", title: str = "A plan",

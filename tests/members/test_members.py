@@ -52,8 +52,8 @@ def test_bad_theme_is_refused_with_a_clear_message(mln):
 
 
 def test_is_member_knows_active_members_only(settings, mln):
-    from pipeline import db
-    from pipeline.members import is_member
+    from pipeline.store import db
+    from pipeline.people.members import is_member
 
     mln("members", "add", "ann@example.nhs.test")
     mln("members", "add", "gone@example.nhs.test")

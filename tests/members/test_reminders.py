@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from members.member_helpers import add_submission
-from pipeline import db
-from pipeline.bulletin.periods import parse_period
-from pipeline.members import send_reminders
-from pipeline.members.reminders import reminder_day
-from pipeline.models import Outgoing, ReminderSent
+from pipeline.store import db
+from pipeline.periods import parse_period
+from pipeline.people.members import send_reminders
+from pipeline.people.members.reminders import reminder_day
+from pipeline.store.models import Outgoing, ReminderSent
 
 UTC = dt.timezone.utc
 PERIOD = "2026-11"  # November–December 2026

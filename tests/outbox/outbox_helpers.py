@@ -5,7 +5,7 @@ import dataclasses
 
 from pipeline.compose import build_message, queue_message
 from pipeline.config import DatabaseSettings, PathSettings, Settings, SmtpSettings
-from pipeline.db import transaction
+from pipeline.store.db import transaction
 
 
 def make_settings(db_url: str, base_dir, smtp_url: str = "smtp://127.0.0.1:1", **smtp) -> Settings:

@@ -8,9 +8,10 @@ import threading
 from sqlalchemy import select
 
 from outbox.outbox_helpers import queue
-from pipeline import outbox, smtp
-from pipeline.db import transaction
-from pipeline.models import Outgoing, utcnow
+from pipeline.outbound import outbox
+from pipeline.outbound import smtp
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing, utcnow
 
 
 def test_two_senders_share_the_work_without_overlap(outbox_settings, smtp_sink):
@@ -64,7 +65,7 @@ def test_a_dead_senders_claim_lapses_at_once(outbox_settings, smtp_sink):
 
 
 def test_claims_left_by_a_database_outage_are_released_by_the_next_run(outbox_settings, smtp_sink, monkeypatch):
-    from pipeline.db import DatabaseError
+    from pipeline.store.db import DatabaseError
 
     queue(outbox_settings, ["ann@example.org", "bob@example.org"])
     real_release = smtp.release_claims

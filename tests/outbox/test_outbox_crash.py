@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
-from pipeline import outbox, smtp
-from pipeline.db import transaction
-from pipeline.models import Outgoing
+from pipeline.outbound import outbox
+from pipeline.outbound import smtp
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing
 
 WORKER = Path(__file__).with_name("send_worker.py")
 ROWS = 300

@@ -6,9 +6,9 @@ from email.policy import default
 
 import pytest
 
-from pipeline import smtp
+from pipeline.outbound import smtp
 from pipeline.compose import build_message, queue_message
-from pipeline.db import transaction
+from pipeline.store.db import transaction
 
 HOSTILE = [
     ("Bulletin\r\nBcc: victim@example.org", "Ann Example"),

@@ -14,11 +14,12 @@ from email.policy import default
 
 import pytest
 
-from pipeline import smtp, subscribers
+from pipeline.outbound import smtp
+from pipeline.people import subscribers
 from pipeline.compose import build_message, queue_message
 from pipeline.config import DatabaseSettings, MailboxSettings, NetworkSettings, PathSettings, SmtpSettings
-from pipeline.db import transaction
-from pipeline.poll import poll_once
+from pipeline.store.db import transaction
+from pipeline.passes import poll_once
 from subscribers.subscriber_helpers import SECRET
 from pipeline.config import SecuritySettings, Settings
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
-from pipeline import smtp
-from pipeline.db import DatabaseError, transaction
-from pipeline.models import Outgoing
+from pipeline.outbound import smtp
+from pipeline.store.db import DatabaseError, transaction
+from pipeline.store.models import Outgoing
 
 
 def sent_rows(settings) -> int:

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from outbox.outbox_helpers import queue, with_smtp
-from pipeline import outbox, smtp
-from pipeline.db import transaction
-from pipeline.models import Outgoing, utcnow
+from pipeline.outbound import outbox
+from pipeline.outbound import smtp
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing, utcnow
 
 
 def _rows(settings) -> dict[str, Outgoing]:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from outbox.outbox_helpers import make_settings, queue
-from pipeline import outbox
-from pipeline.db import transaction
-from pipeline.models import Outgoing
+from pipeline.outbound import outbox
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing
 
 
 def _rows(settings):

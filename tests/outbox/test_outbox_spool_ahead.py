@@ -1,7 +1,7 @@
 """A send writes the outbox a little ahead of the sender, and keeps its claims alive.
 
 `send_due` does not write every queued message to outbox/ before sending the
-first: a thread writes them a window ahead of the sender (pipeline.outbox.SpoolAhead).
+first: a thread writes them a window ahead of the sender (pipeline.outbound.outbox.SpoolAhead).
 Each message is still in its outbox file before it goes out. A long batch
 renews its claims so that they never lapse while it is being sent.
 """
@@ -14,9 +14,10 @@ import threading
 from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
-from pipeline import outbox, smtp
-from pipeline.db import transaction
-from pipeline.models import Outgoing, utcnow
+from pipeline.outbound import outbox
+from pipeline.outbound import smtp
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing, utcnow
 
 
 def test_every_message_is_in_its_outbox_file_before_it_goes_out(outbox_settings, smtp_sink, monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 
 from outbox.outbox_helpers import make_settings, queue
 from fixtures.smtp import SINK_PASSWORD, SINK_USER
-from pipeline import smtp
+from pipeline.outbound import smtp
 from pipeline.config import Secret
 
 

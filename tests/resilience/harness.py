@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import Settings, load_settings
-from pipeline.models import Message, Outgoing
+from pipeline.store.models import Message, Outgoing
 
 IMAP_PASSWORD_ENV = "TEST_IMAP_PASSWORD"
 SMTP_PASSWORD_ENV = "TEST_SMTP_PASSWORD"

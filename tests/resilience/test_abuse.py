@@ -15,10 +15,10 @@ import pytest
 from hypothesis import Phase, given, settings, strategies as st
 from sqlalchemy import select
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.compose import build_message
 from pipeline.config import Settings
-from pipeline.models import Outgoing, Submission
+from pipeline.store.models import Outgoing, Submission
 from resilience.harness import IMAP_PASSWORD_ENV, TOKEN_SECRET_ENV, World
 
 # ---- header injection ----------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_submission_from_an_unknown_address_is_queued_but_marked(world, imap_acc
 
 
 def test_mass_join_requests_from_one_sender_are_rate_limited_and_subscribe_nobody(world, imap_account, tally):
-    from pipeline.models import Subscriber
+    from pipeline.store.models import Subscriber
 
     joins = [(f"From: Mass Joiner <mass@example.net>\r\nTo: mln@example.org\r\nSubject: subscribe\r\n"
               f"Message-ID: <join-{n}@example.net>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n"

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import db
-from pipeline.models import Message
-from pipeline.poll import process_fetched
-from pipeline.rules import load_rules
-from pipeline.sources import Fetched
-from pipeline.store import FolderKey
+from pipeline.store import db
+from pipeline.store.models import Message
+from pipeline.intake.poll import process_fetched
+from pipeline.intake.rules import load_rules
+from pipeline.mail import Fetched
+from pipeline.store.records import FolderKey
 from resilience.harness import TOKEN_SECRET_ENV, World
 
 MESSAGES = Path(__file__).parents[1] / "messages"

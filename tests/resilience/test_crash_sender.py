@@ -114,9 +114,9 @@ def _has_bulletin_send() -> bool:
 def _approved_bulletin(world: World, subscribers: list[str]) -> int:
     from bulletin.records import add_submission
 
-    from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
-    from pipeline.db import transaction
-    from pipeline.subscribers import registry
+    from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+    from pipeline.store.db import transaction
+    from pipeline.people.subscribers import registry
 
     add_submission(world.db_url, "Education package for care home staff", dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
     settings = world.settings

@@ -17,9 +17,11 @@ import pytest
 from fixtures.database import PG_SERVER, _require_postgres, drop_postgres_schema, new_postgres_schema_url
 from fixtures.samples import numbered_message
 from outbox.outbox_helpers import queue
-from pipeline import db, poll, smtp
-from pipeline.db import DatabaseError
-from pipeline.poll import poll_once
+from pipeline.store import db
+from pipeline.intake import poll
+from pipeline.outbound import smtp
+from pipeline.store.db import DatabaseError
+from pipeline.passes import poll_once
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
 from resilience.proxy import CuttingProxy
 

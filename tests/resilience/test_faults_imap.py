@@ -14,7 +14,7 @@ import pytest
 from fixtures.dovecot import start_dovecot, stop_dovecot
 from fixtures.samples import numbered_message
 from pipeline.errors import MailboxError
-from pipeline.poll import poll_once
+from pipeline.passes import poll_once
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
 from resilience.proxy import CuttingProxy
 

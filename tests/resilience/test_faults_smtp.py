@@ -13,7 +13,7 @@ import json
 import pytest
 
 from outbox.outbox_helpers import queue
-from pipeline.outbox import retry
+from pipeline.outbound.outbox import retry
 from resilience.harness import World
 
 RECIPIENTS = ["alpha@example.org", "bravo@example.org", "charlie@example.org"]
@@ -49,8 +49,8 @@ def _flush(world: World, *extra: str) -> tuple[dict, list[dict]]:
 def _row_state(world: World, recipient: str):
     from sqlalchemy import select
 
-    from pipeline.db import transaction
-    from pipeline.models import Outgoing
+    from pipeline.store.db import transaction
+    from pipeline.store.models import Outgoing
 
     with transaction(world.db_url, readonly=True) as session:
         return session.scalars(select(Outgoing).where(Outgoing.recipient == recipient)).one()

@@ -26,9 +26,9 @@ from hypothesis import given, strategies as st
 
 from pipeline.config import LimitSettings, NetworkSettings
 from pipeline.errors import MlnError, RulesError
-from pipeline.handlers import KNOWN_HANDLERS
+from pipeline.intake.rules import KNOWN_HANDLERS
 from pipeline.mail import parse_mail
-from pipeline.rules import FALLBACK_RULE, load_rules, route
+from pipeline.intake.rules import FALLBACK_RULE, load_rules, route
 from pipeline.templates_io.dates import DateProblem, parse_date, parse_date_pair
 from pipeline.templates_io.fields import FIELDS
 from pipeline.templates_io.reader import read_forms, read_text_forms

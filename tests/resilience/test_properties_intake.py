@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, strategies as st
 from sqlalchemy import select
 
-from pipeline import db
-from pipeline.models import Message, Submission
-from pipeline.poll import process_fetched
-from pipeline.rules import load_rules
-from pipeline.sources import Fetched
-from pipeline.store import FolderKey
+from pipeline.store import db
+from pipeline.store.models import Message, Submission
+from pipeline.intake.poll import process_fetched
+from pipeline.intake.rules import load_rules
+from pipeline.mail import Fetched
+from pipeline.store.records import FolderKey
 from resilience.harness import TOKEN_SECRET_ENV, World
 from resilience.test_properties import REAL_FORMS, damaged_form, form_body, text_value
 

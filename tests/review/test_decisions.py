@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from pipeline import db, review
+from pipeline import review
+from pipeline.store import db
 from pipeline.errors import WrongState
-from pipeline.models import AuditEvent, Outgoing, Submission
+from pipeline.store.models import AuditEvent, Outgoing, Submission
 from pipeline.review.actions import approve_one
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 
-from pipeline import db, review
-from pipeline.models import Submission
+from pipeline import review
+from pipeline.store import db
+from pipeline.store.models import Submission
 from pipeline.review.queue import _safe_name
 from submissions.conftest import SAMPLES, Deliver, build_mail
 

@@ -5,8 +5,9 @@ import json
 
 from sqlalchemy import select
 
-from pipeline import db, review
-from pipeline.models import Outgoing
+from pipeline import review
+from pipeline.store import db
+from pipeline.store.models import Outgoing
 
 
 def test_a_corrected_form_replaces_the_needs_changes_submission(mln, submit, settings):

@@ -5,7 +5,8 @@ import json
 
 from sqlalchemy import text
 
-from pipeline import db, review, search
+from pipeline import review, search
+from pipeline.store import db
 
 
 def approved(settings, submit, **boxes):

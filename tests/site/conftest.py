@@ -28,7 +28,7 @@ def seeded(settings):
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
     """One seeded SQLite database and its internal and external sites, shared by the read-only browser tests."""
-    from pipeline import db
+    from pipeline.store import db
 
     tmp = tmp_path_factory.mktemp("site")
     url = f"sqlite:///{tmp}/mln.db"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.bulletin.periods import Period
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.periods import Period
 from pipeline.config import Settings, load_settings
-from pipeline.db import transaction
-from pipeline.models import Item, Submission
+from pipeline.store.db import transaction
+from pipeline.store.models import Item, Submission
 
 UTC = dt.timezone.utc
 SCRIPT = "<script>alert('x')</script>"

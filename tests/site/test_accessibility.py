@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.bulletin import PREVIEW_VALUES, personalise, render_bulletin
+from pipeline.outbound.bulletin import PREVIEW_VALUES, personalise, render_bulletin
 
 from bulletin.conftest import TEMPLATES, load_sample
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.bulletin.drafts import preview_bulletin
+from pipeline.outbound.bulletin.drafts import preview_bulletin
 from pipeline.site import build_site
 
 from .seed import make_settings, seed

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.db import transaction
-from pipeline.models import Submission
+from pipeline.store.db import transaction
+from pipeline.store.models import Submission
 from pipeline.site import build_site
 
 from .seed import add_item

@@ -6,10 +6,10 @@ import urllib.request
 
 import pytest
 
-from pipeline.db import transaction
-from pipeline.models import Subscriber
+from pipeline.store.db import transaction
+from pipeline.store.models import Subscriber
 from pipeline.site import build_site
-from pipeline.subscribers import add, make_token
+from pipeline.people.subscribers import add, make_token
 
 from .conftest import serve
 
@@ -79,7 +79,7 @@ def test_a_forged_token_is_refused(seeded, server):
 
 
 def test_confirm_link_asks_then_confirms_a_pending_join(seeded, server):
-    from pipeline.subscribers import request_join
+    from pipeline.people.subscribers import request_join
 
     with transaction(seeded.database.url) as session:
         outcome = request_join(session, seeded, "newcomer@example.org", "external", requested_by="newcomer@example.org")

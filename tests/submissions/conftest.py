@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import DatabaseSettings, Settings
-from pipeline.handlers import HandlerContext, get_handler
+from pipeline.intake.handlers import HandlerContext, get_handler
 from pipeline.mail import parse_mail
-from pipeline.models import Message
-from pipeline.poll import run_handler
-from pipeline.rules import load_rules, route
+from pipeline.store.models import Message
+from pipeline.intake.poll import run_handler
+from pipeline.intake.rules import load_rules, route
 
 SAMPLES = Path(__file__).resolve().parents[1] / "templates"
 

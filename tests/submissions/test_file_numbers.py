@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from pipeline import db
-from pipeline.handlers.filing import allocate_file_no
+from pipeline.store import db
+from pipeline.store.counters import allocate_file_no
 
 THEME = "Care Homes / Housing / Home Care / Day Services"
 
@@ -54,7 +54,7 @@ def test_two_workers_at_once_get_different_numbers(settings):
 
 def test_two_workers_filing_two_themes_in_opposite_orders_do_not_deadlock(settings):
     """Each message has forms for two themes, in opposite orders; sequences are locked in one order."""
-    from pipeline.handlers.filing import reserve_sequences
+    from pipeline.store.counters import reserve_sequences
 
     url = settings.database.url
     db.get_engine(url)

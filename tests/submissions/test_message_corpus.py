@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline import db
-from pipeline.models import Outgoing, Submission
+from pipeline.store import db
+from pipeline.store.models import Outgoing, Submission
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 CORPUS = [

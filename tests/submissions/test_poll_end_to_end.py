@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pipeline import db
-from pipeline.models import Message, Submission
+from pipeline.store import db
+from pipeline.store.models import Message, Submission
 
 from .conftest import build_mail
 

@@ -8,8 +8,8 @@ from email.policy import default
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from pipeline import db
-from pipeline.models import Attachment, Item, Outgoing, Submission
+from pipeline.store import db
+from pipeline.store.models import Attachment, Item, Outgoing, Submission
 
 from .conftest import SAMPLES, build_mail
 
@@ -202,7 +202,7 @@ def test_a_thank_you_reply_to_the_template_mail_is_held_without_an_answer(settin
 
 
 def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(settings, deliver):
-    from pipeline.models import AuditEvent
+    from pipeline.store.models import AuditEvent
 
     form = (SAMPLES / "plain_form.txt").read_text()
     deliver(build_mail(attachments=[("plan.txt", form.replace("Key theme: 5", "Key theme: 5\nRegion: Narnia").encode())]))
@@ -245,10 +245,10 @@ def test_a_corrected_form_sent_as_a_reply_in_the_same_thread_replaces_it(setting
 def test_template_request_attaches_the_formats_the_rule_names(settings, deliver):
     import dataclasses
 
-    from pipeline.handlers import HandlerContext, get_handler
+    from pipeline.intake.handlers import HandlerContext, get_handler
     from pipeline.mail import parse_mail
-    from pipeline.models import Message
-    from pipeline.rules import Rule
+    from pipeline.store.models import Message
+    from pipeline.intake.rules import Rule
 
     mail = parse_mail(build_mail(subject="send template"))
     with db.transaction(settings.database.url) as session:

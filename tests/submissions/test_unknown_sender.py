@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from submissions.conftest import build_mail
-from pipeline.db import transaction
-from pipeline.members import MemberInput, add_member
-from pipeline.models import Submission
+from pipeline.store.db import transaction
+from pipeline.people.members import MemberInput, add_member
+from pipeline.store.models import Submission
 
 FORM = ("Practice example / improvement / learning: Memory cafe\nKey theme: 8\nLocation: Kendal\n"
         "Lead contact: Bernadette Walsh\nLead contact email: b.walsh@example.org\nStatus: Planned\n"

@@ -6,12 +6,12 @@ import hashlib
 from pathlib import Path
 
 from pipeline.config import DatabaseSettings, ListSettings, PathSettings, Secret, SecuritySettings, Settings, SmtpSettings
-from pipeline.db import transaction
-from pipeline.handlers import HandlerResult
+from pipeline.store.db import transaction
+from pipeline.intake.handlers import HandlerResult
 from pipeline.mail import parse_mail
-from pipeline.models import Message
-from pipeline.poll import run_handler
-from pipeline.rules import load_rules, route
+from pipeline.store.models import Message
+from pipeline.intake.poll import run_handler
+from pipeline.intake.rules import load_rules, route
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 SECRET = Secret("test-secret-0123456789abcdef")

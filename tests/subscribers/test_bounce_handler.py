@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from subscribers.subscriber_helpers import handle, make_settings, sample
-from pipeline import subscribers
-from pipeline.db import transaction
-from pipeline.models import Subscriber
+from pipeline.people import subscribers
+from pipeline.store.db import transaction
+from pipeline.store.models import Subscriber
 
 
 @pytest.fixture

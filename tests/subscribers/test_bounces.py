@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from subscribers.subscriber_helpers import make_settings
-from pipeline import smtp, subscribers
+from pipeline.outbound import smtp
+from pipeline.people import subscribers
 from pipeline.compose import build_message, queue_message
-from pipeline.db import transaction
-from pipeline.models import Outgoing, utcnow
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing, utcnow
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from bulletin.records import add_submission
 from subscribers.subscriber_helpers import make_settings
-from pipeline import subscribers
-from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.db import transaction
+from pipeline.people import subscribers
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.store.db import transaction
 from pipeline.errors import WrongState
-from pipeline.models import Bulletin
-from pipeline.subscribers.sending import send_bulletin
+from pipeline.store.models import Bulletin
+from pipeline.mailing.sending import send_bulletin
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from bulletin.records import add_submission
 from subscribers.subscriber_helpers import make_settings
-from pipeline import subscribers
-from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.bulletin.personalise import PLACEHOLDERS, personalise
-from pipeline.bulletin.render import RenderedBulletin
-from pipeline.db import transaction
-from pipeline.models import Outgoing
-from pipeline.outbox import spool_pending, spool_path
-from pipeline.smtp import send_due
-from pipeline.subscribers.copies import CopySkeleton, CopyValues
-from pipeline.subscribers.sending import queue_bulletin
+from pipeline.people import subscribers
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.outbound.bulletin.personalise import PLACEHOLDERS, personalise
+from pipeline.outbound.bulletin.render import RenderedBulletin
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing
+from pipeline.outbound.outbox import spool_pending, spool_path
+from pipeline.outbound.smtp import send_due
+from pipeline.mailing.copies import CopySkeleton, CopyValues
+from pipeline.mailing.sending import queue_bulletin
 
 VALUES = CopyValues(
     recipient="ann.o'neill@example.org", name="Áine Ó Néill", message_id="<copy-1@example.org>",
@@ -163,7 +163,7 @@ def test_a_subscriber_forgotten_after_queuing_gets_nothing(settings, smtp_sink):
 
 
 def test_a_copy_carries_working_tokens_and_list_headers(settings):
-    from pipeline.subscribers.joining import unsubscribe_by_token
+    from pipeline.people.subscribers.joining import unsubscribe_by_token
 
     _queued_bulletin(settings, ["ann@example.org"])
     spool_pending(settings)

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from subscribers.subscriber_helpers import handle, make_settings, reply, sample, with_lists
-from pipeline import smtp, subscribers
+from pipeline.outbound import smtp
+from pipeline.people import subscribers
 from pipeline.config import WebSettings
-from pipeline.db import transaction
-from pipeline.models import Outgoing, Subscriber, utcnow
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing, Subscriber, utcnow
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import csv
 import pytest
 
 from subscribers.subscriber_helpers import make_settings
-from pipeline import subscribers
-from pipeline.db import transaction
+from pipeline.people import subscribers
+from pipeline.store.db import transaction
 from pipeline.errors import InvalidInput, NotFound, WrongState
-from pipeline.models import ForgottenAddress, Subscriber
+from pipeline.store.models import ForgottenAddress, Subscriber
 
 
 @pytest.fixture

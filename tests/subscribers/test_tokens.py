@@ -8,10 +8,10 @@ import pytest
 
 from subscribers.subscriber_helpers import make_settings
 from pipeline.config import Secret, SecuritySettings
-from pipeline.db import transaction
+from pipeline.store.db import transaction
 from pipeline.errors import ConfigError
-from pipeline.models import utcnow
-from pipeline.subscribers import InvalidToken, consume_token, find_token, make_token, read_token, token_address
+from pipeline.store.models import utcnow
+from pipeline.people.subscribers import InvalidToken, consume_token, find_token, make_token, read_token, token_address
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_hostile_or_broken_sample_gets_a_clear_error(name, error, words):
 
 def test_html_body_with_wrapped_source_lines():
     """Mail clients wrap HTML source inside labels and values ("Key\n theme"); HTML whitespace is one space."""
-    from pipeline.handlers.submission import body_forms
+    from pipeline.intake.handlers.submission import body_forms
 
     (form,) = body_forms("", (SAMPLES / "body_wrapped_source.html").read_text(encoding="utf-8", errors="replace"))
     for key, value in BARNSLEY.items():

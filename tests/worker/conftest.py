@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline import db
+from pipeline.store import db
 from pipeline.config import Settings, load_settings
-from pipeline.models import Message, Outgoing
+from pipeline.store.models import Message, Outgoing
 
 
 def wait_for(condition, timeout: float = 60.0, what: str = "condition"):

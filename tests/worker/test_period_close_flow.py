@@ -10,8 +10,8 @@ from email import policy
 
 import pytest
 
-from pipeline import db
-from pipeline import subscribers as subs
+from pipeline.store import db
+from pipeline.people import subscribers as subs
 from worker.conftest import write_config
 
 SCHEDULE = 'communications_lead = "comms@example.org"\ndraft_on_close = true\nreminders = false\n'

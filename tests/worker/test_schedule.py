@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from pipeline import db, schedule
-from pipeline import subscribers as subs
-from pipeline.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.bulletin.periods import parse_period
+from pipeline import schedule
+from pipeline.store import db
+from pipeline.people import subscribers as subs
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.periods import parse_period
 from pipeline.config import load_settings
-from pipeline.members import MemberInput, add_member
-from pipeline.models import Bulletin, Outgoing, Submission
+from pipeline.people.members import MemberInput, add_member
+from pipeline.store.models import Bulletin, Outgoing, Submission
 
 UTC = dt.timezone.utc
 NOV_2 = dt.datetime(2026, 11, 2, 12, tzinfo=UTC)  # Sep–Oct has just closed

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from fixtures.samples import numbered_message
-from pipeline import db
-from pipeline.members import MemberInput, add_member
-from pipeline.models import JobRun, Message, Outgoing, ReminderSent
+from pipeline.store import db
+from pipeline.people.members import MemberInput, add_member
+from pipeline.store.models import JobRun, Message, Outgoing, ReminderSent
 from worker.conftest import wait_for, write_config
 
 N = 8

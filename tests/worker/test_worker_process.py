@@ -184,7 +184,7 @@ def test_json_logs_carry_the_message_id_and_no_secret(deployment):
     assert proc.wait(60) == 0
     lines = [json.loads(line) for line in deployment.log(proc).splitlines() if line.strip()]
     assert {"time", "level", "logger", "message"} <= set(lines[0])
-    about_the_message = [line for line in lines if line["logger"] == "pipeline.poll" and "template sent" in line["message"]]
+    about_the_message = [line for line in lines if line["logger"] == "pipeline.intake.poll" and "template sent" in line["message"]]
     assert [line["message_id"] for line in about_the_message] == ["<note-8@example.nhs.test>"]
     assert any(line["message"].startswith("worker stopped") for line in lines)
     assert deployment.account.password not in deployment.log(proc)

@@ -1,0 +1,1 @@
+"""Mail in: mailbox -> prepare -> inbox rules -> one handler -> store -> mailbox action."""

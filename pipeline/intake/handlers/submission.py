@@ -1,0 +1,139 @@
+"""The `submission` handler: read every completed form in a message, file each one, answer the sender.
+
+Forms come from attachments (.docx .xlsx .odt .ods .csv .txt, macro-enabled
+variants read for values only) or, when no attachment holds one, from the
+body. Each form becomes a Submission: `pending` when it passes the checks,
+`needs_changes` with its problems when it does not. The sender gets one reply:
+the File No, title and what happens next, or each problem in plain words and
+how to resend. A message with no recognisable form is held for a person.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.config import LimitSettings
+from pipeline.errors import TemplateError
+from pipeline.mail import IncomingAttachment
+from pipeline.store.models import Attachment
+from pipeline.templates_io import RawForm, generate_template, read_forms, read_text_forms, template_filename, validate_form
+from pipeline.templates_io.errors import Unsupported
+from pipeline.templates_io.extract import FormCollector, feed_lines
+from pipeline.templates_io.generate import CONTENT_TYPES
+from pipeline.templates_io.html_text import html_to_form_text
+from pipeline.intake.handlers.base import HandlerContext, HandlerResult
+from pipeline.intake.handlers.filing import Filed, file_form, store_attachments
+from pipeline.store.counters import file_year, reserve_sequences
+from pipeline.intake.handlers.replies import acknowledgement, no_form_reply
+
+# More forms than this in one message is an import, not a return: a person should look first.
+MAX_FORMS_PER_MESSAGE = 50
+_MEANT_AS_SUBMISSION = re.compile(r"\b(template|improvement|plan|form|submission|return|update)\b", re.I)
+
+
+@dataclass
+class Found:
+    forms: list[tuple[RawForm, Attachment | None]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # sentences for the sender, one per unreadable attachment
+    unsupported: list[str] = field(default_factory=list)  # PDFs and the like: worth a word only if no form was found
+
+
+class SubmissionHandler:
+    name = "submission"
+    description = "Read completed reporting templates (attached or in the body), file them, acknowledge or list problems."
+    needs_record_id = False
+
+    def handle(self, ctx: HandlerContext) -> HandlerResult:
+        stored = store_attachments(ctx.session, ctx.settings, ctx.record, ctx.mail.attachments)
+        found = find_forms(ctx, stored)
+        if not found.forms:
+            return self._no_form(ctx, found)
+        if len(found.forms) > MAX_FORMS_PER_MESSAGE:
+            return HandlerResult("held", f"{len(found.forms)} forms in one message (more than {MAX_FORMS_PER_MESSAGE}); "
+                                         "a person should check it before they are filed")
+        thread = (ctx.mail.in_reply_to, *ctx.mail.references)
+        checked = [(validate_form(raw, ctx.settings.network), attachment) for raw, attachment in found.forms]
+        new_themes = [form.values["theme"] for form, _ in checked if form.values["theme_number"] and not form.values["file_no"]]
+        # Reserving takes the sequence locks in one order before any other lock of filing.
+        # One new form in a message that quotes no File No and answers no thread takes
+        # no lock before its File No, so its allocation's own lock needs no reservation.
+        if len(new_themes) > 1 or any(thread) or any(form.values["file_no"] for form, _ in checked):
+            reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
+        filed = [file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked]
+        subject, text = acknowledgement(ctx.settings, filed, found.errors)
+        reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply", flush=False)
+        for item in filed:
+            item.submission.reply = reply
+        # One flush for the attachments, submissions and reply still pending (each
+        # flush is a round of statements; per object it was most of a message's SQL),
+        # or, in a group, one for the whole group.
+        if not ctx.flush_later:
+            ctx.session.flush()
+        return HandlerResult("processed", _summary(filed, reply is not None),
+                             {"submissions": [f.submission.id for f in filed], "file_nos": [f.file_no for f in filed]})
+
+    def _no_form(self, ctx: HandlerContext, found: Found) -> HandlerResult:
+        reasons = found.errors + found.unsupported
+        meant = bool(reasons) or _partial_form_in_body(ctx.mail.text) or (
+            bool(ctx.mail.attachments) and bool(_MEANT_AS_SUBMISSION.search(ctx.mail.subject or "")))
+        replied = False
+        if meant:
+            subject, text = no_form_reply(ctx.settings, reasons)
+            attachments = [(template_filename(fmt), CONTENT_TYPES[fmt], generate_template(fmt, ctx.settings.network))
+                           for fmt in ("docx", "xlsx")]
+            replied = _reply(ctx, subject, text, kind="reply", attachments=attachments) is not None
+        why = "; ".join(reasons) if reasons else "no completed reporting template found in the attachments or the body"
+        return HandlerResult("held", f"no recognisable form: {why}" + ("; the sender was told" if replied else ""))
+
+
+def find_forms(ctx: HandlerContext, stored: list[Attachment | None]) -> Found:
+    """Forms in the attachments; failing that, in the body."""
+    found = Found()
+    for incoming, row in zip(ctx.mail.attachments, stored):
+        try:
+            forms = _forms_in(incoming, ctx.settings.limits)
+        except Unsupported as exc:
+            found.unsupported.append(str(exc))
+            continue
+        except TemplateError as exc:
+            found.errors.append(str(exc))
+            continue
+        found.forms.extend((form, row) for form in forms)
+    if not found.forms:
+        found.forms.extend((form, None) for form in body_forms(ctx.mail.text, ctx.mail.html))
+    return found
+
+
+def _forms_in(attachment: IncomingAttachment, limits: LimitSettings) -> list[RawForm]:
+    """read_forms of the attachment, or what it gave when the attachment was read ahead (pipeline.intake.prepare)."""
+    if attachment.read_ahead is None:
+        return read_forms(attachment.filename, attachment.content_type, attachment.data, limits)
+    kind, value = attachment.read_ahead
+    if kind == "error":
+        raise value
+    return value
+
+
+def body_forms(text: str, html: str) -> list[RawForm]:
+    """Forms typed in the body: the plain-text part, else the HTML part laid out as lines and cells."""
+    return read_text_forms(text) or (read_text_forms(html_to_form_text(html)) if html else [])
+
+
+def _partial_form_in_body(text: str) -> bool:
+    """Some box of the form filled in the body, though not enough of it to count as a form."""
+    collector = FormCollector("message body")
+    feed_lines(collector, (text or "").splitlines())
+    return any(v.text for form in collector.forms for v in form.values())
+
+
+def _reply(ctx: HandlerContext, subject: str, text: str, kind: str, attachments=(), flush: bool = True):  # type: ignore[no-untyped-def]
+    from pipeline.compose import queue_reply
+
+    return queue_reply(ctx.session, ctx.settings, ctx.mail, subject=subject, text=text, kind=kind,
+                       attachments=attachments, source=ctx.record, flush=flush)
+
+
+def _summary(filed: list[Filed], replied: bool) -> str:
+    parts = [f"{f.file_no or 'no File No'} ({f.submission.status})" for f in filed]
+    noun = "submission" if len(filed) == 1 else "submissions"
+    return f"{len(filed)} {noun}: {', '.join(parts)}" + ("" if replied else "; no reply sent (automatic mail or daily limit)")

@@ -1,0 +1,126 @@
+"""Send an approved bulletin to its lists: one personalised copy per subscriber, never two.
+
+Each audience was rendered once when the bulletin was approved (CSS inlined
+then); here each copy is queued as a row with its VERP envelope sender, and the
+outbox fills it in by substitution (recipient, unsubscribe address and link)
+when it writes the file (pipeline/mailing/copies.py). The
+`outgoing` table's unique (bulletin_id, recipient) means a second send of the
+same bulletin queues only those not queued before; queuing is one transaction,
+so a kill leaves either every copy queued or none. Sending then goes through
+the outbox (pipeline/outbound/smtp.py), where each delivery is recorded once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import insert, select
+
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.outbound.bulletin.drafts import frozen_rendition, mark_bulletin_sent
+from pipeline.compose import domain_of
+from pipeline.config import Settings
+from pipeline.store.db import transaction
+from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.store.models import Bulletin, Outgoing
+from pipeline.people.subscribers.joining import bounce_address
+from pipeline.people.subscribers.registry import recipient_pages
+
+
+QUEUE_PAGE = 1000  # subscribers read, and copies inserted, at a time
+
+
+@dataclass
+class BulletinSendSummary:
+    bulletin_id: int
+    lists: list[str]
+    dry_run: bool
+    queued: dict[str, int] = field(default_factory=dict)  # audience -> new copies queued (or that would be)
+    already_queued: int = 0  # copies queued by an earlier send of this bulletin
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    stopped: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def resolve_lists(choice: str | Sequence[str] | None) -> list[str]:
+    """"all" / None -> every audience; else the named ones, each checked."""
+    if choice is None or choice == "all" or choice == ("all",):
+        return list(AUDIENCES)
+    names = [choice] if isinstance(choice, str) else list(choice)
+    unknown = [n for n in names if n not in AUDIENCES]
+    if unknown:
+        raise InvalidInput(f"unknown list {unknown[0]!r}; use one of: {', '.join(AUDIENCES)}, all")
+    return names
+
+
+def send_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
+                  dry_run: bool = False, flush: bool = False, progress: Callable[[int], None] | None = None) -> BulletinSendSummary:
+    """Queue a copy of approved bulletin `bulletin_id` for every active subscriber of `lists`.
+
+    With `flush`, also send everything due now (progress(n) after each message).
+    The scheduler calls this as send_bulletin(settings, bulletin_id): queue only.
+    """
+    summary = queue_bulletin(settings, bulletin_id, lists, dry_run=dry_run)
+    if flush and not dry_run:
+        flush_outbox(settings, summary, progress)
+    return summary
+
+
+def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
+                   dry_run: bool = False) -> BulletinSendSummary:
+    """The queuing half of `send_bulletin`, in one transaction (nothing written on a dry run).
+
+    A queued copy is a row naming its subscriber and audience, without its bytes:
+    the outbox fills it in from the frozen rendition when it spools it
+    (pipeline/mailing/copies.py). Subscribers are read a page at a time as plain
+    rows, so a list of 50,000 costs little more memory than a list of 1,000.
+    """
+    names = resolve_lists(lists)
+    summary = BulletinSendSummary(bulletin_id, names, dry_run)
+    with transaction(settings.database.url, readonly=dry_run) as session:
+        # The row lock makes a second `send` of this bulletin wait, then find every copy queued.
+        bulletin = session.get(Bulletin, bulletin_id, with_for_update=not dry_run)
+        if bulletin is None:
+            raise NotFound(f"no bulletin {bulletin_id}; see `mln bulletin list`")
+        if bulletin.status == "draft":
+            raise WrongState(f"bulletin {bulletin_id} is a draft; approve it first: mln bulletin approve {bulletin_id}")
+        done = set(session.scalars(select(Outgoing.recipient).where(Outgoing.bulletin_id == bulletin_id)))
+        summary.already_queued = len(done)
+        seen: set[int] = set()  # someone on several lists gets the first list's version, once
+        for audience in names:
+            subject = ""
+            for page in recipient_pages(session, [audience], QUEUE_PAGE):
+                fresh = [r for r in page if r.id not in seen and r.email not in done]
+                seen.update(r.id for r in page)
+                done.update(r.email for r in fresh)
+                if not fresh:
+                    continue
+                summary.queued[audience] = summary.queued.get(audience, 0) + len(fresh)
+                if not dry_run:
+                    subject = subject or frozen_rendition(session, bulletin_id, audience).subject
+                    session.execute(insert(Outgoing), [_copy_row(settings, bulletin_id, audience, subject, r) for r in fresh])
+        if not dry_run:
+            mark_bulletin_sent(session, bulletin_id)
+            session.flush()
+    return summary
+
+
+def _copy_row(settings: Settings, bulletin_id: int, audience: str, subject: str, subscriber: Any) -> dict[str, Any]:
+    return dict(
+        kind="bulletin", recipient=subscriber.email.lower(), envelope_from=bounce_address(settings, subscriber.id),
+        subject=subject, message_id=make_msgid(domain=domain_of(settings.smtp.from_address)), raw=None,
+        bulletin_id=bulletin_id, subscriber_id=subscriber.id, audience=audience, status="queued",
+    )
+
+
+def flush_outbox(settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None) -> None:
+    """Send everything due in the outbox now, and add what happened to `summary`."""
+    from pipeline.outbound.smtp import send_due  # here, not at the top: smtp imports this package's bounce hook
+
+    report = send_due(settings, progress=progress)
+    summary.sent, summary.deferred, summary.failed, summary.stopped = report.sent, report.deferred, report.failed, report.stopped

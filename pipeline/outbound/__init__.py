@@ -1,0 +1,1 @@
+"""Mail out: render the bulletin -> outbox (spool) -> SMTP. Knows nothing of subscribers: fillers and hooks are passed in."""

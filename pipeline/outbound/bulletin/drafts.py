@@ -1,0 +1,295 @@
+"""Bulletin drafts in the database: draft, list, preview, approve (and the frozen copy for sending).
+
+A draft stores which submissions it carries and renders them live, so edits to
+a submission or the introduction show in the next preview. Approval renders
+every audience once, stores the HTML and text, and snapshots each item: what
+is sent afterwards never changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline.config import Settings
+from pipeline.store.db import transaction
+from pipeline.errors import NotFound, WrongState
+from pipeline.store.models import Bulletin, BulletinEntry, BulletinRendition, utcnow
+from pipeline.outbound.bulletin import source
+from pipeline.outbound.bulletin.content import BulletinContent, BulletinItem, check_audience, content_from_dict, content_to_dict
+from pipeline.outbound.bulletin.meetings import upcoming_meetings
+from pipeline.localtime import months_per_issue, network_today
+from pipeline.periods import Period, period_for
+from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES, personalise
+from pipeline.outbound.bulletin.render import RenderedBulletin, render_all, render_bulletin
+
+MEETINGS_SHOWN = 3
+
+
+def draft_bulletin(
+    settings: Settings,
+    period: Period | None = None,
+    intro: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Create or refresh the draft for `period` (default: the current one) from approved submissions.
+
+    `intro` replaces the introduction when given. An approved or sent issue is
+    never touched: WrongState.
+    """
+    today = today or network_today(settings)
+    period = period or period_for(today, months_per_issue(settings))
+    with transaction(settings.database.url) as session:
+        bulletin = _bulletin_for_period(session, period) or _new_bulletin(session, period)
+        if bulletin.status != "draft":
+            raise WrongState(
+                f"bulletin No. {bulletin.number} ({period.label}) is already {bulletin.status}; it cannot be redrafted"
+            )
+        if intro is not None:
+            bulletin.intro = intro
+        bulletin.meetings_from = today
+        _collect_entries(session, settings, bulletin, period)
+        bulletin.subject = _content(session, settings, bulletin).subject
+        bulletin.updated_at = utcnow()
+        session.flush()
+        return summarise(bulletin)
+
+
+def list_bulletins(settings: Settings) -> list[dict[str, Any]]:
+    """Every issue, newest first."""
+    with transaction(settings.database.url, readonly=True) as session:
+        rows = session.scalars(select(Bulletin).order_by(Bulletin.number.desc())).all()
+        return [summarise(row) for row in rows]
+
+
+def preview_bulletin(settings: Settings, bulletin_id: int, audience: str, fill_placeholders: bool = True) -> RenderedBulletin:
+    """What `audience` would receive: a draft rendered now, an approved issue as frozen.
+
+    Per-recipient placeholders are filled with obvious sample values unless
+    `fill_placeholders` is false.
+    """
+    check_audience(audience)
+    with transaction(settings.database.url, readonly=True) as session:
+        bulletin = _get(session, bulletin_id)
+        if bulletin.status == "draft":
+            rendered = render_bulletin(_content(session, settings, bulletin), audience, settings.templates_path)
+        else:
+            rendered = frozen_rendition(session, bulletin_id, audience)
+    if not fill_placeholders:
+        return rendered
+    return RenderedBulletin(
+        rendered.audience,
+        rendered.subject,
+        personalise(rendered.html, PREVIEW_VALUES, html=True),
+        personalise(rendered.text, PREVIEW_VALUES, html=False),
+        rendered.warnings,
+    )
+
+
+def approve_bulletin(settings: Settings, bulletin_id: int, by: str = "") -> dict[str, Any]:
+    """Freeze a draft: render each audience once, store the HTML and text, snapshot each item."""
+    with transaction(settings.database.url) as session:
+        bulletin = _get(session, bulletin_id, lock=True)
+        if bulletin.status != "draft":
+            when = bulletin.approved_at.strftime("%Y-%m-%d %H:%M UTC") if bulletin.approved_at else "an earlier time"
+            raise WrongState(f"bulletin {bulletin_id} is already {bulletin.status} (approved by {bulletin.approved_by or 'someone'} at {when})")
+        missed = _approved_since_draft(session, settings, bulletin)
+        content = _content(session, settings, bulletin)
+        _snapshot_entries(session, bulletin)
+        bulletin.content = content_to_dict(content)
+        bulletin.renditions = [_rendition(r) for r in render_all(content, settings.templates_path).values()]
+        bulletin.subject = content.subject
+        bulletin.status = "approved"
+        bulletin.approved_at = utcnow()
+        bulletin.approved_by = by
+        session.flush()
+        summary = summarise(bulletin)
+        summary["warnings"] = {r.audience: list(r.warnings) for r in bulletin.renditions if r.warnings}
+        summary["approved_after_draft"] = missed
+        return summary
+
+
+def set_intro(settings: Settings, bulletin_id: int, intro: str) -> dict[str, Any]:
+    """Replace a draft's introduction; the next preview shows it."""
+    with transaction(settings.database.url) as session:
+        bulletin = _get(session, bulletin_id, lock=True)
+        if bulletin.status != "draft":
+            raise WrongState(f"bulletin {bulletin_id} is already {bulletin.status}; its introduction can no longer change")
+        bulletin.intro = intro
+        bulletin.updated_at = utcnow()
+        return summarise(bulletin)
+
+
+def frozen_rendition(session: Session, bulletin_id: int, audience: str) -> RenderedBulletin:
+    """The stored HTML and text of an approved issue, placeholders unfilled (for the sender)."""
+    row = session.scalars(
+        select(BulletinRendition).where(BulletinRendition.bulletin_id == bulletin_id, BulletinRendition.audience == audience)
+    ).one_or_none()
+    if row is None:
+        raise WrongState(f"bulletin {bulletin_id} has no approved {audience} version; approve it first: mln bulletin approve {bulletin_id}")
+    return RenderedBulletin(row.audience, row.subject, row.html, row.text, tuple(row.warnings or ()))
+
+
+def mark_bulletin_sent(session: Session, bulletin_id: int) -> None:
+    """Record that sending finished (called by the sender inside its transaction)."""
+    bulletin = _get(session, bulletin_id)
+    if bulletin.status == "draft":
+        raise WrongState(f"bulletin {bulletin_id} is a draft; approve it before sending")
+    bulletin.status = "sent"
+    bulletin.sent_at = bulletin.sent_at or utcnow()
+
+
+def bulletin_content(settings: Settings, bulletin_id: int) -> BulletinContent:
+    """The content an issue is (draft) or was (approved) rendered from."""
+    with transaction(settings.database.url, readonly=True) as session:
+        return _content(session, settings, _get(session, bulletin_id))
+
+
+def summarise(bulletin: Bulletin) -> dict[str, Any]:
+    period = _period(bulletin)
+    updates = sum(1 for e in bulletin.entries if e.is_update)
+    return {
+        "id": bulletin.id,
+        "number": bulletin.number,
+        "period": period.key,
+        "period_label": period.label,
+        "status": bulletin.status,
+        "subject": bulletin.subject,
+        "items": len(bulletin.entries),
+        "new": len(bulletin.entries) - updates,
+        "updates": updates,
+        "created_at": _iso(bulletin.created_at),
+        "approved_at": _iso(bulletin.approved_at),
+        "approved_by": bulletin.approved_by,
+        "sent_at": _iso(bulletin.sent_at),
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+# -- inside one transaction ---------------------------------------------------
+
+
+def _get(session: Session, bulletin_id: int, lock: bool = False) -> Bulletin:
+    query = select(Bulletin).where(Bulletin.id == bulletin_id)
+    if lock:
+        # PostgreSQL: a second approver waits here, then sees "already approved".
+        # SQLite: BEGIN IMMEDIATE in db.transaction() already serialises writers.
+        query = query.with_for_update()
+    bulletin = session.scalars(query).one_or_none()
+    if bulletin is None:
+        raise NotFound(f"no bulletin with id {bulletin_id}; see `mln bulletin list`")
+    return bulletin
+
+
+def _bulletin_for_period(session: Session, period: Period) -> Bulletin | None:
+    return session.scalars(select(Bulletin).where(Bulletin.period_start == period.start)).one_or_none()
+
+
+def _new_bulletin(session: Session, period: Period) -> Bulletin:
+    number = (session.scalar(select(func.max(Bulletin.number))) or 0) + 1
+    bulletin = Bulletin(number=number, period_start=period.start, period_months=period.months, status="draft")
+    session.add(bulletin)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two drafts for the same period or number at once: the other one won.
+        raise WrongState(f"another draft for {period.label} was created at the same moment; run the command again") from None
+    return bulletin
+
+
+def _period(bulletin: Bulletin) -> Period:
+    return Period(bulletin.period_start, bulletin.period_months)
+
+
+def _collect_entries(session: Session, settings: Settings, bulletin: Bulletin, period: Period) -> None:
+    """The submissions approved in the period, plus late ones: approved during the
+    previous period but carried by no issue (e.g. approved after it was sent)."""
+    previous = Period(_months_before(period), period.months)
+    since, _ = source.period_bounds(previous, settings.network.timezone)
+    _, until = source.period_bounds(period, settings.network.timezone)
+    rows = source.approved_submissions(session, since, until, exclude_ids=_carried_elsewhere(session, bulletin.id))
+    # Remove the old entries first: re-adding a submission before the delete is flushed would break uniqueness.
+    bulletin.entries.clear()
+    session.flush()
+    bulletin.entries.extend([
+        BulletinEntry(submission_id=row.id, file_no=row.file_no or "", is_update=is_update, position=n)
+        for n, (row, is_update) in enumerate(source.latest_per_file_no(rows))
+    ])
+
+
+def _approved_since_draft(session: Session, settings: Settings, bulletin: Bulletin) -> int:
+    """Items of the period approved after the draft was last collected (so not in it)."""
+    period = _period(bulletin)
+    since, until = source.period_bounds(period, settings.network.timezone)
+    carried = _carried_elsewhere(session, bulletin.id) | {e.submission_id for e in bulletin.entries}
+    return len(source.approved_submissions(session, since, until, exclude_ids=carried))
+
+
+def _months_before(period: Period) -> dt.date:
+    index = period.start.year * 12 + period.start.month - 1 - period.months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _carried_elsewhere(session: Session, bulletin_id: int) -> set[int]:
+    query = select(BulletinEntry.submission_id).where(BulletinEntry.bulletin_id != bulletin_id)
+    return set(session.scalars(query))
+
+
+def _content(session: Session, settings: Settings, bulletin: Bulletin) -> BulletinContent:
+    if bulletin.status != "draft" and bulletin.content:
+        return content_from_dict(bulletin.content)
+    rows = source.submissions_by_id(session, [e.submission_id for e in bulletin.entries])
+    items = tuple(
+        source.item_from_submission(rows[e.submission_id], e.is_update) for e in bulletin.entries if e.submission_id in rows
+    )
+    return build_content(settings, bulletin, items)
+
+
+def build_content(settings: Settings, bulletin: Bulletin, items: tuple[BulletinItem, ...]) -> BulletinContent:
+    network = settings.network
+    meetings_from = bulletin.meetings_from or network_today(settings)
+    return BulletinContent(
+        network_name=network.name,
+        number=bulletin.number,
+        period=_period(bulletin),
+        items=items,
+        themes=network.themes,
+        meetings=upcoming_meetings(meetings_from, MEETINGS_SHOWN),
+        intro_markdown=bulletin.intro or "",
+        short_name=network.short_name,
+        shared_address=network.shared_address,
+        organisation_line=network.organisation_line,
+        # The web endpoint (issue 6) may add a [web] base_url; without one there is no one-click link.
+        base_url=getattr(getattr(settings, "web", None), "base_url", "") or "",
+    )
+
+
+def _snapshot_entries(session: Session, bulletin: Bulletin) -> None:
+    rows = source.submissions_by_id(session, [e.submission_id for e in bulletin.entries])
+    for entry in bulletin.entries:
+        if entry.submission_id in rows:
+            entry.snapshot = source.item_from_submission(rows[entry.submission_id], entry.is_update).to_dict()
+
+
+def _rendition(rendered: RenderedBulletin) -> BulletinRendition:
+    return BulletinRendition(
+        audience=rendered.audience,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        html_bytes=rendered.html_bytes,
+        warnings=list(rendered.warnings),
+    )
+
+
+__all__ = [
+    "approve_bulletin", "bulletin_content", "draft_bulletin", "frozen_rendition", "list_bulletins",
+    "mark_bulletin_sent", "preview_bulletin", "set_intro",
+]

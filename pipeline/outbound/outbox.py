@@ -1,0 +1,400 @@
+"""The outbox: queued messages written to `outbox/` as .eml files, atomically, after commit.
+
+A queued `Outgoing` row becomes a file named from its id (`0000000042.eml`):
+written under a temporary name in the same folder, then renamed, and the name
+recorded in `spool_name`. Files are not fsynced: the database keeps every
+queued message (its raw bytes, or what a bulletin copy is filled from), and
+the sender takes it from there when a power cut left a file missing or empty. Because the name depends only on the row,
+a crash or a second run rewrites the same file instead of making another one.
+The sender (pipeline/outbound/smtp.py) sends what is spooled and removes the file once
+the server has accepted it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import object_session
+
+from pipeline.store.claims import pid_alive  # noqa: F401 - re-exported for older imports
+from pipeline.config import Settings
+from pipeline.store.db import transaction
+from pipeline.errors import MlnError
+from pipeline.store.models import Outgoing, utcnow
+from pipeline.mailing.copies import CopyFiller, PreparedCopy
+
+log = logging.getLogger(__name__)
+
+SPOOL_BATCH = 200
+_TMP_SUFFIX = ".tmp"
+
+
+class SpoolError(MlnError):
+    """Some queued messages could not be written to the outbox folder; they stay queued."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, spooled: int, failed: int) -> None:
+        super().__init__(message)
+        self.spooled = spooled
+        self.failed = failed
+
+
+def spool_name_for(row_id: int) -> str:
+    """The one file name a row can have in the outbox."""
+    return f"{row_id:010d}.eml"
+
+
+def spool_path(settings: Settings, name: str) -> Path:
+    return settings.outbox_path / name
+
+
+def write_spool_file(settings: Settings, row_id: int, data: bytes) -> str:
+    """Write `data` as the outbox file of row `row_id`, atomically; return its name.
+
+    No fsync: the row's bytes are in the database too (see the module's note), and an
+    fsync per file cost more than the rest of spooling an acknowledgement.
+    """
+    folder = settings.outbox_path
+    folder.mkdir(parents=True, exist_ok=True)
+    name = spool_name_for(row_id)
+    # The pid keeps two concurrent writers of the same row off each other's temp file.
+    tmp = folder / f".{name}.{os.getpid()}{_TMP_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return name
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def spool_pending(settings: Settings) -> int:
+    """Write every queued row that has raw bytes and no outbox file yet; return how many.
+
+    Call after commit. Rows whose file cannot be written (disk full, permissions)
+    stay queued with no `spool_name` and are tried again next time; in that case
+    this raises `SpoolError` (after recording every file that was written), so the
+    caller sees the problem. Nothing is ever lost.
+    """
+    return sum(spool_batches(settings))
+
+
+def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
+                  on_written: Callable[[int, bytes], None] | None = None) -> Iterator[int]:
+    """`spool_pending` a batch at a time: yields how many files each batch wrote (and recorded).
+
+    `on_written(row_id, data)` is told each file's bytes as it is written.
+    """
+    url = settings.database.url
+    _sweep_stale_temp_files(settings.outbox_path)
+    filler = CopyFiller(settings)
+    spooled = 0
+    after_id = 0
+    while True:
+        with transaction(url, readonly=True) as session:
+            rows = session.execute(
+                select(Outgoing.id, Outgoing.raw, Outgoing.bulletin_id, Outgoing.audience, Outgoing.subscriber_id,
+                       Outgoing.recipient, Outgoing.message_id)
+                .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.id > after_id,
+                       or_(Outgoing.raw.is_not(None), Outgoing.bulletin_id.is_not(None)))
+                .order_by(Outgoing.id)
+                .limit(size)
+            ).all()
+            copies = filler.prepare(session, [r for r in rows if r.raw is None])
+        if not rows:
+            return
+        orphans = {row_id for row_id, copy in copies.items() if copy is None}
+        if orphans:
+            _fail_orphans(url, sorted(orphans))
+        written, error = _write_batch(settings, [r for r in rows if r.id not in orphans], copies, on_written)
+        if written:
+            _record_spooled(url, written)
+            spooled += len(written)
+            yield len(written)
+        if error is not None:
+            failed = len(rows) - len(written)
+            log.error("outbox: could not write %d message(s) to %s: %s", failed, settings.outbox_path, error)
+            raise SpoolError(
+                f"could not write queued messages to {settings.outbox_path}: {error}; "
+                "they stay queued: free space or fix permissions, then run `mln outbox flush`",
+                spooled=spooled, failed=failed,
+            )
+        after_id = rows[-1].id
+
+
+class SpoolAhead:
+    """Writes queued messages to the outbox in a thread of its own, a window ahead of the sender.
+
+    Writing all of a bulletin's 10,000 copies before sending the first was a sixth of
+    the send's time, most of it waiting on the filesystem, and each copy's file lived
+    for the whole send, long enough to be written back to disk before it was sent and
+    removed. Ahead by `window` messages, the writing overlaps the SMTP exchange and a
+    file lives for seconds. Every message is still in its file before it is sent:
+    the sender only claims spooled rows. The bytes of the files written lately are
+    kept (`take()`), so the sender need not read back what was written a moment ago.
+    """
+
+    BATCH = 50
+
+    def __init__(self, settings: Settings, window: int | None = None) -> None:
+        self.settings = settings
+        self.window = window or 3 * self.BATCH
+        self.error: BaseException | None = None  # what ended the writing early (a SpoolError, or worse)
+        self._cond = threading.Condition()
+        self._recent: dict[int, bytes] = {}  # row id -> the bytes just written to its file
+        self._ahead = 0  # written and not yet taken by the sender
+        self._written = 0  # written in all, each batch counted once it is recorded
+        self._hungry = False  # the sender found nothing to send: write on, past the window
+        self._finished = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="mln-spool", daemon=True)
+
+    def start(self) -> "SpoolAhead":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for written in spool_batches(self.settings, self.BATCH, self._keep):
+                with self._cond:
+                    self._ahead += written
+                    self._written += written
+                    self._hungry = False
+                    self._cond.notify_all()
+                    while self._ahead >= self.window and not (self._hungry or self._stop):
+                        self._cond.wait()
+                    if self._stop:
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the sender, which raises or reports it
+            self.error = exc
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def _keep(self, row_id: int, data: bytes) -> None:
+        with self._cond:
+            self._recent[row_id] = data
+            while len(self._recent) > 2 * self.window:  # rows another sender took, or not yet due
+                del self._recent[next(iter(self._recent))]
+
+    def take(self, row_id: int) -> bytes | None:
+        """The bytes just written to the row's file, if kept; the sender reads the file otherwise."""
+        with self._cond:
+            return self._recent.pop(row_id, None)
+
+    def taken(self, count: int = 1) -> None:
+        """The sender has dealt with `count` more messages."""
+        with self._cond:
+            self._ahead -= count
+            self._cond.notify_all()
+
+    def written(self) -> int:
+        """How many files have been written and recorded so far (for `wait_for_more`)."""
+        with self._cond:
+            return self._written
+
+    def wait_for_more(self, since: int) -> bool:
+        """True once more than `since` files are written and recorded; False if the writing
+        ends first. Call with `written()` as it was before looking for work and finding none."""
+        with self._cond:
+            self._hungry = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._finished or self._written > since)
+            self._hungry = False
+            return self._written > since
+
+    def stop(self) -> None:
+        """End the writing after the batch in hand (the rest stays queued for the next run)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join()
+
+
+def _write_batch(settings: Settings, rows: list, copies: dict[int, PreparedCopy | None],
+                 on_written: Callable[[int, bytes], None] | None) -> tuple[dict[int, str], OSError | None]:
+    """Write files until the first error (a full disk fails every later write too).
+
+    Each copy is made just before its file is written: short stretches of Python between
+    system calls, so a sender in another thread is not kept waiting for the interpreter.
+    """
+    written: dict[int, str] = {}
+    for row in rows:
+        data = row.raw if row.raw is not None else copies[row.id].bytes()  # type: ignore[union-attr]
+        try:
+            written[row.id] = write_spool_file(settings, row.id, data)
+        except OSError as exc:
+            return written, exc
+        if on_written is not None:
+            on_written(row.id, data)
+    return written, None
+
+
+def _fail_orphans(url: str, ids: list[int]) -> None:
+    """Bulletin copies whose subscriber was forgotten after they were queued: nothing to send."""
+    with transaction(url) as session:
+        session.execute(update(Outgoing).where(Outgoing.id.in_(ids), Outgoing.status == "queued")
+                        .values(status="failed", last_error="the subscriber was removed before the copy was written"))
+    log.info("outbox: %d bulletin copies dropped: their subscribers were removed", len(ids))
+
+
+_outgoing = Outgoing.__table__
+# Only a row still queued: a row sent or cancelled meanwhile keeps its state.
+_RECORD_SPOOLED = (update(_outgoing).where(_outgoing.c.id == bindparam("row_id"), _outgoing.c.status == "queued")
+                   .values(spool_name=bindparam("name")))
+
+
+def _record_spooled(url: str, written: dict[int, str]) -> None:
+    with transaction(url) as session:  # one executemany for the batch
+        session.execute(_RECORD_SPOOLED, [{"row_id": row_id, "name": name} for row_id, name in written.items()])
+
+
+def _sweep_stale_temp_files(folder: Path) -> None:
+    """Remove temp files left by a writer that was killed mid-write (its pid is gone)."""
+    if not folder.is_dir():
+        return
+    for tmp in folder.glob(f".*{_TMP_SUFFIX}"):
+        pid = tmp.name[: -len(_TMP_SUFFIX)].rsplit(".", 1)[-1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def sweep_sent_files(settings: Settings) -> int:
+    """Remove outbox files of rows already sent (a kill between "marked sent" and the unlink)."""
+    folder = settings.outbox_path
+    if not folder.is_dir():
+        return 0
+    by_id = {int(p.stem): p for p in folder.glob("*.eml") if p.stem.isdigit()}
+    removed = 0
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        with transaction(settings.database.url, readonly=True) as session:
+            sent = session.scalars(select(Outgoing.id).where(Outgoing.id.in_(chunk), Outgoing.status == "sent")).all()
+        for row_id in sent:
+            by_id[row_id].unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def read_spooled(settings: Settings, row: Outgoing) -> bytes | None:
+    """The bytes to send for a row: its outbox file, else `stored_copy`."""
+    return spooled_file(settings, row.spool_name) or stored_copy(settings, row)
+
+
+def spooled_file(settings: Settings, name: str) -> bytes:
+    """An outbox file's bytes; b"" when it is missing or empty (files are written
+    without fsync: a power cut can leave one so)."""
+    if not name:
+        return b""
+    try:
+        return spool_path(settings, name).read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def stored_copy(settings: Settings, row: Outgoing) -> bytes | None:
+    """A row's bytes without its file: its raw column, or a bulletin copy filled in again."""
+    if row.raw is not None or row.bulletin_id is None:
+        return row.raw
+    session = object_session(row)
+    return CopyFiller(settings).fill(session, [row])[row.id] if session is not None else None
+
+
+def remove_spooled(settings: Settings, name: str) -> None:
+    if name:
+        spool_path(settings, name).unlink(missing_ok=True)
+
+
+# ---- status and retry, for `mln outbox` -------------------------------------------
+
+
+@dataclass
+class OutboxStatus:
+    counts: dict[str, int] = field(default_factory=dict)  # status -> rows
+    due_now: int = 0  # queued rows that a flush would send now
+    deferred: int = 0  # queued rows waiting for their next attempt
+    unspooled: int = 0  # queued rows with no outbox file yet
+    in_flight: int = 0  # queued rows a sender has claimed right now
+    oldest_queued: dt.datetime | None = None
+    recent_failures: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "counts": self.counts,
+            "due_now": self.due_now,
+            "deferred": self.deferred,
+            "unspooled": self.unspooled,
+            "in_flight": self.in_flight,
+            "oldest_queued": self.oldest_queued.isoformat() if self.oldest_queued else None,
+            "recent_failures": self.recent_failures,
+        }
+
+
+def outbox_status(settings: Settings, now: dt.datetime | None = None, failures: int = 10) -> OutboxStatus:
+    """Counts by status, what is due, and the latest permanent failures."""
+    now = now or utcnow()
+    status = OutboxStatus()
+    with transaction(settings.database.url, readonly=True) as session:
+        for name, count in session.execute(select(Outgoing.status, func.count()).group_by(Outgoing.status)):
+            status.counts[name] = count
+        queued = select(func.count()).select_from(Outgoing).where(Outgoing.status == "queued")
+        status.deferred = session.scalar(queued.where(Outgoing.next_attempt_at > now)) or 0
+        status.due_now = status.counts.get("queued", 0) - status.deferred
+        status.unspooled = session.scalar(queued.where(Outgoing.spool_name == "")) or 0
+        status.in_flight = session.scalar(queued.where(Outgoing.claimed_until > now)) or 0
+        status.oldest_queued = session.scalar(select(func.min(Outgoing.created_at)).where(Outgoing.status == "queued"))
+        for row in session.scalars(select(Outgoing).where(Outgoing.status == "failed").order_by(Outgoing.id.desc()).limit(failures)):
+            status.recent_failures.append(
+                {"id": row.id, "recipient": row.recipient, "kind": row.kind, "attempts": row.attempts, "error": row.last_error}
+            )
+    return status
+
+
+@dataclass
+class RetryResult:
+    failed_requeued: int = 0
+    deferred_made_due: int = 0
+
+
+def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool = True) -> RetryResult:
+    """Make failed rows (or only `ids`) queued and due now; also bring deferred rows forward."""
+    result = RetryResult()
+    with transaction(settings.database.url) as session:
+        failed = update(Outgoing).where(Outgoing.status == "failed")
+        if ids:
+            failed = failed.where(Outgoing.id.in_(ids))
+        result.failed_requeued = session.execute(
+            failed.values(status="queued", attempts=0, next_attempt_at=None, last_code=0)
+        ).rowcount
+        if include_deferred:
+            deferred = update(Outgoing).where(Outgoing.status == "queued", Outgoing.next_attempt_at.is_not(None))
+            if ids:
+                deferred = deferred.where(Outgoing.id.in_(ids))
+            result.deferred_made_due = session.execute(deferred.values(next_attempt_at=None)).rowcount
+    return result
+
+
+__all__ = [
+    "OutboxStatus", "RetryResult", "SpoolAhead", "SpoolError", "spool_batches", "outbox_status", "read_spooled", "remove_spooled", "spooled_file", "stored_copy",
+    "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
+]

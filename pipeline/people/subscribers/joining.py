@@ -1,0 +1,193 @@
+"""Joining, confirming and leaving by email (or the web), with the confirmation trail.
+
+Nobody is subscribed without a reply from the address being subscribed: a join
+request creates a `pending` subscriber and sends a confirmation to that address,
+whose Reply-To is `bulletin+confirm-TOKEN@domain`; the confirm step checks the
+token *and* that the reply came from that address.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.compose import build_message, clean_header, queue_message
+from pipeline.config import Settings
+from pipeline.store.models import Message, Outgoing, Subscriber, utcnow
+from pipeline.people.subscribers import registry
+from pipeline.people.subscribers.tokens import InvalidToken, consume_token, make_token, read_token, token_address
+
+CONFIRM_RESEND_AFTER = dt.timedelta(hours=24)
+
+
+@dataclass
+class Outcome:
+    """What a join / confirm / leave did, in words for the message log."""
+
+    done: bool
+    reason: str
+    subscriber: Subscriber | None = None
+
+
+def request_join(session: Session, settings: Settings, address: str, list_name: str, *, name: str = "",
+                 requested_by: str = "", via: str = "email", source: Message | None = None) -> Outcome:
+    """Record a join request and queue a confirmation to `address` (never to the requester)."""
+    address = registry.normalise_address(address)
+    registry.check_list(settings, list_name)
+    requester = (requested_by or address).lower()
+    if _confirmations_today(session, requester) >= settings.lists.joins_per_sender_per_day:
+        return Outcome(False, f"join requests from {requester} are over today's limit ({settings.lists.joins_per_sender_per_day})")
+    subscriber = registry.find(session, address)
+    if subscriber is not None and subscriber.status == "active" and list_name in _confirmed_lists(subscriber):
+        return Outcome(False, f"{address} is already on the {list_name} list", subscriber)
+    if subscriber is None:
+        subscriber = Subscriber(email=address, name=name, status="pending", joined_via=via)
+        session.add(subscriber)
+    elif subscriber.status != "active":
+        subscriber.status, subscriber.joined_via, subscriber.joined_at = "pending", via, utcnow()
+    subscriber.requested_by = requester if requester != address else ""
+    subscriber.request_message_pk = source.id if source is not None else None
+    if name and not subscriber.name:
+        subscriber.name = name
+    registry.add_membership(subscriber, list_name, confirmed=False)
+    session.flush()
+    sent_at = subscriber.confirmation_sent_at
+    if sent_at is not None and utcnow() - sent_at < CONFIRM_RESEND_AFTER:
+        return Outcome(False, f"a confirmation went to {address} less than a day ago; not sending another", subscriber)
+    queue_confirmation(session, settings, subscriber, list_name, requester, source)
+    return Outcome(True, f"confirmation sent to {address} for the {list_name} list", subscriber)
+
+
+def _confirmed_lists(subscriber: Subscriber) -> list[str]:
+    return [m.list_name for m in subscriber.memberships if m.confirmed]
+
+
+def _confirmations_today(session: Session, requester: str) -> int:
+    """Confirmations sent today because of mail from `requester` (mass-join guard)."""
+    start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return session.scalar(
+        select(func.count()).select_from(Outgoing).join(Message, Outgoing.source_message_pk == Message.id)
+        .where(Outgoing.kind == "confirm", Outgoing.created_at >= start, func.lower(Message.from_addr) == requester)
+    ) or 0
+
+
+def queue_confirmation(session: Session, settings: Settings, subscriber: Subscriber, list_name: str,
+                       requester: str, source: Message | None) -> Outgoing:
+    token = make_token(settings, "confirm", subscriber.id)
+    reply_address = token_address(settings, "confirm", token)
+    short = settings.network.short_name
+    who = "You" if requester == subscriber.email else f"Someone ({requester})"
+    lines = [
+        f"{who} asked to add {subscriber.email} to the {short} Bulletin ({list_name} list).",
+        "",
+        "To confirm, simply reply to this message. If it was not you, ignore it: nothing happens.",
+        f"This request expires in {settings.security.confirm_days} days.",
+    ]
+    if settings.web.base_url:
+        lines += ["", f"Or confirm on the web: {settings.web.base_url.rstrip('/')}/confirm/{token}"]
+    msg = build_message(settings, subscriber.email, f"Please confirm your subscription to the {short} Bulletin",
+                        "\n".join(lines) + "\n", to_name=subscriber.name,
+                        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    del msg["Reply-To"]
+    msg["Reply-To"] = reply_address  # a plain Reply confirms
+    if source is not None and source.message_id and requester == subscriber.email:
+        msg["In-Reply-To"] = clean_header(source.message_id)  # threads under their own request
+    subscriber.confirmation_sent_at = utcnow()
+    return queue_message(session, settings, msg, kind="confirm", source=source, subscriber_id=subscriber.id)
+
+
+def confirm(session: Session, settings: Settings, token_text: str, from_addr: str, *, via: str = "email",
+            source: Message | None = None, now: dt.datetime | None = None) -> Outcome:
+    """Confirm a join with its token; the reply must come from the address being subscribed.
+
+    `from_addr=""` is for the web link, where following the link is the proof.
+    """
+    try:
+        token = read_token(settings, token_text, "confirm", now)
+    except InvalidToken as exc:
+        return Outcome(False, str(exc))
+    subscriber = session.get(Subscriber, token.subscriber_id)
+    if subscriber is None:
+        return Outcome(False, "token refused: no such subscriber any more")
+    if from_addr and from_addr.strip().lower() != subscriber.email:
+        return Outcome(False, f"confirmation for {subscriber.email} came from {from_addr}: not accepted", subscriber)
+    try:
+        consume_token(session, token)
+    except InvalidToken as exc:
+        return Outcome(False, str(exc), subscriber)
+    _activate(settings, subscriber, via, source)
+    state = "waits for approval" if subscriber.awaiting_approval else "is now active"
+    return Outcome(True, f"{subscriber.email} confirmed ({', '.join(subscriber.lists)}) and {state}", subscriber)
+
+
+def _activate(settings: Settings, subscriber: Subscriber, via: str, source: Message | None) -> None:
+    for membership in subscriber.memberships:
+        membership.confirmed = True
+    subscriber.confirmed_at = utcnow()
+    subscriber.confirmed_via = via
+    subscriber.confirm_message_pk = source.id if source is not None else None
+    subscriber.bounce_score = 0
+    subscriber.disabled_at, subscriber.disabled_reason = None, ""
+    if settings.lists.approval_required and subscriber.approved_at is None:
+        subscriber.awaiting_approval = True
+        subscriber.status = "pending"
+    else:
+        subscriber.status = "active"
+
+
+def unsubscribe_by_token(session: Session, settings: Settings, token_text: str, via: str = "email",
+                         now: dt.datetime | None = None) -> Outcome:
+    """List-Unsubscribe (mailto or one-click): the token is the proof; effective at once."""
+    try:
+        token = read_token(settings, token_text, "unsubscribe", now)
+    except InvalidToken as exc:
+        return Outcome(False, str(exc))
+    subscriber = session.get(Subscriber, token.subscriber_id)
+    if subscriber is None:
+        return Outcome(False, "token refused: no such subscriber any more")
+    try:
+        consume_token(session, token)
+    except InvalidToken as exc:
+        return Outcome(False, str(exc), subscriber)
+    return _leave(subscriber, via)
+
+
+def unsubscribe_address(session: Session, address: str, via: str = "email") -> Outcome:
+    """A leave request from the subscriber's own address."""
+    subscriber = registry.find(session, address)
+    if subscriber is None:
+        return Outcome(False, f"{address} is not a subscriber")
+    return _leave(subscriber, via)
+
+
+def _leave(subscriber: Subscriber, via: str) -> Outcome:
+    if subscriber.status == "unsubscribed":
+        return Outcome(False, f"{subscriber.email} had already left", subscriber)
+    registry.remove_all(subscriber, via)
+    return Outcome(True, f"{subscriber.email} left the bulletin", subscriber)
+
+
+def unsubscribe_link(settings: Settings, subscriber_id: int) -> tuple[str, str]:
+    """(mailto address, https link or "") for a bulletin copy's List-Unsubscribe."""
+    token = make_token(settings, "unsubscribe", subscriber_id)
+    link = f"{settings.web.base_url.rstrip('/')}/unsubscribe/{token}" if settings.web.base_url else ""
+    return token_address(settings, "unsubscribe", token), link
+
+
+def list_unsubscribe_headers(settings: Settings, subscriber_id: int) -> dict[str, str]:
+    """List-Unsubscribe (+ -Post when a web base URL is set, RFC 8058) for one bulletin copy."""
+    return unsubscribe_headers(*unsubscribe_link(settings, subscriber_id))
+
+
+def unsubscribe_headers(mailto: str, link: str) -> dict[str, str]:
+    """The same for an unsubscribe address and link already made."""
+    if link:
+        return {"List-Unsubscribe": f"<{link}>, <mailto:{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {"List-Unsubscribe": f"<mailto:{mailto}>"}
+
+
+def bounce_address(settings: Settings, subscriber_id: int) -> str:
+    """The VERP envelope sender for a copy to this subscriber: bulletin+bounce-TOKEN@domain."""
+    return token_address(settings, "bounce", make_token(settings, "bounce", subscriber_id))
