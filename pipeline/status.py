@@ -20,7 +20,7 @@ from pipeline.errors import MlnError
 from pipeline.logs import redact
 from pipeline.store.models import Bulletin, MailboxState, Message, Outgoing, Submission, SUBMISSION_STATUSES, utcnow
 from pipeline.intake.mailbox import open_source
-from pipeline.worker import live_workers, lock_path, running_worker
+from pipeline.worker_presence import live_workers, lock_path, running_worker
 
 
 def collect_status(settings: Settings, now: dt.datetime | None = None, check_mailbox: bool = False) -> dict[str, Any]:

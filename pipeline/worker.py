@@ -3,7 +3,8 @@
 Each turn of the loop is a few steps, each complete in itself:
 
 1. poll: one pass over the mailbox (pipeline/intake/poll.py: exactly once, crash-safe);
-2. send: drain the outbox in small batches (pipeline/outbound/smtp.py);
+2. send: drain the outbox in small batches (pipeline/mailing/delivery.py, which gives
+   pipeline/outbound/sender.py the copy filler and the hard-bounce hook);
 3. schedule: run the jobs that are due (pipeline/schedule.py);
 4. wait: IMAP IDLE until new mail (when the server offers it), else sleep
    `mailbox.poll_interval` seconds; never longer than the next job or retry.
@@ -16,22 +17,16 @@ backoff while the others carry on, and the log says so.
 
 On SQLite only one worker may run: a lock file next to the database keeps a
 second one out. On PostgreSQL several may run; intake and sender claim rows.
+The lock and the heartbeats live in pipeline/worker_presence.py.
 """
 from __future__ import annotations
 
-import datetime as dt
-import errno
-import fcntl
 import logging
 import os
 import signal
-import socket
 import time
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -41,22 +36,16 @@ from pipeline.store import records as store
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, MlnError, RulesError
 from pipeline.logs import redact
-from pipeline.store.models import MailboxState, WorkerHeartbeat, utcnow
-from pipeline.outbound.outbox import pid_alive
+from pipeline.store.models import MailboxState
 from pipeline.passes import poll_once
 from pipeline.intake.rules import load_rules
-from pipeline.outbound.smtp import send_due
+from pipeline.mailing.delivery import deliver_due
 from pipeline.intake.mailbox import open_source
+from pipeline.worker_presence import beat, new_heartbeat_name, single_worker
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 1.0
 SLEEP_SLICE = 0.25  # how often a sleeping worker checks for a stop request
-
-
-class WorkerAlreadyRunning(MlnError):
-    """Another worker holds the SQLite lock; only one may run on SQLite."""
-
-    exit_code = 1
 
 
 class _StopPolling(Exception):
@@ -91,95 +80,6 @@ def install_signal_handlers(stop: StopFlag) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-
-
-# ---- the SQLite single-worker lock ----------------------------------------------------------
-
-
-def lock_path(settings: Settings) -> Path | None:
-    """The lock file for this database, or None where several workers may run (PostgreSQL)."""
-    if settings.worker.lock_file:
-        return Path(settings.base_dir, settings.worker.lock_file)
-    url = settings.database.url
-    if not url.startswith("sqlite:///") or ":memory:" in url:
-        return None
-    return Path(url[len("sqlite:///"):].split("?", 1)[0] + ".worker.lock")
-
-
-@contextmanager
-def single_worker(settings: Settings) -> Iterator[None]:
-    """Hold the lock file for the life of the worker; refuse to start when another holds it."""
-    path = lock_path(settings)
-    if path is None:
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            pid = _read_pid(path)
-            raise WorkerAlreadyRunning(
-                f"another mln worker{f' (pid {pid})' if pid else ''} is already running on this database "
-                f"(lock {path}); on SQLite only one may run: stop it first, or use PostgreSQL to run several"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def running_worker(settings: Settings) -> int | None:
-    """The pid of the worker holding the SQLite lock, if one is alive (for `mln status`)."""
-    path = lock_path(settings)
-    pid = _read_pid(path) if path is not None else None
-    return pid if pid and pid_alive(pid) else None
-
-
-# ---- heartbeats, for `mln status` ------------------------------------------------------------
-
-
-def _heartbeat_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def beat(settings: Settings, name: str, turns: int, stopped: bool = False) -> None:
-    """Record that this worker is alive (or has stopped). A database outage only skips a beat."""
-    try:
-        with db.transaction(settings.database.url) as session:
-            row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
-            if row is None:
-                row = WorkerHeartbeat(name=name, host=socket.gethostname(), pid=os.getpid())
-                session.add(row)
-            row.seen_at = utcnow()
-            row.turns = turns
-            if stopped:
-                row.stopped_at = row.seen_at
-    except db.DatabaseError as exc:
-        log.debug("heartbeat skipped: %s", exc)
-
-
-def live_workers(settings: Settings, now: dt.datetime | None = None) -> list[WorkerHeartbeat]:
-    """Workers not stopped and seen recently: a worker beats at least every mailbox.poll_interval."""
-    now = now or utcnow()
-    fresh = dt.timedelta(seconds=2 * settings.mailbox.poll_interval + 120)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return list(session.scalars(select(WorkerHeartbeat).where(
-            WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.seen_at >= now - fresh).order_by(WorkerHeartbeat.started_at)))
 
 
 # ---- backoff ------------------------------------------------------------------------------------
@@ -241,7 +141,7 @@ class Worker:
         self.watcher = None  # an ImapSource kept open for IDLE, or None
         self.idle_offered: bool | None = None
         self.stats = WorkerStats()
-        self.name = _heartbeat_name()
+        self.name = new_heartbeat_name()
 
     def run(self, max_turns: int | None = None) -> WorkerStats:
         """Turn until stopped (or `max_turns` turns, for tests and `--once`)."""
@@ -315,7 +215,7 @@ class Worker:
         batch = max(1, self.settings.worker.send_batch)
         while not self.stop():
             try:
-                report = send_due(self.settings, limit=batch)
+                report = deliver_due(self.settings, limit=batch)
             except db.DatabaseError as exc:
                 self.database.failed(exc)
                 return False

@@ -6,7 +6,7 @@ import click
 from pipeline.store import db
 from pipeline.errors import SmtpError
 from pipeline.mailing.sending import flush_outbox, queue_bulletin
-from pipeline.outbound.smtp import count_due
+from pipeline.outbound.claims import count_due
 from pipeline.commands.output import print_json, progress_callback
 
 

@@ -5,8 +5,9 @@ import click
 
 from pipeline.store import db
 from pipeline.errors import SmtpError
+from pipeline.mailing.delivery import deliver_due
+from pipeline.outbound.claims import count_due
 from pipeline.outbound.outbox import outbox_status, retry
-from pipeline.outbound.smtp import count_due, send_due
 from pipeline.commands.output import print_json, print_table, progress_callback
 
 
@@ -78,7 +79,7 @@ def flush(app, limit: int | None, as_json: bool) -> None:  # type: ignore[no-unt
         total = min(total, limit)
     update = None if as_json else start(total)
     try:
-        report = send_due(settings, limit=limit, progress=update)
+        report = deliver_due(settings, limit=limit, progress=update)
     finally:
         close()
     if as_json:

@@ -7,7 +7,8 @@ when it writes the file (pipeline/mailing/copies.py). The
 `outgoing` table's unique (bulletin_id, recipient) means a second send of the
 same bulletin queues only those not queued before; queuing is one transaction,
 so a kill leaves either every copy queued or none. Sending then goes through
-the outbox (pipeline/outbound/smtp.py), where each delivery is recorded once.
+the outbox (pipeline/mailing/delivery.py, then pipeline/outbound/sender.py), where
+each delivery is recorded once.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pipeline.compose import domain_of
 from pipeline.config import Settings
 from pipeline.store.db import transaction
 from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.mailing.delivery import deliver_due
 from pipeline.store.models import Bulletin, Outgoing
 from pipeline.people.subscribers.joining import bounce_address
 from pipeline.people.subscribers.registry import recipient_pages
@@ -120,7 +122,5 @@ def _copy_row(settings: Settings, bulletin_id: int, audience: str, subject: str,
 
 def flush_outbox(settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None) -> None:
     """Send everything due in the outbox now, and add what happened to `summary`."""
-    from pipeline.outbound.smtp import send_due  # here, not at the top: smtp imports this package's bounce hook
-
-    report = send_due(settings, progress=progress)
+    report = deliver_due(settings, progress=progress)
     summary.sent, summary.deferred, summary.failed, summary.stopped = report.sent, report.deferred, report.failed, report.stopped

@@ -6,33 +6,47 @@ recorded in `spool_name`. Files are not fsynced: the database keeps every
 queued message (its raw bytes, or what a bulletin copy is filled from), and
 the sender takes it from there when a power cut left a file missing or empty. Because the name depends only on the row,
 a crash or a second run rewrites the same file instead of making another one.
-The sender (pipeline/outbound/smtp.py) sends what is spooled and removes the file once
+The sender (pipeline/outbound/sender.py) sends what is spooled and removes the file once
 the server has accepted it.
+
+A bulletin copy is queued without its bytes. The caller hands in a `Filler` that
+makes them (pipeline/mailing/copies.py); without one, copies stay queued, unspooled,
+for a run that has one.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
-from pipeline.store.claims import pid_alive  # noqa: F401 - re-exported for older imports
+from pipeline.store.claims import pid_alive
 from pipeline.config import Settings
 from pipeline.store.db import transaction
 from pipeline.errors import MlnError
 from pipeline.store.models import Outgoing, utcnow
-from pipeline.mailing.copies import CopyFiller, PreparedCopy
 
 log = logging.getLogger(__name__)
 
 SPOOL_BATCH = 200
 _TMP_SUFFIX = ".tmp"
+
+
+class Copy(Protocol):
+    def bytes(self) -> bytes:
+        """The copy's complete message, made when it is wanted: just before its file is written."""
+
+
+class Filler(Protocol):
+    """Makes the bytes of rows queued without them (bulletin copies)."""
+
+    def prepare(self, session: Session, rows: Sequence[Any]) -> Mapping[int, Copy | None]:
+        """Row id -> its copy, or None when there is nothing left to send (its subscriber was removed)."""
 
 
 class SpoolError(MlnError):
@@ -86,18 +100,18 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def spool_pending(settings: Settings) -> int:
-    """Write every queued row that has raw bytes and no outbox file yet; return how many.
+def spool_pending(settings: Settings, filler: Filler | None = None) -> int:
+    """Write every queued row that has bytes (raw, or made by `filler`) and no outbox file yet; return how many.
 
     Call after commit. Rows whose file cannot be written (disk full, permissions)
     stay queued with no `spool_name` and are tried again next time; in that case
     this raises `SpoolError` (after recording every file that was written), so the
     caller sees the problem. Nothing is ever lost.
     """
-    return sum(spool_batches(settings))
+    return sum(spool_batches(settings, filler))
 
 
-def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
+def spool_batches(settings: Settings, filler: Filler | None = None, size: int = SPOOL_BATCH,
                   on_written: Callable[[int, bytes], None] | None = None) -> Iterator[int]:
     """`spool_pending` a batch at a time: yields how many files each batch wrote (and recorded).
 
@@ -105,7 +119,8 @@ def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
     """
     url = settings.database.url
     _sweep_stale_temp_files(settings.outbox_path)
-    filler = CopyFiller(settings)
+    has_bytes = Outgoing.raw.is_not(None)
+    spoolable = has_bytes if filler is None else or_(has_bytes, Outgoing.bulletin_id.is_not(None))
     spooled = 0
     after_id = 0
     while True:
@@ -113,12 +128,11 @@ def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
             rows = session.execute(
                 select(Outgoing.id, Outgoing.raw, Outgoing.bulletin_id, Outgoing.audience, Outgoing.subscriber_id,
                        Outgoing.recipient, Outgoing.message_id)
-                .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.id > after_id,
-                       or_(Outgoing.raw.is_not(None), Outgoing.bulletin_id.is_not(None)))
+                .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.id > after_id, spoolable)
                 .order_by(Outgoing.id)
                 .limit(size)
             ).all()
-            copies = filler.prepare(session, [r for r in rows if r.raw is None])
+            copies = filler.prepare(session, [r for r in rows if r.raw is None]) if filler is not None else {}
         if not rows:
             return
         orphans = {row_id for row_id, copy in copies.items() if copy is None}
@@ -140,97 +154,7 @@ def spool_batches(settings: Settings, size: int = SPOOL_BATCH,
         after_id = rows[-1].id
 
 
-class SpoolAhead:
-    """Writes queued messages to the outbox in a thread of its own, a window ahead of the sender.
-
-    Writing all of a bulletin's 10,000 copies before sending the first was a sixth of
-    the send's time, most of it waiting on the filesystem, and each copy's file lived
-    for the whole send, long enough to be written back to disk before it was sent and
-    removed. Ahead by `window` messages, the writing overlaps the SMTP exchange and a
-    file lives for seconds. Every message is still in its file before it is sent:
-    the sender only claims spooled rows. The bytes of the files written lately are
-    kept (`take()`), so the sender need not read back what was written a moment ago.
-    """
-
-    BATCH = 50
-
-    def __init__(self, settings: Settings, window: int | None = None) -> None:
-        self.settings = settings
-        self.window = window or 3 * self.BATCH
-        self.error: BaseException | None = None  # what ended the writing early (a SpoolError, or worse)
-        self._cond = threading.Condition()
-        self._recent: dict[int, bytes] = {}  # row id -> the bytes just written to its file
-        self._ahead = 0  # written and not yet taken by the sender
-        self._written = 0  # written in all, each batch counted once it is recorded
-        self._hungry = False  # the sender found nothing to send: write on, past the window
-        self._finished = False
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="mln-spool", daemon=True)
-
-    def start(self) -> "SpoolAhead":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            for written in spool_batches(self.settings, self.BATCH, self._keep):
-                with self._cond:
-                    self._ahead += written
-                    self._written += written
-                    self._hungry = False
-                    self._cond.notify_all()
-                    while self._ahead >= self.window and not (self._hungry or self._stop):
-                        self._cond.wait()
-                    if self._stop:
-                        return
-        except BaseException as exc:  # noqa: BLE001 - handed to the sender, which raises or reports it
-            self.error = exc
-        finally:
-            with self._cond:
-                self._finished = True
-                self._cond.notify_all()
-
-    def _keep(self, row_id: int, data: bytes) -> None:
-        with self._cond:
-            self._recent[row_id] = data
-            while len(self._recent) > 2 * self.window:  # rows another sender took, or not yet due
-                del self._recent[next(iter(self._recent))]
-
-    def take(self, row_id: int) -> bytes | None:
-        """The bytes just written to the row's file, if kept; the sender reads the file otherwise."""
-        with self._cond:
-            return self._recent.pop(row_id, None)
-
-    def taken(self, count: int = 1) -> None:
-        """The sender has dealt with `count` more messages."""
-        with self._cond:
-            self._ahead -= count
-            self._cond.notify_all()
-
-    def written(self) -> int:
-        """How many files have been written and recorded so far (for `wait_for_more`)."""
-        with self._cond:
-            return self._written
-
-    def wait_for_more(self, since: int) -> bool:
-        """True once more than `since` files are written and recorded; False if the writing
-        ends first. Call with `written()` as it was before looking for work and finding none."""
-        with self._cond:
-            self._hungry = True
-            self._cond.notify_all()
-            self._cond.wait_for(lambda: self._finished or self._written > since)
-            self._hungry = False
-            return self._written > since
-
-    def stop(self) -> None:
-        """End the writing after the batch in hand (the rest stays queued for the next run)."""
-        with self._cond:
-            self._stop = True
-            self._cond.notify_all()
-        self._thread.join()
-
-
-def _write_batch(settings: Settings, rows: list, copies: dict[int, PreparedCopy | None],
+def _write_batch(settings: Settings, rows: list, copies: Mapping[int, Copy | None],
                  on_written: Callable[[int, bytes], None] | None) -> tuple[dict[int, str], OSError | None]:
     """Write files until the first error (a full disk fails every later write too).
 
@@ -296,11 +220,6 @@ def sweep_sent_files(settings: Settings) -> int:
     return removed
 
 
-def read_spooled(settings: Settings, row: Outgoing) -> bytes | None:
-    """The bytes to send for a row: its outbox file, else `stored_copy`."""
-    return spooled_file(settings, row.spool_name) or stored_copy(settings, row)
-
-
 def spooled_file(settings: Settings, name: str) -> bytes:
     """An outbox file's bytes; b"" when it is missing or empty (files are written
     without fsync: a power cut can leave one so)."""
@@ -312,12 +231,14 @@ def spooled_file(settings: Settings, name: str) -> bytes:
         return b""
 
 
-def stored_copy(settings: Settings, row: Outgoing) -> bytes | None:
-    """A row's bytes without its file: its raw column, or a bulletin copy filled in again."""
-    if row.raw is not None or row.bulletin_id is None:
-        return row.raw
+def stored_copy(row: Outgoing, filler: Filler | None) -> bytes | None:
+    """A row's bytes without its file: its raw column, or a bulletin copy filled in again by
+    `filler`; None when there is nothing to send (or no filler to make a copy)."""
     session = object_session(row)
-    return CopyFiller(settings).fill(session, [row])[row.id] if session is not None else None
+    if row.raw is not None or row.bulletin_id is None or filler is None or session is None:
+        return row.raw
+    copy = filler.prepare(session, [row])[row.id]
+    return copy.bytes() if copy is not None else None
 
 
 def remove_spooled(settings: Settings, name: str) -> None:
@@ -395,6 +316,7 @@ def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool 
 
 
 __all__ = [
-    "OutboxStatus", "RetryResult", "SpoolAhead", "SpoolError", "spool_batches", "outbox_status", "read_spooled", "remove_spooled", "spooled_file", "stored_copy",
+    "Copy", "Filler", "OutboxStatus", "RetryResult", "SpoolError", "spool_batches", "outbox_status", "remove_spooled",
+    "spooled_file", "stored_copy",
     "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
 ]

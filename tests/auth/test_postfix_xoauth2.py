@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from pipeline.outbound.smtp import count_due, send_due
+from pipeline.outbound.claims import count_due
+from pipeline.outbound.sender import send_due
 
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, make_settings
 from fixtures.smtp import POSTFIX_MAIN, POSTFIX_VIRTUAL_MAILDIR, _postfix_master_cf, free_port

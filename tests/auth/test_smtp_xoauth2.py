@@ -6,7 +6,9 @@ import pytest
 
 from pipeline.auth import forget_token_sources
 from pipeline.errors import SmtpError
-from pipeline.outbound.smtp import SmtpConnection, count_due, send_due
+from pipeline.outbound.claims import count_due
+from pipeline.outbound.sender import send_due
+from pipeline.outbound.smtp import SmtpConnection
 
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
 from auth.test_imap_xoauth2 import DELEGATED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from pipeline.auth import forget_token_sources
-from pipeline.outbound.smtp import count_due
+from pipeline.outbound.claims import count_due
 from pipeline.worker import Worker
 
 from auth.conftest import PUBLIC_CLIENT_ID, make_settings

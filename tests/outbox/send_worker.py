@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from pipeline.config import DatabaseSettings, DebugSettings, PathSettings, Settings, SmtpSettings
-from pipeline.outbound.smtp import send_due
+from pipeline.outbound.sender import send_due
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
 from pipeline.outbound import outbox
-from pipeline.outbound import smtp
+from pipeline.outbound import sender
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
 
@@ -62,7 +62,7 @@ def test_kill_at_a_named_point_then_resume(outbox_settings, smtp_sink, point, du
     assert worker.wait(timeout=120) == -signal.SIGKILL
     assert _status_counts(outbox_settings)["sent"] == nth - (1 if point == "smtp.accepted" else 0)
 
-    report = smtp.send_due(outbox_settings)  # takes over the dead sender's claims at once
+    report = sender.send_due(outbox_settings)  # takes over the dead sender's claims at once
 
     assert report.stopped == ""
     assert list(outbox_settings.outbox_path.glob("*.eml")) == []  # incl. a file left by a kill after commit
@@ -90,7 +90,7 @@ def test_kill_at_random_moments_then_resume(outbox_settings, smtp_sink, request)
     outbox.spool_pending(outbox_settings)
 
     _kill_at_random_moments(outbox_settings, smtp_sink, recipients, kills, random.Random())
-    smtp.send_due(outbox_settings)
+    sender.send_due(outbox_settings)
 
     # At most one repeat per killed connection, never a third copy.
     _check_invariants(outbox_settings, smtp_sink, recipients, kills)
@@ -105,6 +105,6 @@ def test_kill_during_a_send_of_thousands(outbox_settings, smtp_sink, request):
     outbox.spool_pending(outbox_settings)
 
     _kill_at_random_moments(outbox_settings, smtp_sink, recipients, kills, random.Random())
-    smtp.send_due(outbox_settings)
+    sender.send_due(outbox_settings)
 
     _check_invariants(outbox_settings, smtp_sink, recipients, kills)

@@ -6,7 +6,7 @@ from email.policy import default
 
 import pytest
 
-from pipeline.outbound import smtp
+from pipeline.outbound import sender
 from pipeline.compose import build_message, queue_message
 from pipeline.store.db import transaction
 
@@ -25,7 +25,7 @@ def test_hostile_subject_or_name_sends_one_message_to_one_recipient(outbox_setti
     with transaction(outbox_settings.database.url) as session:
         queue_message(session, outbox_settings, msg, kind="notice")
 
-    assert smtp.send_due(outbox_settings).sent == 1
+    assert sender.send_due(outbox_settings).sent == 1
 
     [received] = smtp_sink.messages
     assert received.rcpt_tos == ["ann@example.org"]

@@ -14,7 +14,7 @@ from email.policy import default
 
 import pytest
 
-from pipeline.outbound import smtp
+from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
 from pipeline.compose import build_message, queue_message
 from pipeline.config import DatabaseSettings, MailboxSettings, NetworkSettings, PathSettings, SmtpSettings
@@ -75,7 +75,7 @@ def test_join_confirm_receive_and_leave_through_postfix_and_dovecot(db_url, tmp_
     _partner_sends(server, "mln@example.test", "Bulletin", "Hello,\n\nplease add us to the bulletin.\n\nFrances\n")
     _wait_for(shared, 1)
     poll_once(settings)
-    assert smtp.send_due(settings).sent == 1
+    assert deliver_due(settings).sent == 1
     confirmation = email.message_from_bytes(_wait_for(partner, 1)[0], policy=default)
     reply_to = confirmation["Reply-To"].addresses[0].addr_spec
     assert reply_to.startswith("bulletin+confirm-")
@@ -86,7 +86,7 @@ def test_join_confirm_receive_and_leave_through_postfix_and_dovecot(db_url, tmp_
     poll_once(settings)
     with transaction(db_url, readonly=True) as session:
         assert subscribers.find(session, "frances@example.test").status == "active"
-    assert smtp.send_due(settings).sent == 1
+    assert deliver_due(settings).sent == 1
     _wait_for(partner, 2)
 
     # 3. The next bulletin reaches her, with List-Unsubscribe and a VERP envelope sender.
@@ -97,7 +97,7 @@ def test_join_confirm_receive_and_leave_through_postfix_and_dovecot(db_url, tmp_
         msg = build_message(settings, frances.email, "MLN Bulletin - November 2026", "This month...\n", headers=headers)
         queue_message(session, settings, msg, kind="bulletin", bulletin_id=1, subscriber_id=frances.id,
                       envelope_from=subscribers.bounce_address(settings, frances.id))
-    assert smtp.send_due(settings).sent == 1
+    assert deliver_due(settings).sent == 1
     bulletin = email.message_from_bytes(_wait_for(partner, 3)[2], policy=default)
     assert bulletin["Subject"] == "MLN Bulletin - November 2026"
     assert bulletin["Return-Path"].strip("<>").startswith("bulletin+bounce-")

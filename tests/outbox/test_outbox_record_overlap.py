@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
-from pipeline.outbound import smtp
+from pipeline.outbound import sender
+from pipeline.outbound import claims
 from pipeline.store.db import DatabaseError, transaction
 from pipeline.store.models import Outgoing
 
@@ -33,7 +34,7 @@ def test_each_message_is_marked_sent_before_the_next_one_is_accepted(outbox_sett
         return await accept(server, session, envelope)
 
     smtp_sink.handle_DATA = count_then_accept
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
 
     assert report.sent == 8
     assert marked_when_accepted == list(range(8))  # message N arrived with exactly the N before it marked sent
@@ -42,22 +43,22 @@ def test_each_message_is_marked_sent_before_the_next_one_is_accepted(outbox_sett
 
 def test_a_record_that_fails_stops_the_next_message_before_its_end(outbox_settings, smtp_sink, monkeypatch):
     queue(outbox_settings, ["ann@example.org", "bob@example.org", "cat@example.org"])
-    real_mark = smtp.mark_sent
+    real_mark = claims.mark_sent
 
     def database_gone(writer, row_id, now):
         raise DatabaseError("database error: the server closed the connection")
 
-    monkeypatch.setattr(smtp, "mark_sent", database_gone)
+    monkeypatch.setattr(claims, "mark_sent", database_gone)
     with pytest.raises(DatabaseError):
-        smtp.send_due(outbox_settings)
+        sender.send_due(outbox_settings)
 
     # Ann was accepted but could not be recorded; Bob's body went out without its final ".",
     # so the server dropped it: one message accepted and not marked, as before.
     assert smtp_sink.recipients() == ["ann@example.org"]
     assert sent_rows(outbox_settings) == 0
 
-    monkeypatch.setattr(smtp, "mark_sent", real_mark)
-    assert smtp.send_due(outbox_settings).sent == 3
+    monkeypatch.setattr(claims, "mark_sent", real_mark)
+    assert sender.send_due(outbox_settings).sent == 3
     assert smtp_sink.recipients() == ["ann@example.org", "ann@example.org", "bob@example.org", "cat@example.org"]
 
 
@@ -67,7 +68,7 @@ def test_lines_starting_with_a_dot_arrive_as_written(outbox_settings, smtp_sink)
     with transaction(outbox_settings.database.url) as session:
         session.get(Outgoing, row_id).raw = body
 
-    smtp.send_due(outbox_settings)
+    sender.send_due(outbox_settings)
 
     received = email.message_from_bytes(smtp_sink.messages[0].data)
     assert received.get_payload() == ".hidden line\r\n..two dots\r\n.\r\nlast\r\n"

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from outbox.outbox_helpers import queue, with_smtp
 from pipeline.outbound import outbox
 from pipeline.outbound import smtp
+from pipeline.outbound import sender
+from pipeline.outbound import claims
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
 
@@ -29,7 +31,7 @@ def test_happy_path_sends_each_once_on_one_connection(outbox_settings, smtp_sink
     recipients = [f"member{i}@example.org" for i in range(12)]
     queue(outbox_settings, recipients)
 
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
 
     assert (report.sent, report.deferred, report.failed) == (12, 0, 0)
     assert smtp_sink.recipients() == recipients
@@ -44,7 +46,7 @@ def test_happy_path_sends_each_once_on_one_connection(outbox_settings, smtp_sink
     received = email.message_from_bytes(smtp_sink.messages[0].data)
     assert received["To"] == "member0@example.org" and received["Subject"] == "MLN bulletin 0"
 
-    assert smtp.send_due(outbox_settings).sent == 0  # a second flush sends nothing again
+    assert sender.send_due(outbox_settings).sent == 0  # a second flush sends nothing again
     assert len(smtp_sink.messages) == 12
 
 
@@ -52,7 +54,7 @@ def test_envelope_sender_is_the_rows_own(outbox_settings, smtp_sink):
     [row_id] = queue(outbox_settings, ["ann@example.org"])
     with transaction(outbox_settings.database.url) as session:
         session.get(Outgoing, row_id).envelope_from = "bulletin+bounce-abc@example.org"
-    smtp.send_due(outbox_settings)
+    sender.send_due(outbox_settings)
     assert smtp_sink.messages[0].mail_from == "bulletin+bounce-abc@example.org"
 
 
@@ -60,7 +62,7 @@ def test_temporary_failure_is_retried_later_then_sent(outbox_settings, smtp_sink
     smtp_sink.fail_rcpt_once["slow@example.org"] = "451 4.3.0 greylisted, try later"
     queue(outbox_settings, ["ann@example.org", "slow@example.org", "bob@example.org"])
 
-    first = smtp.send_due(outbox_settings)
+    first = sender.send_due(outbox_settings)
 
     assert (first.sent, first.deferred) == (2, 1)
     row = _rows(outbox_settings)["slow@example.org"]
@@ -68,9 +70,9 @@ def test_temporary_failure_is_retried_later_then_sent(outbox_settings, smtp_sink
     assert "greylisted" in row.last_error
     assert row.next_attempt_at > utcnow()
     assert outbox.outbox_status(outbox_settings).deferred == 1
-    assert smtp.send_due(outbox_settings).sent == 0  # not due yet
+    assert sender.send_due(outbox_settings).sent == 0  # not due yet
 
-    second = smtp.send_due(outbox_settings, now=_later(2))
+    second = sender.send_due(outbox_settings, now=_later(2))
     assert second.sent == 1
     assert _rows(outbox_settings)["slow@example.org"].status == "sent"
     assert smtp_sink.recipients().count("slow@example.org") == 1
@@ -83,7 +85,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(outbox_settings, smtp_s
     waits = []
     clock = utcnow()
     for _ in range(3):
-        smtp.send_due(settings, now=lambda: clock)
+        sender.send_due(settings, now=lambda: clock)
         row = _rows(settings)["full@example.org"]
         if row.next_attempt_at:
             waits.append(row.next_attempt_at - clock)
@@ -91,7 +93,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(outbox_settings, smtp_s
     assert waits == [dt.timedelta(minutes=1), dt.timedelta(minutes=2)]
     assert row.status == "failed" and row.attempts == 3
     assert row.last_error.startswith("gave up after 3 attempts")
-    assert smtp.backoff(20) == smtp.BACKOFF_MAX
+    assert sender.backoff(20) == sender.BACKOFF_MAX
 
 
 def test_permanent_failure_at_rcpt_and_data_is_a_hard_bounce(outbox_settings, smtp_sink):
@@ -100,7 +102,7 @@ def test_permanent_failure_at_rcpt_and_data_is_a_hard_bounce(outbox_settings, sm
     queue(outbox_settings, ["ann@example.org", "gone@example.org", "spam@example.org", "bob@example.org"])
     seen = []
 
-    report = smtp.send_due(outbox_settings, on_hard_bounce=lambda session, row, failure: seen.append((row.recipient, failure.code, failure.stage)))
+    report = sender.send_due(outbox_settings, on_hard_bounce=lambda session, row, failure: seen.append((row.recipient, failure.code, failure.stage)))
 
     assert (report.sent, report.failed) == (2, 2)
     assert sorted(seen) == [("gone@example.org", 550, "RCPT"), ("spam@example.org", 554, "DATA")]
@@ -114,14 +116,14 @@ def test_permanent_failure_at_rcpt_and_data_is_a_hard_bounce(outbox_settings, sm
     # `mln outbox retry` makes failed rows due again.
     smtp_sink.fail_rcpt.clear()
     assert outbox.retry(outbox_settings).failed_requeued == 2
-    assert smtp.send_due(outbox_settings).sent == 2
+    assert sender.send_due(outbox_settings).sent == 2
 
 
 def test_connection_dropped_at_rcpt_defers_and_reconnects(outbox_settings, smtp_sink):
     smtp_sink.drop_rcpt.add("drop@example.org")
     queue(outbox_settings, ["ann@example.org", "drop@example.org", "bob@example.org"])
 
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
 
     assert (report.sent, report.deferred) == (2, 1)
     assert report.connections == 2
@@ -133,9 +135,9 @@ def test_connection_dropped_after_data_is_retried_not_lost(outbox_settings, smtp
     smtp_sink.drop_data_nth.add(1)  # hang up before answering the first message
     queue(outbox_settings, ["ann@example.org", "bob@example.org"])
 
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
     assert (report.sent, report.deferred) == (1, 1)
-    assert smtp.send_due(outbox_settings, now=_later(2)).sent == 1
+    assert sender.send_due(outbox_settings, now=_later(2)).sent == 1
     assert sorted(smtp_sink.recipients()) == ["ann@example.org", "bob@example.org"]
     assert {r.status for r in _rows(outbox_settings).values()} == {"sent"}
 
@@ -143,7 +145,7 @@ def test_connection_dropped_after_data_is_retried_not_lost(outbox_settings, smtp
 def test_421_closes_the_connection_and_the_rest_go_on_a_new_one(outbox_settings, smtp_sink):
     smtp_sink.fail_rcpt_once["busy@example.org"] = "421 4.7.0 too many messages, closing"
     queue(outbox_settings, ["busy@example.org", "ann@example.org"])
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
     assert (report.sent, report.deferred) == (1, 1)
     assert report.connections == 2
 
@@ -153,11 +155,11 @@ def test_server_that_hangs_times_out_and_is_retried(outbox_settings, smtp_sink):
     smtp_sink.hang_data_nth[1] = 3.0
     queue(settings, ["ann@example.org"])
 
-    report = smtp.send_due(settings)
+    report = sender.send_due(settings)
 
     assert report.deferred == 1
     assert "timed out" in _rows(settings)["ann@example.org"].last_error
-    assert smtp.send_due(settings, now=_later(2)).sent == 1
+    assert sender.send_due(settings, now=_later(2)).sent == 1
 
 
 def test_idle_connection_closed_by_server_is_replaced_without_a_failure(outbox_settings, smtp_sink):
@@ -177,7 +179,7 @@ def test_unreachable_server_stops_the_run_and_keeps_everything_queued(db_url, tm
 
     settings = make_settings(db_url, tmp_path, f"smtp://127.0.0.1:{free_port()}")
     queue(settings, ["ann@example.org", "bob@example.org"])
-    report = smtp.send_due(settings)
+    report = sender.send_due(settings)
     assert report.sent == 0 and "cannot connect" in report.stopped
     rows = _rows(settings).values()
     assert all(r.status == "queued" and r.attempts == 0 and not r.claimed_by for r in rows)
@@ -193,24 +195,24 @@ def test_rate_limit_spaces_message_starts(outbox_settings, smtp_sink):
         sleeps.append(round(seconds, 6))
         fake_time[0] += seconds
 
-    limiter = smtp.RateLimiter(settings.smtp.rate_per_minute, clock=lambda: fake_time[0], sleep=sleep)
-    assert smtp.send_due(settings, limiter=limiter).sent == 4
+    limiter = sender.RateLimiter(settings.smtp.rate_per_minute, clock=lambda: fake_time[0], sleep=sleep)
+    assert sender.send_due(settings, limiter=limiter).sent == 4
     assert sleeps == [0.5, 0.5, 0.5]
 
 
 def test_limit_sends_only_that_many(outbox_settings, smtp_sink):
     queue(outbox_settings, [f"m{i}@example.org" for i in range(5)])
     progress = []
-    assert smtp.send_due(outbox_settings, limit=3, progress=progress.append).sent == 3
+    assert sender.send_due(outbox_settings, limit=3, progress=progress.append).sent == 3
     assert progress == [1, 1, 1]
-    assert smtp.count_due(outbox_settings) == 2
+    assert claims.count_due(outbox_settings) == 2
 
 
 def test_sender_refused_stops_the_run_without_blaming_recipients(outbox_settings, smtp_sink):
     smtp_sink.fail_mail = "553 5.7.1 sender address rejected: not owned by user"
     queue(outbox_settings, ["ann@example.org", "bob@example.org"])
     hook_calls = []
-    report = smtp.send_due(outbox_settings, on_hard_bounce=lambda *args: hook_calls.append(args))
+    report = sender.send_due(outbox_settings, on_hard_bounce=lambda *args: hook_calls.append(args))
     assert report.sent == report.failed == 0 and hook_calls == []
     assert "refused us at MAIL: 553" in report.stopped
     assert all(r.status == "queued" and r.attempts == 0 for r in _rows(outbox_settings).values())
@@ -219,7 +221,7 @@ def test_sender_refused_stops_the_run_without_blaming_recipients(outbox_settings
 def test_authentication_required_at_rcpt_stops_the_run(outbox_settings, smtp_sink):
     smtp_sink.fail_rcpt["ann@example.org"] = "530 5.7.0 authentication required"
     queue(outbox_settings, ["ann@example.org", "bob@example.org"])
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
     assert report.failed == 0 and "530" in report.stopped
     assert {r.status for r in _rows(outbox_settings).values()} == {"queued"}
 
@@ -231,7 +233,7 @@ def test_missing_outbox_file_falls_back_to_the_stored_copy(outbox_settings, smtp
         outbox.spool_path(outbox_settings, outbox.spool_name_for(row_id)).unlink()
     with transaction(outbox_settings.database.url) as session:
         session.get(Outgoing, lost).raw = None  # nothing left anywhere
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
     assert (report.sent, report.failed) == (1, 1)
     assert smtp_sink.recipients() == ["ann@example.org"]
     assert "no outbox file" in _rows(outbox_settings)["bob@example.org"].last_error

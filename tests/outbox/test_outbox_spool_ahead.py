@@ -1,7 +1,7 @@
 """A send writes the outbox a little ahead of the sender, and keeps its claims alive.
 
 `send_due` does not write every queued message to outbox/ before sending the
-first: a thread writes them a window ahead of the sender (pipeline.outbound.outbox.SpoolAhead).
+first: a thread writes them a window ahead of the sender (pipeline.outbound.spool_ahead.SpoolAhead).
 Each message is still in its outbox file before it goes out. A long batch
 renews its claims so that they never lapse while it is being sent.
 """
@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 
 from outbox.outbox_helpers import queue
 from pipeline.outbound import outbox
-from pipeline.outbound import smtp
+from pipeline.outbound import sender
+from pipeline.outbound import spool_ahead
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
 
 
 def test_every_message_is_in_its_outbox_file_before_it_goes_out(outbox_settings, smtp_sink, monkeypatch):
-    monkeypatch.setattr(outbox.SpoolAhead, "BATCH", 2)  # a window of 6 over 14 messages
+    monkeypatch.setattr(spool_ahead.SpoolAhead, "BATCH", 2)  # a window of 6 over 14 messages
     ids = queue(outbox_settings, [f"member{i}@example.org" for i in range(14)])
     row_of = {f"member{i}@example.org": row_id for i, row_id in enumerate(ids)}
     files_when_accepted = []
@@ -35,7 +36,7 @@ def test_every_message_is_in_its_outbox_file_before_it_goes_out(outbox_settings,
         return await accept(server, session, envelope)
 
     smtp_sink.handle_DATA = look_in_the_outbox
-    report = smtp.send_due(outbox_settings)
+    report = sender.send_due(outbox_settings)
 
     assert report.sent == 14 and report.spool_error == ""
     assert len(files_when_accepted) == 14
@@ -46,11 +47,11 @@ def test_every_message_is_in_its_outbox_file_before_it_goes_out(outbox_settings,
 
 
 def test_a_send_stopped_by_its_limit_leaves_the_rest_queued_and_writes_them_next_time(outbox_settings, smtp_sink, monkeypatch):
-    monkeypatch.setattr(outbox.SpoolAhead, "BATCH", 2)
+    monkeypatch.setattr(spool_ahead.SpoolAhead, "BATCH", 2)
     queue(outbox_settings, [f"member{i}@example.org" for i in range(12)])
 
-    assert smtp.send_due(outbox_settings, limit=3).sent == 3
-    assert smtp.send_due(outbox_settings).sent == 9
+    assert sender.send_due(outbox_settings, limit=3).sent == 3
+    assert sender.send_due(outbox_settings).sent == 9
 
     assert sorted(smtp_sink.recipients()) == sorted(f"member{i}@example.org" for i in range(12))
 
@@ -79,7 +80,7 @@ def test_claims_are_renewed_before_they_could_lapse(outbox_settings, smtp_sink):
         return await accept(server, session, envelope)
 
     smtp_sink.handle_DATA = count_lapsed_claims
-    report = smtp.send_due(outbox_settings, now=now)
+    report = sender.send_due(outbox_settings, now=now)
 
     assert report.sent == 10
     assert lapsed_when_accepted == [0] * 10

@@ -8,6 +8,7 @@ import pytest
 from outbox.outbox_helpers import make_settings, queue
 from fixtures.smtp import SINK_PASSWORD, SINK_USER
 from pipeline.outbound import smtp
+from pipeline.outbound import sender
 from pipeline.config import Secret
 
 
@@ -20,7 +21,7 @@ def _tls_settings(sqlite_url, tmp_path, url, ca_file, **smtp_options):
 def test_starttls_with_verified_certificate_and_auth(sqlite_url, tmp_path, smtp_tls_sink):
     settings = _tls_settings(sqlite_url, tmp_path, smtp_tls_sink.url(), smtp_tls_sink.ca_file, starttls=True)
     queue(settings, ["ann@example.org", "bob@example.org"])
-    report = smtp.send_due(settings)
+    report = sender.send_due(settings)
     assert (report.sent, report.connections) == (2, 1)
     assert smtp_tls_sink.recipients() == ["ann@example.org", "bob@example.org"]
 
@@ -28,14 +29,14 @@ def test_starttls_with_verified_certificate_and_auth(sqlite_url, tmp_path, smtp_
 def test_implicit_tls_smtps(sqlite_url, tmp_path, smtps_sink):
     settings = _tls_settings(sqlite_url, tmp_path, smtps_sink.url("smtps"), smtps_sink.ca_file)
     queue(settings, ["ann@example.org"])
-    assert smtp.send_due(settings).sent == 1
+    assert sender.send_due(settings).sent == 1
     assert smtps_sink.recipients() == ["ann@example.org"]
 
 
 def test_unknown_certificate_is_refused_by_default(sqlite_url, tmp_path, smtp_tls_sink):
     settings = _tls_settings(sqlite_url, tmp_path, smtp_tls_sink.url(), "", starttls=True)
     queue(settings, ["ann@example.org"])
-    report = smtp.send_due(settings)
+    report = sender.send_due(settings)
     assert report.sent == 0
     assert "TLS with" in report.stopped and "certificate verify failed" in report.stopped
     assert smtp_tls_sink.messages == []
@@ -45,7 +46,7 @@ def test_wrong_password_stops_with_a_next_step_and_no_secret(sqlite_url, tmp_pat
     settings = _tls_settings(sqlite_url, tmp_path, smtp_tls_sink.url(), smtp_tls_sink.ca_file, starttls=True,
                              password=Secret("not-the-password"))
     queue(settings, ["ann@example.org"])
-    report = smtp.send_due(settings)
+    report = sender.send_due(settings)
     assert report.sent == 0 and "refused the login" in report.stopped and "MLN_SMTP_PASSWORD" in report.stopped
     assert "not-the-password" not in report.stopped
 
@@ -53,7 +54,7 @@ def test_wrong_password_stops_with_a_next_step_and_no_secret(sqlite_url, tmp_pat
 def test_starttls_required_but_not_offered(sqlite_url, tmp_path, smtp_sink):
     settings = make_settings(sqlite_url, tmp_path, smtp_sink.url(), starttls=True)
     queue(settings, ["ann@example.org"])
-    assert "does not offer STARTTLS" in smtp.send_due(settings).stopped
+    assert "does not offer STARTTLS" in sender.send_due(settings).stopped
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -19,7 +19,8 @@ from fixtures.samples import numbered_message
 from outbox.outbox_helpers import queue
 from pipeline.store import db
 from pipeline.intake import poll
-from pipeline.outbound import smtp
+from pipeline.outbound import sender
+from pipeline.outbound import claims
 from pipeline.store.db import DatabaseError
 from pipeline.passes import poll_once
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
@@ -120,7 +121,7 @@ def test_postgres_lost_between_accepted_and_marked_sent(pg_proxy, tmp_path, smtp
     world = World(tmp_path, url, smtp_url=smtp_sink.url())
     recipients = [f"member{i}@example.org" for i in range(8)]
     queue(world.settings, recipients)
-    real_mark_sent = smtp.mark_sent
+    real_mark_sent = claims.mark_sent
     marks = collections.Counter()
 
     def mark_sent(*args, **kwargs):
@@ -129,13 +130,13 @@ def test_postgres_lost_between_accepted_and_marked_sent(pg_proxy, tmp_path, smtp
             _lose_database(proxy)
         return real_mark_sent(*args, **kwargs)
 
-    monkeypatch.setattr(smtp, "mark_sent", mark_sent)
+    monkeypatch.setattr(claims, "mark_sent", mark_sent)
     with pytest.raises(DatabaseError):
-        smtp.send_due(world.settings)
+        sender.send_due(world.settings)
     proxy.down = False
-    monkeypatch.setattr(smtp, "mark_sent", real_mark_sent)
+    monkeypatch.setattr(claims, "mark_sent", real_mark_sent)
 
-    report = smtp.send_due(world.settings)  # same process: releases the claims it could not release
+    report = sender.send_due(world.settings)  # same process: releases the claims it could not release
 
     assert report.stopped == ""
     assert world.outgoing_status() == {"sent": len(recipients)}

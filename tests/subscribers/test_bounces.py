@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from subscribers.subscriber_helpers import make_settings
-from pipeline.outbound import smtp
+from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
 from pipeline.compose import build_message, queue_message
 from pipeline.store.db import transaction
@@ -64,7 +64,7 @@ def test_a_5xx_at_smtp_time_counts_against_the_subscriber(settings, smtp_sink):
         msg = build_message(settings, "gone@example.org", "MLN Bulletin", "text\n")
         queue_message(session, settings, msg, kind="bulletin", subscriber_id=sub_id, bulletin_id=1,
                       envelope_from=subscribers.bounce_address(settings, sub_id))
-    report = smtp.send_due(settings)
+    report = deliver_due(settings)
     assert report.failed == 1 and report.hard_bounces[0].subscriber_id == sub_id
     with transaction(settings.database.url, readonly=True) as session:
         gone = subscribers.find(session, "gone@example.org")

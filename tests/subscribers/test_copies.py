@@ -19,8 +19,8 @@ from pipeline.outbound.bulletin.render import RenderedBulletin
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
 from pipeline.outbound.outbox import spool_pending, spool_path
-from pipeline.outbound.smtp import send_due
-from pipeline.mailing.copies import CopySkeleton, CopyValues
+from pipeline.mailing.copies import CopyFiller, CopySkeleton, CopyValues
+from pipeline.mailing.delivery import deliver_due
 from pipeline.mailing.sending import queue_bulletin
 
 VALUES = CopyValues(
@@ -123,7 +123,7 @@ def test_queued_copies_carry_no_bytes_and_are_filled_when_spooled(settings):
         rows = session.query(Outgoing).filter_by(kind="bulletin").all()
         assert [(r.raw, r.audience) for r in rows] == [(None, "external")] * 2
 
-    assert spool_pending(settings) == 2
+    assert spool_pending(settings, CopyFiller(settings)) == 2
 
     with transaction(settings.database.url, readonly=True) as session:
         for row in session.query(Outgoing).filter_by(kind="bulletin"):
@@ -134,13 +134,13 @@ def test_queued_copies_carry_no_bytes_and_are_filled_when_spooled(settings):
 @pytest.mark.parametrize("damage", ["missing", "empty"])
 def test_a_lost_outbox_file_is_filled_again_at_send_time(settings, smtp_sink, damage):
     _queued_bulletin(settings, ["ann@example.org"])
-    spool_pending(settings)
+    spool_pending(settings, CopyFiller(settings))
     with transaction(settings.database.url, readonly=True) as session:
         [row] = session.query(Outgoing).filter_by(kind="bulletin").all()
         path = spool_path(settings, row.spool_name)
     path.unlink() if damage == "missing" else path.write_bytes(b"")
 
-    report = send_due(settings)
+    report = deliver_due(settings)
 
     assert report.sent == 1
     [received] = [m for m in smtp_sink.messages if "bounce-" in m.mail_from]
@@ -153,7 +153,7 @@ def test_a_subscriber_forgotten_after_queuing_gets_nothing(settings, smtp_sink):
     with transaction(settings.database.url) as session:
         subscribers.forget(session, "bob@example.org")
 
-    report = send_due(settings)
+    report = deliver_due(settings)
 
     assert report.sent == 1
     assert [r for m in smtp_sink.messages if "bounce-" in m.mail_from for r in m.rcpt_tos] == ["ann@example.org"]
@@ -166,7 +166,7 @@ def test_a_copy_carries_working_tokens_and_list_headers(settings):
     from pipeline.people.subscribers.joining import unsubscribe_by_token
 
     _queued_bulletin(settings, ["ann@example.org"])
-    spool_pending(settings)
+    spool_pending(settings, CopyFiller(settings))
     with transaction(settings.database.url, readonly=True) as session:
         [row] = session.query(Outgoing).filter_by(kind="bulletin").all()
         msg = _read(spool_path(settings, row.spool_name).read_bytes())

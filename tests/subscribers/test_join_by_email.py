@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from subscribers.subscriber_helpers import handle, make_settings, reply, sample, with_lists
-from pipeline.outbound import smtp
+from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
 from pipeline.config import WebSettings
 from pipeline.store.db import transaction
@@ -36,7 +36,7 @@ def _outgoing(settings, kind=None) -> list[Outgoing]:
 
 
 def _send_and_get(settings, sink, kind_index=-1):
-    assert smtp.send_due(settings).stopped == ""
+    assert deliver_due(settings).stopped == ""
     return email.message_from_bytes(sink.messages[kind_index].data, policy=default)
 
 

@@ -1,6 +1,6 @@
 """Hard bounces against subscribers: at most one point a day; past the threshold, disabled.
 
-A 5xx at SMTP time (pipeline/outbound/smtp.py) and a permanent bounce message (the bounce
+A 5xx at SMTP time (pipeline/outbound/sender.py) and a permanent bounce message (the bounce
 handler) both end here. The score is the number of days with a hard bounce in
 the last `lists.bounce_window_days`; at `lists.bounce_threshold` the subscriber
 is `disabled` and the communications lead is told by email.
@@ -62,7 +62,7 @@ def _tell_the_lead(session: Session, settings: Settings, subscriber: Subscriber)
 
 
 def smtp_hard_bounce_hook(settings: Settings):  # type: ignore[no-untyped-def]
-    """The `on_hard_bounce` for pipeline.outbound.smtp.send_due: a 5xx counts against the row's subscriber."""
+    """The `on_hard_bounce` that pipeline.mailing.delivery.deliver_due gives the sender: a 5xx counts against the row's subscriber."""
 
     def hook(session: Session, row: Outgoing, failure) -> None:  # type: ignore[no-untyped-def]
         if row.subscriber_id is None:
