@@ -1,8 +1,10 @@
 """Build outgoing messages and queue them in the `outgoing` table.
 
 Queuing happens inside the caller's transaction, so a reply exists exactly when
-the result it reports was committed. The outbox spools queued rows to disk
-after commit (pipeline/outbound/outbox.py).
+the result it reports was committed. An automatic reply (`queue_reply`) joins the
+rows its handler adds and is inserted with them when the intake driver flushes;
+`queue_message` inserts its row at once, for callers that use its id. The outbox
+spools queued rows to disk after commit (pipeline/outbound/outbox.py).
 """
 from __future__ import annotations
 
@@ -127,12 +129,12 @@ def queue_reply(
     kind: str = "reply",
     attachments: Sequence[AttachmentSpec] = (),
     source: Message | None = None,
-    flush: bool = True,
 ) -> Outgoing | None:
     """Queue an automatic reply to the sender of `mail`, or return None when it must not be sent.
 
     Never replies to automatic mail, to ourselves, or more than
-    `limits.auto_replies_per_day` times to one address in a day. flush=False: see queue_message.
+    `limits.auto_replies_per_day` times to one address in a day. The row is not
+    flushed (it has no id yet): link rows to it by relationship.
     """
     allowed, _why = may_auto_reply(settings, mail)
     if not allowed or not counters.count_auto_reply(session, mail.from_addr, settings.limits.auto_replies_per_day):
@@ -146,28 +148,29 @@ def queue_reply(
         # A plain-text reply: the same bytes as build_message would give, without
         # building the email package's header objects (most of a reply's cost).
         built = render_text_message(settings, mail.from_addr, subject, text, headers=headers, to_name=mail.from_name)
-        return _queue_raw(session, settings, built, kind=kind, source=source, flush=flush)
-    msg = build_message(settings, mail.from_addr, subject, text, attachments=attachments, headers=headers, to_name=mail.from_name)
-    return queue_message(session, settings, msg, kind=kind, source=source, flush=flush)
+    else:
+        built = _built(build_message(settings, mail.from_addr, subject, text, attachments=attachments, headers=headers,
+                                     to_name=mail.from_name))
+    return _queue_raw(session, settings, built, kind=kind, source=source)
 
 
 def queue_message(session: Session, settings: Settings, msg: EmailMessage, *, kind: str,
                   source: Message | None = None, bulletin_id: int | None = None,
-                  subscriber_id: int | None = None, envelope_from: str = "", flush: bool = True) -> Outgoing:
-    """Record a built message as queued for the outbox.
+                  subscriber_id: int | None = None, envelope_from: str = "") -> Outgoing:
+    """Record a built message as queued for the outbox; the row is inserted at once (it has its id)."""
+    row = _queue_raw(session, settings, _built(msg), kind=kind, source=source, bulletin_id=bulletin_id,
+                     subscriber_id=subscriber_id, envelope_from=envelope_from)
+    session.flush()
+    return row
 
-    flush=False leaves the row pending (no id yet): a caller that links other new
-    rows to it lets one flush insert them all.
-    """
-    built = Built(raw=msg.as_bytes(policy=SMTP), recipient=_bare_address(str(msg["To"])),
-                  subject=str(msg["Subject"] or ""), message_id=str(msg["Message-ID"] or ""))
-    return _queue_raw(session, settings, built, kind=kind, source=source, bulletin_id=bulletin_id,
-                      subscriber_id=subscriber_id, envelope_from=envelope_from, flush=flush)
+
+def _built(msg: EmailMessage) -> Built:
+    return Built(raw=msg.as_bytes(policy=SMTP), recipient=_bare_address(str(msg["To"])),
+                 subject=str(msg["Subject"] or ""), message_id=str(msg["Message-ID"] or ""))
 
 
 def _queue_raw(session: Session, settings: Settings, built: "Built", *, kind: str, source: Message | None = None,
-               bulletin_id: int | None = None, subscriber_id: int | None = None, envelope_from: str = "",
-               flush: bool = True) -> Outgoing:
+               bulletin_id: int | None = None, subscriber_id: int | None = None, envelope_from: str = "") -> Outgoing:
     row = Outgoing(
         kind=kind,
         recipient=built.recipient,
@@ -181,8 +184,6 @@ def _queue_raw(session: Session, settings: Settings, built: "Built", *, kind: st
         status="queued",
     )
     session.add(row)
-    if flush:
-        session.flush()
     return row
 
 

@@ -35,9 +35,6 @@ class IncomingAttachment:
     filename: str
     content_type: str
     data: bytes
-    # What templates_io.read_forms gave for this file when it was read ahead
-    # (pipeline.intake.prepare): ("forms", [RawForm, ...]) or ("error", TemplateError); None: not read yet.
-    read_ahead: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def extension(self) -> str:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.intake.actions import mailbox_target
 from pipeline.mail import parse_mail
 from pipeline.intake.rules import check_rules, load_rules, route
 from pipeline.commands.output import print_json, print_table
@@ -72,8 +73,6 @@ def rules_explain(app, message, as_json: bool) -> None:  # type: ignore[no-untyp
     """
     mail = parse_mail(message.read())
     routing = route(load_rules(app.settings.rules_path), mail)
-    from pipeline.intake.poll import mailbox_target
-
     target = mailbox_target(app.settings, "processed", routing.rule) or "(stays in the inbox)"
     if as_json:
         print_json({

@@ -11,6 +11,7 @@ from pipeline.errors import NotFound, WrongState
 from pipeline.mail import parse_mail
 from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
+from pipeline.intake.prepare import read_attachments
 from pipeline.intake.rules import load_rules, route
 
 
@@ -62,7 +63,7 @@ def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:
         mail = parse_mail(row.raw)
         routing = route(rules, mail)
         row.error = ""
-        result = run_handler(session, settings, row, mail, routing)
+        result = run_handler(session, settings, row, mail, read_attachments(mail, settings.limits), routing)
         row.outcome, row.reason = result.outcome, result.reason
         row.retries += 1
         return message_summary(row)

@@ -1,29 +1,32 @@
-"""Parse fetched messages and read their attachments' forms: in this process, or a group ahead in a child.
+"""Prepare fetched messages for their handlers: parse each one and read the forms in its attachments.
 
 Parsing a message and opening its attachments is pure work on bytes and most of
-the CPU a message costs (about 4 ms of 10 on the benchmark's mail). A pass with
-enough new mail hands each group of fetched messages to a child process as soon
-as it is fetched, and stores the group before it meanwhile, so the two run on
-two cores. The child touches no database and no mailbox; what it gives back is
-exactly what the same calls give in this process. If the child dies (a parser
-crash, the kernel's OOM killer), the pass goes on preparing in this process.
+the CPU a message costs (about 4 ms of 10 on the benchmark's mail). `prepare` does
+both for every message, whatever its handler will be, so a handler is given the
+same `Prepared` whichever process made it. A pass with enough new mail hands each
+group of fetched messages to a child process as soon as it is fetched, and stores
+the group before it meanwhile, so the two run on two cores. The child touches no
+database and no mailbox. If it dies (a parser crash, the kernel's OOM killer),
+the pass goes on preparing in this process.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import multiprocessing
+import pickle
 import time
 import traceback
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from pipeline.config import LimitSettings
 from pipeline.errors import TemplateError
 from pipeline.mail import Fetched, IncomingAttachment, IncomingMail, parse_mail
+from pipeline.store.models.intake import deflate
+from pipeline.templates_io import RawForm, read_forms
 
 log = logging.getLogger(__name__)
 
@@ -36,54 +39,81 @@ CHILD_FROM = 150
 _PRELOAD = ["pipeline.intake.prepare", "pipeline.templates_io.reader", "openpyxl", "docx"]
 
 
+@dataclass(frozen=True)
+class AttachmentForms:
+    """What templates_io.read_forms gave for one attachment: its forms, or the error it raised."""
+
+    forms: tuple[RawForm, ...] = ()
+    error: Exception | None = None
+
+    def result(self) -> list[RawForm]:
+        """The forms, or the error raised again: a TemplateError has a sentence for the sender; any other is a bug."""
+        if self.error is not None:
+            raise self.error
+        return list(self.forms)
+
+
 @dataclass
 class Prepared:
-    """One fetched message, parsed (None when it could not be), with its SHA-256."""
+    """One fetched message, parsed (None when it could not be), with its SHA-256 and its attachments read."""
 
     mail: IncomingMail | None
     parse_error: str
     sha256: str
-    compressed: bytes | None = None  # the bytes as Message.raw stores them, when made ahead
+    forms: tuple[AttachmentForms, ...]  # one per mail.attachments
+    compressed: bytes | None = None  # the bytes as Message.raw stores them, when the child made them
 
 
-def prepare(raw: bytes, read_ahead: LimitSettings | None = None) -> Prepared:
-    """Parse one message; with `read_ahead` (the limits), also read the forms in its attachments.
-
-    Read ahead only in the child: here a handler reads an attachment only if it needs to.
-    """
+def prepare(raw: bytes, limits: LimitSettings) -> Prepared:
+    """Parse one message and read the forms in each of its attachments."""
     sha256 = hashlib.sha256(raw).hexdigest()
     try:
         mail = parse_mail(raw)
     except Exception:  # noqa: BLE001 - malformed input of any kind must not stop the pass
-        return Prepared(None, traceback.format_exc(), sha256)
-    if read_ahead is not None:
-        mail.attachments = tuple(_read_ahead(a, read_ahead) for a in mail.attachments)
-    return Prepared(mail, "", sha256)
+        return Prepared(None, traceback.format_exc(), sha256, ())
+    return Prepared(mail, "", sha256, read_attachments(mail, limits))
 
 
-def _read_ahead(attachment: IncomingAttachment, limits: LimitSettings) -> IncomingAttachment:
-    from pipeline.templates_io import read_forms
+def read_attachments(mail: IncomingMail, limits: LimitSettings) -> tuple[AttachmentForms, ...]:
+    """What each of the message's attachments holds: its forms, or why it could not be read."""
+    return tuple(_read(a, limits) for a in mail.attachments)
 
+
+def _read(attachment: IncomingAttachment, limits: LimitSettings) -> AttachmentForms:
     try:
-        result: tuple = ("forms", read_forms(attachment.filename, attachment.content_type, attachment.data, limits))
+        return AttachmentForms(tuple(read_forms(attachment.filename, attachment.content_type, attachment.data, limits)))
     except TemplateError as exc:
-        result = ("error", exc)
-    except Exception:  # noqa: BLE001 - left unread: the handler reads it again, and a failure there quarantines
-        return attachment
-    return dataclasses.replace(attachment, read_ahead=result)
+        # Only its sentence is wanted; its traceback would keep the reader's buffers alive until the handler runs.
+        exc.__traceback__ = exc.__context__ = None
+        return AttachmentForms(error=exc)
+    except Exception as exc:  # noqa: BLE001 - a reader's bug: raised again by the handler that reads it, which quarantines
+        return AttachmentForms(error=exc)
 
 
 def _prepare_in_child(raws: list[bytes], limits: LimitSettings) -> tuple[list[Prepared], float]:
     """The group prepared, and the CPU seconds it took (the parent cannot see a forkserver child's)."""
-    from pipeline.store.models.intake import deflate
-
     started = time.process_time()
-    prepared = [prepare(raw, read_ahead=limits) for raw in raws]
+    prepared = [prepare(raw, limits) for raw in raws]
     for item, raw in zip(prepared, raws):
         item.compressed = deflate(raw)
+        item.forms = tuple(_portable(read) for read in item.forms)
         if item.mail is not None:
             item.mail.raw = b""  # the parent has the bytes: not sent back through the pipe
     return prepared, time.process_time() - started
+
+
+def _portable(read: AttachmentForms) -> AttachmentForms:
+    """A reader's bug as it can cross the pipe: its traceback (which pickling drops) kept as a note, and an
+    error that does not survive pickling replaced by a RuntimeError that names it."""
+    error = read.error
+    if error is None or isinstance(error, TemplateError):
+        return read
+    error.add_note("in the process that read it:\n" + "".join(traceback.format_exception(error)))
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - any class of error, with any constructor
+        error = RuntimeError(f"{type(error).__name__}: {error}\n{error.__notes__[-1]}")
+    return AttachmentForms(error=error)
 
 
 class Preparer:
@@ -150,7 +180,7 @@ class Preparer:
                         item.mail.raw = fetched.raw
                 self.from_child += len(prepared)
                 return prepared
-        return [prepare(f.raw) for f in group]
+        return [prepare(f.raw, self.limits) for f in group]
 
     def _give_up_child(self) -> None:
         log.warning("the process reading messages ahead stopped; reading the rest of this pass here")

@@ -50,7 +50,7 @@ def advance_last_uid(session: Session, key: FolderKey, uid: int) -> None:
 
 
 def mark_group(url: str, key: FolderKey, last_uid: int) -> None:
-    """Commit that messages up to `last_uid` are being handled together (see poll.process_group)."""
+    """Commit that messages up to `last_uid` are being handled together (see intake/poll.py: process_fetched)."""
     db.execute_alone(url, _MARK_GROUP, {"p_mailbox": key.mailbox, "p_folder": key.folder, "p_uid": last_uid})
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from fixtures.samples import numbered_message, sample
 from pipeline.store import db
 from pipeline import passes
-from pipeline.intake import poll
+from pipeline.intake import recording
 from pipeline.store import records as store
 from pipeline.store.models import MailboxState, Submission
 
@@ -61,16 +61,16 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     # Beside tests/intake/test_crash_safety.py::test_two_pollers_at_once (two real pollers):
     # here the other poller's insert is stood in for by an IntegrityError on the group's second message.
     intake.account.append_many([numbered_message(n) for n in range(4)])
-    real = poll._record_and_handle
+    real = recording.record_message
     calls = []
 
-    def conflict_on_second_in_group(session, settings, rules, key, epoch, fetched, prepared, **kwargs):
+    def conflict_on_second_in_group(session, rules, key, epoch, fetched, prepared, **kwargs):
         calls.append(fetched.uid)
         if len(calls) == 2:
             raise IntegrityError("INSERT INTO messages", {}, Exception("UNIQUE constraint failed"))
-        return real(session, settings, rules, key, epoch, fetched, prepared, **kwargs)
+        return real(session, rules, key, epoch, fetched, prepared, **kwargs)
 
-    monkeypatch.setattr(poll, "_record_and_handle", conflict_on_second_in_group)
+    monkeypatch.setattr(recording, "record_message", conflict_on_second_in_group)
     summary = passes.poll_once(intake.settings)
 
     assert summary.fetched == 4 and summary.outcomes["held"] + summary.outcomes["processed"] == 4

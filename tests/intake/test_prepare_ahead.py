@@ -45,11 +45,11 @@ def test_the_child_gives_what_this_process_gives(monkeypatch):
     read_ahead = 0
     for group, prepared in results[1:]:  # the first group is read here while the child starts
         for one, child in zip(group, prepared):
-            here = prepare.prepare(one.raw, read_ahead=limits)
+            here = prepare.prepare(one.raw, limits)
             assert child.mail == here.mail and child.sha256 == here.sha256 and child.parse_error == here.parse_error
-            for theirs, ours in zip(child.mail.attachments, here.mail.attachments):
-                assert repr(theirs.read_ahead) == repr(ours.read_ahead)
-                read_ahead += theirs.read_ahead is not None
+            for theirs, ours in zip(child.forms, here.forms):
+                assert repr(theirs) == repr(ours)
+                read_ahead += theirs is not None
             assert child.compressed is not None
     assert read_ahead >= 3  # the .docx, .xlsx and .csv submissions among the samples
 
@@ -68,7 +68,7 @@ def test_when_the_child_dies_the_pass_reads_the_rest_here(monkeypatch, caplog):
 
     assert [f for g, _ in seen for f in g] == messages
     for group, prepared in seen:
-        assert [p.mail.message_id for p in prepared] == [prepare.prepare(f.raw).mail.message_id for f in group]
+        assert [p.mail.message_id for p in prepared] == [prepare.prepare(f.raw, LimitSettings()).mail.message_id for f in group]
     assert "reading the rest of this pass here" in caplog.text
 
 

@@ -45,7 +45,7 @@ def _run(intake, raw: bytes) -> Message:
     uid = next(_uids)
     tracemalloc.start()
     try:
-        process_fetched(settings, rules, FolderKey("imap://corpus@test", "INBOX"), 1, Fetched(str(uid), uid, raw, len(raw)))
+        process_fetched(settings, rules, FolderKey("imap://corpus@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))])
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

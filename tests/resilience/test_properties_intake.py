@@ -69,7 +69,7 @@ def test_any_message_ends_in_a_known_outcome_never_an_unhandled_exception(intake
     uid = next(_uids)
     tally.add(inputs=1)
 
-    result = process_fetched(settings, rules, FolderKey("imap://prop@test", "INBOX"), 1, Fetched(str(uid), uid, raw, len(raw)))
+    (result,) = process_fetched(settings, rules, FolderKey("imap://prop@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))])
 
     assert result is not None
     with db.transaction(settings.database.url, readonly=True) as session:

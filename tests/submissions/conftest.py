@@ -13,7 +13,7 @@ import pytest
 from pipeline.store import db
 from pipeline.config import DatabaseSettings, Settings
 from pipeline.intake.handlers import HandlerContext, get_handler
-from pipeline.mail import parse_mail
+from pipeline.intake.prepare import prepare
 from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
 from pipeline.intake.rules import load_rules, route
@@ -44,7 +44,8 @@ class Deliver:
 
     def __call__(self, raw: bytes, handler: str | None = None):
         """Record `raw` as a new message and run the handler the inbox rules choose (or `handler`), in one transaction."""
-        mail = parse_mail(raw)
+        ready = prepare(raw, self.settings.limits)
+        mail = ready.mail
         with db.transaction(self.settings.database.url) as session:
             record = Message(mailbox="test", folder="INBOX", location=uuid.uuid4().hex, sha256=mail.sha256, size=len(raw),
                              message_id=mail.message_id, from_addr=mail.from_addr, from_name=mail.from_name,
@@ -55,10 +56,11 @@ class Deliver:
             routing = route(load_rules(self.settings.rules_path), mail)
             if handler is not None:  # straight to the handler, as the driver would call it, whatever the rules say
                 rule = dataclasses.replace(routing.rule, handler=handler, options={})
-                ctx = HandlerContext(session=session, settings=self.settings, record=record, mail=mail, rule=rule)
+                ctx = HandlerContext(session=session, settings=self.settings, record=record, mail=mail, forms=ready.forms, rule=rule)
                 result = get_handler(handler).handle(ctx)
-                return record.id, handler, result
-            result = run_handler(session, self.settings, record, mail, routing)
+                session.flush()  # as the driver does after a handler
+                return record.id, handler, result.with_ids()
+            result = run_handler(session, self.settings, record, mail, ready.forms, routing)
             record.outcome, record.reason = result.outcome, result.reason
             return record.id, routing.handler, result
 

@@ -246,16 +246,17 @@ def test_template_request_attaches_the_formats_the_rule_names(settings, deliver)
     import dataclasses
 
     from pipeline.intake.handlers import HandlerContext, get_handler
-    from pipeline.mail import parse_mail
+    from pipeline.intake.prepare import prepare
     from pipeline.store.models import Message
     from pipeline.intake.rules import Rule
 
-    mail = parse_mail(build_mail(subject="send template"))
+    ready = prepare(build_mail(subject="send template"), settings.limits)
+    mail = ready.mail
     with db.transaction(settings.database.url) as session:
         record = Message(mailbox="t", folder="INBOX", location="1", sha256=mail.sha256, from_addr=mail.from_addr)
         record.raw = mail.raw
         session.add(record)
         session.flush()
         rule = Rule(name="t", description="", file="", line=0, handler="template_request", options={"formats": ["csv", "pdf"]})
-        get_handler("template_request").handle(HandlerContext(session, settings, record, mail, dataclasses.replace(rule)))
+        get_handler("template_request").handle(HandlerContext(session, settings, record, mail, ready.forms, dataclasses.replace(rule)))
     assert [p.get_filename() for p in _reply(settings).iter_attachments()] == ["improvement-plan-template.csv"]

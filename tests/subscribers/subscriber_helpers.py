@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.config import DatabaseSettings, ListSettings, PathSettings, Secret, SecuritySettings, Settings, SmtpSettings
 from pipeline.store.db import transaction
 from pipeline.intake.handlers import HandlerResult
-from pipeline.mail import parse_mail
+from pipeline.intake.prepare import prepare
 from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
 from pipeline.intake.rules import load_rules, route
@@ -37,7 +37,8 @@ _counter = {"n": 0}
 
 def handle(settings: Settings, raw: bytes) -> tuple[str, HandlerResult, int]:
     """Route `raw` with the default inbox rules and run its handler in one transaction, as the poller does."""
-    mail = parse_mail(raw)
+    ready = prepare(raw, settings.limits)
+    mail = ready.mail
     routing = route(load_rules(settings.rules_path), mail)
     _counter["n"] += 1
     with transaction(settings.database.url) as session:
@@ -45,7 +46,7 @@ def handle(settings: Settings, raw: bytes) -> tuple[str, HandlerResult, int]:
                          message_id=mail.message_id, from_addr=mail.from_addr, subject=mail.subject, raw=raw)
         session.add(record)
         session.flush()
-        result = run_handler(session, settings, record, mail, routing)
+        result = run_handler(session, settings, record, mail, ready.forms, routing)
         record.outcome, record.reason = result.outcome, result.reason
     return routing.handler, result, record.id
 

@@ -10,13 +10,13 @@ how to resend. A message with no recognisable form is held for a person.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.config import LimitSettings
+from pipeline.compose import AttachmentSpec, queue_reply
 from pipeline.errors import TemplateError
-from pipeline.mail import IncomingAttachment
-from pipeline.store.models import Attachment
-from pipeline.templates_io import RawForm, generate_template, read_forms, read_text_forms, template_filename, validate_form
+from pipeline.store.models import Attachment, Outgoing
+from pipeline.templates_io import RawForm, generate_template, read_text_forms, template_filename, validate_form
 from pipeline.templates_io.errors import Unsupported
 from pipeline.templates_io.extract import FormCollector, feed_lines
 from pipeline.templates_io.generate import CONTENT_TYPES
@@ -41,7 +41,6 @@ class Found:
 class SubmissionHandler:
     name = "submission"
     description = "Read completed reporting templates (attached or in the body), file them, acknowledge or list problems."
-    needs_record_id = False
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         stored = store_attachments(ctx.session, ctx.settings, ctx.record, ctx.mail.attachments)
@@ -61,16 +60,12 @@ class SubmissionHandler:
             reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
         filed = [file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked]
         subject, text = acknowledgement(ctx.settings, filed, found.errors)
-        reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply", flush=False)
+        reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply")
         for item in filed:
             item.submission.reply = reply
-        # One flush for the attachments, submissions and reply still pending (each
-        # flush is a round of statements; per object it was most of a message's SQL),
-        # or, in a group, one for the whole group.
-        if not ctx.flush_later:
-            ctx.session.flush()
+        # The attachments, submissions and reply are linked by relationship and inserted by the driver's flush.
         return HandlerResult("processed", _summary(filed, reply is not None),
-                             {"submissions": [f.submission.id for f in filed], "file_nos": [f.file_no for f in filed]})
+                             {"submissions": [f.submission for f in filed], "file_nos": [f.file_no for f in filed]})
 
     def _no_form(self, ctx: HandlerContext, found: Found) -> HandlerResult:
         reasons = found.errors + found.unsupported
@@ -87,11 +82,11 @@ class SubmissionHandler:
 
 
 def find_forms(ctx: HandlerContext, stored: list[Attachment | None]) -> Found:
-    """Forms in the attachments; failing that, in the body."""
+    """Forms in the attachments (read by pipeline/intake/prepare.py); failing that, in the body."""
     found = Found()
-    for incoming, row in zip(ctx.mail.attachments, stored):
+    for row, read in zip(stored, ctx.forms, strict=True):
         try:
-            forms = _forms_in(incoming, ctx.settings.limits)
+            forms = read.result()
         except Unsupported as exc:
             found.unsupported.append(str(exc))
             continue
@@ -102,16 +97,6 @@ def find_forms(ctx: HandlerContext, stored: list[Attachment | None]) -> Found:
     if not found.forms:
         found.forms.extend((form, None) for form in body_forms(ctx.mail.text, ctx.mail.html))
     return found
-
-
-def _forms_in(attachment: IncomingAttachment, limits: LimitSettings) -> list[RawForm]:
-    """read_forms of the attachment, or what it gave when the attachment was read ahead (pipeline.intake.prepare)."""
-    if attachment.read_ahead is None:
-        return read_forms(attachment.filename, attachment.content_type, attachment.data, limits)
-    kind, value = attachment.read_ahead
-    if kind == "error":
-        raise value
-    return value
 
 
 def body_forms(text: str, html: str) -> list[RawForm]:
@@ -126,11 +111,10 @@ def _partial_form_in_body(text: str) -> bool:
     return any(v.text for form in collector.forms for v in form.values())
 
 
-def _reply(ctx: HandlerContext, subject: str, text: str, kind: str, attachments=(), flush: bool = True):  # type: ignore[no-untyped-def]
-    from pipeline.compose import queue_reply
-
+def _reply(ctx: HandlerContext, subject: str, text: str, kind: str,
+           attachments: Sequence[AttachmentSpec] = ()) -> Outgoing | None:
     return queue_reply(ctx.session, ctx.settings, ctx.mail, subject=subject, text=text, kind=kind,
-                       attachments=attachments, source=ctx.record, flush=flush)
+                       attachments=attachments, source=ctx.record)
 
 
 def _summary(filed: list[Filed], replied: bool) -> str:

@@ -36,4 +36,4 @@ class TemplateRequestHandler:
                             text=text, kind="template", attachments=attachments, source=ctx.record)
         if reply is None:
             return HandlerResult("processed", "template not sent: automatic mail, our own address, or the daily reply limit")
-        return HandlerResult("processed", f"template sent to {ctx.mail.from_addr}", {"outgoing_id": reply.id})
+        return HandlerResult("processed", f"template sent to {ctx.mail.from_addr}", {"outgoing_id": reply})
