@@ -131,7 +131,12 @@ class SecuritySettings:
     token_secret_env: str = "MLN_TOKEN_SECRET"
     token_secret: Secret = Secret("")
     confirm_days: int = 7
-    unsubscribe_days: int = 400
+    unsubscribe_days: int = 400  # the links in a bulletin's List-Unsubscribe
+    bounce_days: int = 30  # the VERP envelope sender of a bulletin copy: real bounces come within days
+    # Leave by email from an address (no token) acts at once only when the Authentication-Results
+    # header added by one of these receiving servers (RFC 8601 authserv-id, e.g. "mx.example.org")
+    # says DMARC passed (or DKIM passed for the From domain); otherwise a reply confirms it first.
+    trusted_authserv_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,15 @@ class WebSettings:
     site_dir: str = "site"  # what `mln web` serves by default
     host: str = "127.0.0.1"
     port: int = 8080
+    # The edition `mln web` serves: a site folder holding another (the internal one) is refused.
+    site_audience: str = "external"
+    # Limits of `mln web`'s server (waitress): an idle or slow connection is closed after
+    # `timeout` seconds; at most `max_connections` at once, `threads` requests at a time.
+    timeout: int = 30
+    threads: int = 4
+    max_connections: int = 100
+    max_body_bytes: int = 16_384  # a one-click POST is 26 bytes
+    max_header_bytes: int = 16_384
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ rules_dir = "inbox_rules"                 # edit these rules; check them with `m
 
 [security]
 token_secret_env = "MLN_TOKEN_SECRET"     # set this variable to a long random string before accepting joins
+# trusted_authserv_ids = ["mx.example.org"]  # whose Authentication-Results may make a leave by email act at once
 
 [lists]
 names = ["internal", "external"]
@@ -59,6 +60,7 @@ reminder_days_before = 14
 
 [web]
 base_url = ""                             # e.g. "https://mln.example.org": item links, one-click unsubscribe
+# site_audience = "external"              # the only edition `mln web` serves; on the internet: `mln web --only lists` (docs/web.md)
 
 # For NHSmail / Microsoft 365 or Google mailboxes that refuse passwords
 # (see docs/nhsmail-oauth.md): set [mailbox] auth = "oauth2" and

@@ -51,3 +51,6 @@ def build(app, out_dir: Path | None, audience: str, as_json: bool) -> None:  # t
         return
     click.echo(f"{audience} site in {report.out_dir}: {report.items} item(s), {report.bulletins} bulletin(s); "
                f"{len(report.written)} file(s) written, {report.unchanged} unchanged, {len(report.removed)} removed")
+    if report.kept:
+        click.echo(f"Left alone ({len(report.kept)}): the old manifest named them, but they are outside the folder, "
+                   f"behind a link or changed since written: {', '.join(report.kept[:10])}")

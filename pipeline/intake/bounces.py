@@ -9,6 +9,10 @@ knows the DSN format and many older home-grown ones.
 
 Mailman's rule is followed for VERP bounces: a temporary failure is ignored, anything
 else counts as a permanent failure even when no detector recognised the format.
+
+The Message-IDs the bounce quotes from the returned message are reported too: a bounce
+without a usable token counts only if it quotes the Message-ID of a copy we sent to the
+address it names (pipeline/intake/handlers/bounce.py); anyone can write a DSN.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ _TOKEN = r"[A-Za-z0-9._=-]+"
 _VERP = re.compile(rf"[A-Za-z0-9._%-]+\+bounce-(?P<token>{_TOKEN})@(?P<domain>[A-Za-z0-9.-]+)")
 _ENVELOPE_HEADERS = ("x-original-to", "delivered-to", "envelope-to", "x-envelope-to", "to")
 _RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/delivery-status")
+_QUOTED_MESSAGE_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]{1,900}>)", re.IGNORECASE | re.MULTILINE)
+MAX_QUOTED_IDS = 20
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class BounceReport:
     temporary: set[str] = field(default_factory=set)
     verp_token: str | None = None
     error: str | None = None  # why the detectors could not run, if they could not
+    quoted_message_ids: frozenset[str] = frozenset()  # of the returned message, as <id@host>
 
     @property
     def is_permanent(self) -> bool:
@@ -77,6 +84,7 @@ def find_bounced_addresses(raw: bytes, verp_domain_hint: str | None = None) -> B
         temporary=_addresses(temporary) - _addresses(permanent),
         verp_token=token,
         error="; ".join(errors) or None,
+        quoted_message_ids=quoted_message_ids(message),
     )
 
 
@@ -121,6 +129,18 @@ def find_verp_token(message: email.message.Message, domain_hint: str | None = No
             if token:
                 return token
     return None
+
+
+def quoted_message_ids(message: email.message.Message) -> frozenset[str]:
+    """The Message-IDs a bounce quotes from the returned message (its parts, or text that quotes it)."""
+    found: set[str] = set()
+    for part in message.walk():
+        if part.get_content_type() not in (*_RETURNED_TYPES, "text/plain"):
+            continue
+        found.update(_QUOTED_MESSAGE_ID.findall(_part_text(part)))
+        if len(found) >= MAX_QUOTED_IDS:
+            break
+    return frozenset(sorted(found)[:MAX_QUOTED_IDS])
 
 
 def _token_in_headers(message: email.message.Message, domain_hint: str | None) -> str | None:

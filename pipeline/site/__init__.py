@@ -1,7 +1,8 @@
 """The static web resource: a bulletin archive and the searchable Information Index.
 
 `build_site(settings, out_dir, audience)` writes plain files any web server or
-file share can host; `pipeline.web` serves them locally for previewing.
+file share can host; `pipeline.web` serves them (the external edition unless told
+otherwise) beside the list endpoints.
 `urls` says where each page lives; the bulletin imports it to link to item
 pages, so this package imports its builder lazily (the builder imports the
 bulletin's renderer).

@@ -28,9 +28,10 @@ class BuildReport:
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+    kept: tuple[str, ...] = ()  # files an old manifest named that were not ours to delete
 
     def as_dict(self) -> dict:
-        return {**self.__dict__, "written": list(self.written), "removed": list(self.removed)}
+        return {**self.__dict__, "written": list(self.written), "removed": list(self.removed), "kept": list(self.kept)}
 
 
 def site_info(settings: Settings, audience: str) -> pages.SiteInfo:
@@ -55,14 +56,14 @@ def build_site(settings: Settings, out_dir: str | Path, audience: str = "interna
         bulletins = load_bulletins(session, audience)
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    writer = SiteWriter(root)
+    writer = SiteWriter(root, audience)
     site = site_info(settings, audience)
     groups = pages.sections(items, site.themes)
     write_pages(writer, site, groups, items, bulletins)
     report = writer.finish()
     return BuildReport(out_dir=str(root), audience=audience, items=len(items), bulletins=len(bulletins),
                        files=len(writer.current), written=tuple(report.written), unchanged=report.unchanged,
-                       removed=tuple(report.removed))
+                       removed=tuple(report.removed), kept=tuple(report.kept))
 
 
 def write_pages(writer: SiteWriter, site: pages.SiteInfo, groups: list[pages.Section], items: list,

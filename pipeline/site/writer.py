@@ -1,21 +1,30 @@
 """Write the site's files, skipping any whose content is unchanged since the last build.
 
-The folder keeps a manifest (.mln-site.json) of each file's SHA-256 as last
-written. A file is rewritten only when its new content hashes differently (or
-it has gone missing); files the last build wrote that this build no longer
-produces (an item no longer shared, say) are removed. Files the build never
-wrote are left alone. Each write goes to a temporary name and is renamed into
+The folder keeps a manifest (.mln-site.json) of the edition it holds (internal or
+external, which `mln web` checks) and of each file's SHA-256 as last written. A file
+is rewritten only when its new content hashes differently (or it has gone missing);
+files the last build wrote that this build no longer produces (an item no longer
+shared, say) are removed. Each write goes to a temporary name and is renamed into
 place, so a reader or web server never sees half a page.
+
+The manifest is only a file in the folder, and anyone who can write there can edit it:
+so a file is removed only when its path is a plain relative one inside the folder,
+reached without following a symbolic link, and it still holds exactly what the
+manifest says was written. Anything else is left alone and listed as kept.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from pipeline.errors import WrongState
 
 MANIFEST = ".mln-site.json"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
 @dataclass
@@ -23,12 +32,20 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # named by the old manifest, but not ours to delete
+
+
+@dataclass(frozen=True)
+class Manifest:
+    audience: str  # "" when the folder does not say (no manifest, or one from before editions were recorded)
+    files: dict[str, str]
 
 
 class SiteWriter:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, audience: str = "") -> None:
         self.root = root
-        self.previous = _read_manifest(root / MANIFEST)
+        self.audience = audience
+        self.previous = read_manifest(root).files
         self.current: dict[str, str] = {}
         self.report = WriteReport()
 
@@ -36,7 +53,9 @@ class SiteWriter:
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.sha256(data).hexdigest()
         self.current[path] = digest
-        target = self.root / path
+        target = self.root / safe_relative(path)
+        if not target.parent.resolve().is_relative_to(self.root.resolve()):
+            raise WrongState(f"{target.parent} leads out of the site folder {self.root} (a symbolic link?): remove it and build again")
         if self.previous.get(path) == digest and target.is_file():
             self.report.unchanged += 1
             return
@@ -45,20 +64,71 @@ class SiteWriter:
 
     def finish(self) -> WriteReport:
         for path in sorted(set(self.previous) - set(self.current)):
-            target = self.root / path
-            if target.is_file():
-                target.unlink()
-            self.report.removed.append(path)
-        _atomic_write(self.root / MANIFEST, json.dumps(self.current, indent=0, sort_keys=True).encode("utf-8"))
+            if remove_if_written(self.root, path, self.previous[path]):
+                self.report.removed.append(path)
+            else:
+                self.report.kept.append(path)
+        manifest = {"audience": self.audience, "files": self.current}
+        _atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True).encode("utf-8"))
         return self.report
 
 
-def _read_manifest(path: Path) -> dict[str, str]:
+def read_manifest(root: Path) -> Manifest:
+    """The folder's manifest; an empty one when it is missing or unreadable (every file is written)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # no usable manifest: every file is written
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return Manifest("", {})
+    if not isinstance(data, dict):
+        return Manifest("", {})
+    if isinstance(data.get("files"), dict):
+        return Manifest(str(data.get("audience") or ""), {str(k): str(v) for k, v in data["files"].items()})
+    return Manifest("", {str(k): str(v) for k, v in data.items()})  # the first format: files only
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """`path` as a plain relative path (no '..', '.', empty or absolute parts); else ValueError."""
+    pure = PurePosixPath(path)
+    if not path or "\x00" in path or pure.is_absolute() or any(part in ("", ".", "..") for part in path.split("/")):
+        raise ValueError(f"not a plain relative path inside the site: {path!r}")
+    return pure
+
+
+def remove_if_written(root: Path, path: str, digest: str) -> bool:
+    """Delete root/path if it is a regular file inside root (no link followed) holding what we wrote.
+
+    True when it is gone (deleted now, or already missing); False when it was left alone.
+    """
+    try:
+        parts = safe_relative(path).parts
+    except ValueError:
+        return False
+    fds = [os.open(root, _DIR_FLAGS)]
+    try:
+        for part in parts[:-1]:
+            fds.append(os.open(part, _DIR_FLAGS, dir_fd=fds[-1]))
+        return _remove_file(fds[-1], parts[-1], digest)
+    except FileNotFoundError:
+        return True
+    except OSError:  # a link where a folder should be, or no permission: not ours to touch
+        return False
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _remove_file(folder_fd: int, name: str, digest: str) -> bool:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)  # never wait on a FIFO
+    except FileNotFoundError:
+        return True
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return False
+        if hashlib.file_digest(handle, "sha256").hexdigest() != digest:
+            return False  # changed since we wrote it: someone else's now
+    os.unlink(name, dir_fd=folder_fd)
+    return True
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

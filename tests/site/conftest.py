@@ -40,11 +40,12 @@ def built_site(tmp_path_factory):
     return settings, tmp
 
 
-def serve(settings, folder):
-    server = make_server(settings, folder, "127.0.0.1", 0)
+def serve(settings, folder, audience="internal"):
+    """`mln web`'s server for `folder` in a thread; stop it with `.close()`."""
+    server = make_server(settings, folder, "127.0.0.1", 0, audience=audience)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+    return server, server.url
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,7 @@ def site_url(built_site):
     settings, tmp = built_site
     server, url = serve(settings, tmp / "internal")
     yield url
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 @pytest.fixture(scope="session")

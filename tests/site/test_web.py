@@ -19,8 +19,7 @@ def server(seeded, tmp_path):
     build_site(seeded, tmp_path / "out", "internal")
     running, url = serve(seeded, tmp_path / "out")
     yield url
-    running.shutdown()
-    running.server_close()
+    running.close()
 
 
 # Straight to the loopback server, whatever proxy the environment names.

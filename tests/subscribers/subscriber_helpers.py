@@ -14,6 +14,7 @@ from pipeline.intake.poll import run_handler
 from pipeline.intake.rules import load_rules, route
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
+FORGED = MESSAGES / "forged"  # mail from a hostile stranger; see its README.md
 SECRET = Secret("test-secret-0123456789abcdef")
 
 
@@ -53,6 +54,10 @@ def handle(settings: Settings, raw: bytes) -> tuple[str, HandlerResult, int]:
 
 def sample(name: str) -> bytes:
     return (MESSAGES / name).read_bytes()
+
+
+def forged(name: str) -> bytes:
+    return (FORGED / name).read_bytes()
 
 
 def reply(from_addr: str, to: str, subject: str, body: str = "Yes please.\n", message_id: str = "<r1@example.org>") -> bytes:

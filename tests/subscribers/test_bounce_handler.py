@@ -63,13 +63,13 @@ def test_a_temporary_failure_changes_nothing(settings):
     assert score_of(settings, sub_id) == 0
 
 
-def test_without_a_token_the_failing_address_is_looked_up(settings):
+def test_without_a_token_the_failing_address_alone_counts_for_nothing(settings):
     sub_id = add(settings, "gone@example.nhs.test")
 
     _, result, _ = handle(settings, dsn("bulletin@example.org", "gone@example.nhs.test"))
 
-    assert result.outcome == "processed"
-    assert score_of(settings, sub_id) == 1
+    assert result.outcome == "held" and "not counted" in result.reason  # anyone can write a DSN
+    assert score_of(settings, sub_id) == 0
 
 
 def test_a_bounce_for_someone_not_subscribed_is_filed_and_ignored(settings):

@@ -54,6 +54,14 @@ def test_expired_token_is_refused(settings):
         read_token(settings, token, "confirm", now=utcnow() + dt.timedelta(days=7, minutes=1))
 
 
+def test_a_bounce_token_lives_only_as_long_as_bounces_take(settings):
+    assert settings.security.bounce_days == 30 < settings.security.unsubscribe_days
+    token = make_token(settings, "bounce", 7)
+    read_token(settings, token, "bounce", now=utcnow() + dt.timedelta(days=29, hours=23))
+    with pytest.raises(InvalidToken, match="expired"):
+        read_token(settings, token, "bounce", now=utcnow() + dt.timedelta(days=30, minutes=1))
+
+
 def test_token_for_another_purpose_is_refused(settings):
     with pytest.raises(InvalidToken, match="not a confirm token"):
         read_token(settings, make_token(settings, "unsubscribe", 7), "confirm")

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from pipeline.compose import build_message, clean_header, queue_message
 from pipeline.config import Settings
+from pipeline.store import counters
 from pipeline.store.models import Message, Outgoing, Subscriber, utcnow
 from pipeline.people.subscribers import registry
 from pipeline.people.subscribers.tokens import InvalidToken, consume_token, make_token, read_token, token_address
 
 CONFIRM_RESEND_AFTER = dt.timedelta(hours=24)
+LEAVE_CONFIRM = "confirm-leave"  # the Outgoing kind of a request to confirm leaving
 
 
 @dataclass
@@ -33,7 +35,13 @@ class Outcome:
 
 def request_join(session: Session, settings: Settings, address: str, list_name: str, *, name: str = "",
                  requested_by: str = "", via: str = "email", source: Message | None = None) -> Outcome:
-    """Record a join request and queue a confirmation to `address` (never to the requester)."""
+    """Record a join request and queue a confirmation to `address` (never to the requester).
+
+    A request never changes an existing subscriber's record (status, consent trail, name):
+    anyone can ask, and only the owner's confirmation (`confirm`) changes it. A new address
+    gets a `pending` record. Limits: `lists.joins_per_sender_per_day` confirmations for one
+    sender's requests (a From anyone can forge), and one a day to any one address.
+    """
     address = registry.normalise_address(address)
     registry.check_list(settings, list_name)
     requester = (requested_by or address).lower()
@@ -42,21 +50,19 @@ def request_join(session: Session, settings: Settings, address: str, list_name: 
     subscriber = registry.find(session, address)
     if subscriber is not None and subscriber.status == "active" and list_name in _confirmed_lists(subscriber):
         return Outcome(False, f"{address} is already on the {list_name} list", subscriber)
+    created = subscriber is None
     if subscriber is None:
-        subscriber = Subscriber(email=address, name=name, status="pending", joined_via=via)
+        subscriber = Subscriber(email=address, name=name, status="pending", joined_via=via,
+                                requested_by=requester if requester != address else "",
+                                request_message_pk=source.id if source is not None else None)
         session.add(subscriber)
-    elif subscriber.status != "active":
-        subscriber.status, subscriber.joined_via, subscriber.joined_at = "pending", via, utcnow()
-    subscriber.requested_by = requester if requester != address else ""
-    subscriber.request_message_pk = source.id if source is not None else None
-    if name and not subscriber.name:
-        subscriber.name = name
-    registry.add_membership(subscriber, list_name, confirmed=False)
+    registry.add_membership(subscriber, list_name, confirmed=False)  # takes effect only when confirmed
     session.flush()
-    sent_at = subscriber.confirmation_sent_at
-    if sent_at is not None and utcnow() - sent_at < CONFIRM_RESEND_AFTER:
+    if _confirmed_to_recently(session, address):
         return Outcome(False, f"a confirmation went to {address} less than a day ago; not sending another", subscriber)
     queue_confirmation(session, settings, subscriber, list_name, requester, source)
+    if created:
+        subscriber.confirmation_sent_at = utcnow()
     return Outcome(True, f"confirmation sent to {address} for the {list_name} list", subscriber)
 
 
@@ -71,6 +77,15 @@ def _confirmations_today(session: Session, requester: str) -> int:
         select(func.count()).select_from(Outgoing).join(Message, Outgoing.source_message_pk == Message.id)
         .where(Outgoing.kind == "confirm", Outgoing.created_at >= start, func.lower(Message.from_addr) == requester)
     ) or 0
+
+
+def _confirmed_to_recently(session: Session, address: str, kind: str = "confirm") -> bool:
+    """Whether a confirmation request of `kind` went to `address` in the last CONFIRM_RESEND_AFTER."""
+    since = utcnow() - CONFIRM_RESEND_AFTER
+    return bool(session.scalar(
+        select(func.count()).select_from(Outgoing)
+        .where(Outgoing.kind == kind, Outgoing.recipient == address, Outgoing.created_at >= since)
+    ))
 
 
 def queue_confirmation(session: Session, settings: Settings, subscriber: Subscriber, list_name: str,
@@ -94,7 +109,6 @@ def queue_confirmation(session: Session, settings: Settings, subscriber: Subscri
     msg["Reply-To"] = reply_address  # a plain Reply confirms
     if source is not None and source.message_id and requester == subscriber.email:
         msg["In-Reply-To"] = clean_header(source.message_id)  # threads under their own request
-    subscriber.confirmation_sent_at = utcnow()
     return queue_message(session, settings, msg, kind="confirm", source=source, subscriber_id=subscriber.id)
 
 
@@ -117,9 +131,26 @@ def confirm(session: Session, settings: Settings, token_text: str, from_addr: st
         consume_token(session, token)
     except InvalidToken as exc:
         return Outcome(False, str(exc), subscriber)
+    _record_request(session, subscriber)
     _activate(settings, subscriber, via, source)
     state = "waits for approval" if subscriber.awaiting_approval else "is now active"
     return Outcome(True, f"{subscriber.email} confirmed ({', '.join(subscriber.lists)}) and {state}", subscriber)
+
+
+def _record_request(session: Session, subscriber: Subscriber) -> None:
+    """The request being confirmed becomes the record's: who asked, in which message.
+
+    It is the one behind the latest confirmation sent to this subscriber; a request
+    itself never writes to an existing record (see request_join).
+    """
+    request = session.scalar(
+        select(Message).join(Outgoing, Outgoing.source_message_pk == Message.id)
+        .where(Outgoing.kind == "confirm", Outgoing.subscriber_id == subscriber.id).order_by(Outgoing.id.desc()).limit(1)
+    )
+    if request is not None:
+        asker = (request.from_addr or "").lower()
+        subscriber.requested_by = asker if asker and asker != subscriber.email else ""
+        subscriber.request_message_pk = request.id
 
 
 def _activate(settings: Settings, subscriber: Subscriber, via: str, source: Message | None) -> None:
@@ -155,11 +186,49 @@ def unsubscribe_by_token(session: Session, settings: Settings, token_text: str, 
 
 
 def unsubscribe_address(session: Session, address: str, via: str = "email") -> Outcome:
-    """A leave request from the subscriber's own address."""
+    """A leave request from the subscriber's own address, whose sender the receiving server verified."""
     subscriber = registry.find(session, address)
     if subscriber is None:
         return Outcome(False, f"{address} is not a subscriber")
     return _leave(subscriber, via)
+
+
+def ask_to_confirm_leaving(session: Session, settings: Settings, address: str, *, source: Message | None = None,
+                           in_reply_to: str = "") -> Outcome:
+    """A leave request we cannot trust came from `address`: ask that address to confirm it.
+
+    The request goes to the subscriber's own address with a Reply-To of
+    bulletin+unsubscribe-TOKEN@domain: a plain Reply leaves (the token reached that
+    mailbox), and ignoring it changes nothing. At most one a day to one address.
+    """
+    subscriber = registry.find(session, address)
+    if subscriber is None:
+        return Outcome(False, f"{address} is not a subscriber")
+    if subscriber.status == "unsubscribed":
+        return Outcome(False, f"{subscriber.email} had already left", subscriber)
+    if _confirmed_to_recently(session, subscriber.email, LEAVE_CONFIRM):
+        return Outcome(False, f"a request to confirm leaving went to {subscriber.email} less than a day ago; "
+                              "not sending another", subscriber)
+    if not counters.count_auto_reply(session, subscriber.email, settings.limits.auto_replies_per_day):
+        return Outcome(False, f"{subscriber.email} has had today's automatic replies; not asking", subscriber)
+    token = make_token(settings, "unsubscribe", subscriber.id, days=settings.security.confirm_days)
+    short = settings.network.short_name
+    lines = [
+        f"We received a request to stop sending the {short} Bulletin to {subscriber.email}.",
+        "",
+        "To confirm, simply reply to this message. If it was not you, ignore it: you stay subscribed.",
+        f"This request expires in {settings.security.confirm_days} days.",
+    ]
+    if settings.web.base_url:
+        lines += ["", f"Or leave on the web: {settings.web.base_url.rstrip('/')}/unsubscribe/{token}"]
+    msg = build_message(settings, subscriber.email, f"Please confirm: leave the {short} Bulletin", "\n".join(lines) + "\n",
+                        to_name=subscriber.name, headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    del msg["Reply-To"]
+    msg["Reply-To"] = token_address(settings, "unsubscribe", token)  # a plain Reply confirms
+    if in_reply_to:
+        msg["In-Reply-To"] = clean_header(in_reply_to)
+    queue_message(session, settings, msg, kind=LEAVE_CONFIRM, source=source, subscriber_id=subscriber.id)
+    return Outcome(True, f"asked {subscriber.email} to confirm leaving", subscriber)
 
 
 def _leave(subscriber: Subscriber, via: str) -> Outcome:

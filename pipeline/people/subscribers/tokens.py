@@ -7,6 +7,12 @@ local part even where a mail server changes its case):
 
 The HMAC key is `security.token_secret`, read only from the environment.
 Single use is kept in the `used_tokens` table (`consume_token`).
+
+A token names a subscriber by id, and ids are never reused (the table is
+AUTOINCREMENT on SQLite, a sequence on PostgreSQL): a token kept from a
+subscriber who was forgotten names nobody, never the next person added.
+Lifetimes: `security.confirm_days` (confirm), `unsubscribe_days` (the links in
+a bulletin), `bounce_days` (the VERP envelope sender: real bounces come within days).
 """
 from __future__ import annotations
 
@@ -60,9 +66,15 @@ def _key(settings: Settings) -> bytes:
     return secret.encode("utf-8")
 
 
-def make_token(settings: Settings, purpose: str, subscriber_id: int, now: dt.datetime | None = None) -> str:
-    """A new token for `purpose` about subscriber `subscriber_id`."""
-    days = settings.security.confirm_days if purpose == "confirm" else settings.security.unsubscribe_days
+def lifetime_days(settings: Settings, purpose: str) -> int:
+    security = settings.security
+    return {"confirm": security.confirm_days, "unsubscribe": security.unsubscribe_days, "bounce": security.bounce_days}[purpose]
+
+
+def make_token(settings: Settings, purpose: str, subscriber_id: int, now: dt.datetime | None = None,
+               days: int | None = None) -> str:
+    """A new token for `purpose` about subscriber `subscriber_id`, valid `days` (default: the purpose's lifetime)."""
+    days = lifetime_days(settings, purpose) if days is None else days
     expires = int(((now or utcnow()) + dt.timedelta(days=days)).timestamp())
     body = _LAYOUT.pack(PURPOSES[purpose], subscriber_id, expires, struct.unpack(">I", os.urandom(4))[0])
     mac = hmac.new(_key(settings), body, hashlib.sha256).digest()[:_MAC_BYTES]

@@ -15,7 +15,10 @@ class Subscriber(Base):
     """One reader of the bulletin, with the record of how they joined (consent) and their bounces."""
 
     __tablename__ = "subscribers"
-    __table_args__ = (Index("ix_subscribers_status", "status"),)
+    # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL's sequence never goes back):
+    # signed tokens name a subscriber by id, and one kept from a forgotten subscriber must
+    # not name the next person added.
+    __table_args__ = (Index("ix_subscribers_status", "status"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # lower case

@@ -286,7 +286,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['confirm_message_pk'], ['messages.id'], name=op.f('fk_subscribers_confirm_message_pk_messages')),
     sa.ForeignKeyConstraint(['request_message_pk'], ['messages.id'], name=op.f('fk_subscribers_request_message_pk_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribers')),
-    sa.UniqueConstraint('email', name=op.f('uq_subscribers_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_subscribers_email')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.create_index('ix_subscribers_status', ['status'], unique=False)
@@ -336,12 +337,12 @@ def upgrade() -> None:
     sa.Column('lead_email', sa.String(length=320), nullable=False),
     sa.Column('progress', sa.String(length=40), nullable=False),
     sa.Column('date_commenced', sa.Date(), nullable=True),
-    sa.Column('date_commenced_precision', sa.String(length=5), nullable=False),
+    sa.Column('date_commenced_precision', sa.String(length=10), nullable=False),
     sa.Column('date_commenced_planned', sa.Boolean(), nullable=False),
     sa.Column('date_updated', sa.Date(), nullable=True),
-    sa.Column('date_updated_precision', sa.String(length=5), nullable=False),
+    sa.Column('date_updated_precision', sa.String(length=10), nullable=False),
     sa.Column('completion_date', sa.Date(), nullable=True),
-    sa.Column('completion_date_precision', sa.String(length=5), nullable=False),
+    sa.Column('completion_date_precision', sa.String(length=10), nullable=False),
     sa.Column('completion_note', sa.Text(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('actions', sa.Text(), nullable=False),
