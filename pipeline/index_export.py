@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from pipeline.store import db
-from pipeline.outbound.bulletin.content import ItemDate
 from pipeline.csvfiles import spreadsheet_safe
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
 from pipeline.store.models import Item, Submission
 from pipeline.templates_io import STATUSES
+from pipeline.templates_io.dates import describe_date
 from pipeline.templates_io.validate import normalise_status
 
 EXPORT_FORMATS = ("csv", "xlsx", "html")
@@ -97,7 +97,8 @@ def _index_row(row: Submission, file_no: str) -> IndexRow:
 
 
 def _date(value: dt.date | None, precision: str) -> str:
-    return str(ItemDate(value, precision or "month")) if value is not None else ""
+    """As precise as the member was: '7 September 2006', 'September 2006', 'July\u2013September 2025'."""
+    return describe_date(value, precision or "month") if value is not None else ""
 
 
 def export_index(settings: Settings, fmt: str, path: Path, theme_number: int | None = None,

@@ -78,3 +78,5 @@ def _print_forms(path: Path, forms: list[dict]) -> None:
                 click.echo(f"  {key:18} {str(shown).replace(chr(10), chr(10) + ' ' * 21)}")
         for problem in found["problems"]:
             click.echo(f"  problem: {problem}")
+        for note in found["notes"]:
+            click.echo(f"  note: {note}")

@@ -37,7 +37,8 @@ from pipeline.errors import RulesError
 from pipeline.mail import IncomingMail, body_start
 
 # The handlers a rule may name (each registered in pipeline/intake/handlers/).
-KNOWN_HANDLERS = ("submission", "subscribe", "unsubscribe", "confirm", "bounce", "template_request", "ignore", "hold")
+KNOWN_HANDLERS = ("submission", "subscribe", "unsubscribe", "confirm", "bounce", "template_request", "share_consent", "ignore",
+                  "hold")
 
 TEXT_FIELDS = ("from", "to", "cc", "subject", "body", "body_start")
 BOOL_FIELDS = ("auto_submitted", "looks_like_bounce")

@@ -3,7 +3,8 @@
 Items are approved items (their latest approved revision, as the Information
 Index shows them: pipeline/index_export.py makes the index rows); bulletins are
 approved or sent issues with their frozen renditions. The external audience
-sees only items whose latest approved revision says `share_externally = yes`.
+sees only items whose latest approved revision says `share_externally = yes`
+(True: a clear yes; a no, a box left blank or an unclear answer keeps it out).
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from pipeline.outbound.bulletin.content import ItemDate, check_audience
+from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.intro import safe_link
 from pipeline.periods import Period
 from pipeline.index_export import IndexRow, index_rows
 from pipeline.store.models import Bulletin, BulletinRendition, Item, Submission
+from pipeline.templates_io.dates import describe_date
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def load_items(session: Session, audience: str) -> list[SiteItem]:
         if not revisions:
             continue
         latest = revisions[-1]
-        if audience == "external" and not latest.share_externally:
+        if audience == "external" and latest.share_externally is not True:
             continue
         items.append(_site_item(row, latest, revisions, audience))
     return items
@@ -94,7 +96,7 @@ def _approved_by_file_no(session: Session) -> dict[str, list[Submission]]:
 
 
 def _site_item(row: IndexRow, latest: Submission, revisions: list[Submission], audience: str) -> SiteItem:
-    shared = bool(latest.share_externally)
+    shared = latest.share_externally is True
     # External readers see an address only where the member agreed to share it (as the bulletin does).
     show_email = bool(row.lead_email) and (audience == "internal" or shared)
     if not show_email:
@@ -121,7 +123,7 @@ def _sort_date(row: Submission) -> str:
 
 
 def _revision(row: Submission) -> Revision:
-    updated = str(ItemDate(row.date_updated, row.date_updated_precision or "month")) if row.date_updated else ""
+    updated = describe_date(row.date_updated, row.date_updated_precision or "month") if row.date_updated else ""
     return Revision(number=row.revision or 0, received=_day(row.received_at), approved=_day(row.approved_at),
                     file_updated=updated, status=row.progress or "Planned", title=row.title or "",
                     is_update=bool(row.is_update))
@@ -155,7 +157,7 @@ def load_bulletins(session: Session, audience: str) -> list[SiteBulletin]:
 def _entries_for(bulletin: Bulletin, audience: str) -> list:
     if audience == "internal":
         return list(bulletin.entries)
-    return [e for e in bulletin.entries if (e.snapshot or {}).get("share_externally")]
+    return [e for e in bulletin.entries if (e.snapshot or {}).get("share_externally") is True]
 
 
 def _period_label(bulletin: Bulletin) -> str:

@@ -16,14 +16,19 @@ def check_form_file(filename: str, data: bytes, settings: Settings) -> list[Vali
 
 
 def form_summary(form: ValidatedForm) -> dict[str, Any]:
-    """Plain values (dates as text with their precision) for printing or JSON."""
+    """Plain values (dates with their precision and the text as written), problems and notes, for printing or JSON.
+
+    `share_externally` is how the consent box was read: yes, no, blank (not answered) or unclear.
+    """
     values: dict[str, Any] = {}
     for key, value in form.values.items():
         if isinstance(value, LooseDate):
-            values[key] = {"date": value.date.isoformat(), "precision": value.precision, "planned": value.planned}
+            values[key] = {"date": value.date.isoformat(), "precision": value.precision, "planned": value.planned,
+                           "written": value.written}
         elif isinstance(value, dt.date):
             values[key] = value.isoformat()
         else:
             values[key] = value
-    return {"source": form.raw.source, "ok": form.ok, "problems": list(form.problems), "values": values,
-            "macros_ignored": form.raw.macros}
+    return {"source": form.raw.source, "ok": form.ok, "problems": list(form.problems), "notes": list(form.notes),
+            "share_externally": form.share.state if not form.share.chosen else ("yes" if form.share.value else "no"),
+            "values": values, "macros_ignored": form.raw.macros}

@@ -2,14 +2,17 @@
 
 "07/09/2006" is 7 September. "June 2006", "Sept 06" keep month precision.
 "To commence Oct 06" is a planned start. "June 2004/August 2006" is two dates
-(commenced / updated).
+(commenced / updated). "w/c 3rd March 2025" is that Monday; "Q2 2025/26" is a
+quarter of the NHS financial year (April to March: Q2 is July to September 2025);
+"45719" is an Excel serial date; "TBC", "unknown" and the like are no date at all
+(`not_known`), which is not a mistake. What was written is kept beside what was read.
 """
 from __future__ import annotations
 
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _MONTH_WORDS = {name: i + 1 for i, name in enumerate(MONTHS)}
@@ -17,42 +20,153 @@ _MONTH_WORDS.update({name[:3]: i + 1 for i, name in enumerate(MONTHS)})
 _MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7})
 _PLANNED = re.compile(r"\b(to\s+commence|commencing|to\s+start|starting|planned|plan\s+to|will\s+start|due\s+to\s+start|from)\b", re.I)
 _FILLER = {"for", "in", "by", "on", "of", "the", "around", "about", "approx", "approximately", "evaluation", "implementation",
-           "completion", "completed", "due", "end", "early", "mid", "late", "expected", "estimated", "est", "review", "date"}
+           "completion", "completed", "due", "end", "early", "mid", "late", "expected", "estimated", "est", "review", "date",
+           "tbc", "tba", "tbd", "provisional", "provisionally", "hopefully", "target", "circa", "ca", "c", "since", "started",
+           "began", "begun", "commenced", "ongoing", "launched", "live", "went"}
+# Words meaning "no date yet": read as not known, never as a mistake.
+_NOT_KNOWN = re.compile(r"^[\s(\-\u2013\u2014]*(tbc|tba|tbd|t\.b\.c|t\.b\.a|to be (confirmed|agreed|arranged|decided|determined|"
+                        r"advised|set)|unknown|not known|not yet known|not sure|unsure|don'?t know|n ?/ ?a|n\.a|not applicable|none|"
+                        r"nil|not set|not decided|undecided|ongoing|on going|open ended|open-ended|no end date|continuous|"
+                        r"not yet|awaiting|depends|dependent)(?![a-z0-9])", re.IGNORECASE)
+_WEEK_OF = re.compile(r"\b(w\s*/\s*[cb]|w\.\s?[cb]\.?|wc|wb|week\s+(commencing|beginning|starting|of))(?![a-z0-9])\.?:?", re.IGNORECASE)
+_QUARTER = re.compile(r"^(?:(?P<fy1>(?:fy\s*)?\d{2,4}\s*[/\-]\s*\d{2,4})\s+)?(?:q|qtr|quarter)\s*(?P<q>[1-4])"
+                      r"(?:\s*(?:of|in)?\s*(?:fy\s*)?(?P<fy2>\d{2,4}(?:\s*[/\-]\s*\d{2,4})?))?$", re.IGNORECASE)
+_QUARTER_MONTHS = {1: 4, 2: 7, 3: 10, 4: 1}  # NHS financial-year quarters: Q1 is April to June
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, so serial 1 is 1 January 1900 (with its 1900 leap-day bug)
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)\b", re.I)
 
 
 @dataclass(frozen=True)
 class LooseDate:
-    date: dt.date
-    precision: str  # "day" or "month"
+    date: dt.date  # the first day of the month or quarter, for month and quarter precision
+    precision: str  # "day", "month" or "quarter"
     planned: bool = False
+    written: str = field(default="", compare=False)  # the text as the member wrote it
+    note: str = field(default="", compare=False)  # how it was read, when that is worth telling the member
 
     def __str__(self) -> str:
-        if self.precision == "month":
-            return self.date.strftime("%B %Y")
-        return f"{self.date.day} {self.date.strftime('%B %Y')}"
+        return describe_date(self.date, self.precision)
+
+
+def describe_date(date: dt.date, precision: str) -> str:
+    """'7 September 2006', 'September 2006' or 'July\u2013September 2025', as precise as the member was."""
+    if precision == "day":
+        return f"{date.day} {date.strftime('%B %Y')}"
+    if precision == "quarter":
+        last = dt.date(date.year, date.month + 2, 1)
+        return f"{date.strftime('%B')}\u2013{last.strftime('%B %Y')}"
+    if precision == "year":
+        return str(date.year)
+    return date.strftime("%B %Y")
+
+
+def not_known(text: str) -> bool:
+    """'TBC', 'to be confirmed', 'unknown', 'N/A', 'ongoing', '?': no date given yet, which is fine."""
+    text = (text or "").strip()
+    return bool(_NOT_KNOWN.match(text) or re.fullmatch(r"[?\-\u2013\u2014._/\s]+", text))
 
 
 class DateProblem(ValueError):
-    """The text is not a date we can read; the message says so in plain words."""
+    """The text is not a date we can read; the message says so in plain words.
+
+    `slip` when it is a date with a typing slip to correct ("31/02/2006", "JJanuary 20066"),
+    not words that name no date ("after the summer"), which can be kept as written.
+    """
+
+    def __init__(self, message: str, slip: bool = False) -> None:
+        super().__init__(message)
+        self.slip = slip
 
 
-def parse_date(text: str, today: dt.date | None = None) -> LooseDate | None:
-    """One loose date, or None for blank text. Raises DateProblem when it cannot be read."""
-    cleaned = (text or "").strip()
+def _looks_like_a_date(text: str) -> bool:
+    """Digits with a month's name, or in a day/month/year shape: a date someone mistyped."""
+    if not re.search(r"\d", text):
+        return False
+    words = re.findall(r"[A-Za-z]{3,}", text)
+    return any(month_from_word(w) for w in words if w.lower() not in _FILLER) or bool(
+        re.search(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,5}", text))
+
+
+def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> LooseDate | None:
+    """One loose date, or None for blank or not-known text ("TBC"). Raises DateProblem when it cannot be read.
+
+    A range ("Sept 2025 - March 2026") gives its start, or its end when `end` (a completion date).
+    """
+    cleaned = " ".join((text or "").split())
     if not cleaned:
         return None
-    planned = bool(_PLANNED.search(cleaned))
-    body = _PLANNED.sub(" ", cleaned)
-    found = _parse_core(body, today or dt.date.today())
+    today = today or dt.date.today()
+    body = _WEEK_OF.sub(" ", cleaned)  # before _PLANNED: "week commencing" is no planned start
+    planned = bool(_PLANNED.search(body))
+    body = _PLANNED.sub(" ", body).strip(" .,;:()-")
+    special = _quarter(re.sub(r"\([^)]*\)", " ", body), today) or _excel_serial(body) or _range(body, today, end)
+    if special is not None:
+        return LooseDate(special.date, special.precision, planned, cleaned, special.note)
+    found = _parse_core(body, today)
+    note = ""
     if found is None:
-        raise DateProblem(f"'{cleaned}' is not a date we can read; please write it like 07/09/2006, 7 Sept 2006 or June 2006")
+        found = _without_year(body, today)
+        if found is not None:
+            note = f"we read '{cleaned}' as {describe_date(dt.date(found[2], found[1], found[0] or 1), 'day' if found[0] else 'month')}"
+    if found is None:
+        if not_known(body) or not_known(cleaned):
+            return None
+        raise DateProblem(f"'{cleaned}' is not a date we can read; please write it like 07/09/2006, 7 Sept 2006 or June 2006",
+                          slip=_looks_like_a_date(body))
     day, month, year = found
+    if day is not None and month > 12 >= day:  # "02/13/2026": month first, and only one reading is a real date
+        day, month = month, day
+        note = f"we read '{cleaned}' as {day} {MONTHS[month - 1].title()} {year}"
     try:
         value = dt.date(year, month, day or 1)
     except ValueError:
-        raise DateProblem(f"'{cleaned}' is not a real date; please check the day and month (we read dates day first, as 07/09/2006)") from None
-    return LooseDate(value, "day" if day else "month", planned)
+        raise DateProblem(f"'{cleaned}' is not a real date; please check the day and month (we read dates day first, as 07/09/2006)",
+                          slip=True) from None
+    return LooseDate(value, "day" if day else "month", planned, cleaned, note)
+
+
+def _quarter(text: str, today: dt.date) -> LooseDate | None:
+    """'Q2 2025/26', 'Q2 25-26', '2025/26 Q2', 'Quarter 2 FY2025/26': a quarter of the NHS financial year."""
+    match = _QUARTER.match(text.strip())
+    if match is None or not (match["fy1"] or match["fy2"]):
+        return None
+    years = re.findall(r"\d{2,4}", (match["fy1"] or match["fy2"]))
+    start = _year(years[0], today)
+    if len(years) == 2 and _year(years[1], today) != start + 1 and int(years[1]) % 100 != (start + 1) % 100:
+        return None  # "2025/27" is not one financial year
+    quarter = int(match["q"])
+    month = _QUARTER_MONTHS[quarter]
+    value = dt.date(start + 1 if quarter == 4 else start, month, 1)
+    note = "" if len(years) == 2 else (f"we read '{text}' as {describe_date(value, 'quarter')} "
+                                       f"(quarter {quarter} of the {start}/{str(start + 1)[2:]} financial year)")
+    return LooseDate(value, "quarter", note=note)
+
+
+_RANGE = re.compile(r"\s+(?:-|to|until|till|through)\s+|\s*[\u2013\u2014]\s*", re.IGNORECASE)
+
+
+def _range(text: str, today: dt.date, end: bool) -> LooseDate | None:
+    """'Sept 2025 - March 2026', '01/04/2025 to 31/03/2026': both ends must be dates."""
+    parts = _RANGE.split(text)
+    if len(parts) != 2:  # one separator, no more: "a - b - c" is not a range
+        return None
+    try:
+        first, last = parse_date(parts[0], today), parse_date(parts[1], today)
+    except DateProblem:
+        return None
+    if first is None or last is None:
+        return None
+    chosen = last if end else first
+    which = "the end" if end else "the start"
+    return LooseDate(chosen.date, chosen.precision, note=f"we read '{text}' as {chosen} ({which} of the range)")
+
+
+def _excel_serial(text: str) -> LooseDate | None:
+    """'45719' (or '45719.0'), a date Excel stored as a number because the cell was not formatted as a date."""
+    match = re.fullmatch(r"(\d{5})(?:\.\d+)?", text)
+    if match is None or not 20000 <= int(match[1]) <= 80000:  # 1954 to 2119
+        return None
+    return LooseDate(EXCEL_EPOCH + dt.timedelta(days=int(match[1])), "day")
 
 
 def parse_date_pair(text: str, today: dt.date | None = None) -> tuple[LooseDate | None, LooseDate | None]:
@@ -76,8 +190,29 @@ def _parse_core(text: str, today: dt.date) -> tuple[int | None, int, int] | None
     return None
 
 
+def _without_year(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
+    """'3rd March', '3 March', 'March': the one nearest today, within a year either way."""
+    match = re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,}\.?)", text.strip(" .,;:()"), re.IGNORECASE)
+    month = month_from_word(match[2]) if match else None
+    if match is None or month is None:
+        return None
+    day = int(match[1]) if match[1] else None
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day or 1))
+        except ValueError:
+            continue
+    if not candidates:
+        return None
+    nearest = min(candidates, key=lambda d: abs((d - today).days))
+    return day, month, nearest.year
+
+
 def _numeric(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
-    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
+    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})|(\d{1,2}) (\d{1,2}) (\d{4})", text)
+    if match and match[4]:
+        return int(match[4]), int(match[5]), int(match[6])
     if match:
         return int(match[1]), int(match[2]), _year(match[3], today)
     match = re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text)  # 06/2006
@@ -87,7 +222,7 @@ def _numeric(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
 
 
 def _iso(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.]+)?", text)
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T][\d:.]+Z?)?", text)
     if match:
         return int(match[3]), int(match[2]), int(match[1])
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)

@@ -25,6 +25,8 @@ _SIGN_OFF = re.compile(r"^(many thanks|thanks|thank you|kind regards|best regard
 _ORIGINAL = re.compile(r"^(-{2,}\s*original message\s*-{2,}|_{10,}|on .{4,200} wrote:|begin forwarded message:|"
                        r"-{5,}\s*forwarded message\s*-{5,})$", re.I)
 CORE_FIELDS = {"title", "theme", "summary", "locality"}
+CHOICE_FIELDS = {"share_externally", "status"}  # answered by ticking one of several options, maybe one per cell
+_TICK = re.compile(r"[\u2610-\u2612\u2713-\u2718\u25a0-\u25a3\u25cb\u25cf\u25c9\u221a\u2705\u274c\u274e]|[\[(]\s*[xX*]?\s*[\])]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -103,6 +105,9 @@ def split_label(line: str) -> tuple[str, str] | None:
         key = match_label(line[:match.start()])
         if key:
             return key, line[match.end():].strip()
+    tick = _TICK.search(line[:120])  # "Share externally? ☐ Yes ☒ No": the label ends where the boxes begin
+    if tick and tick.start() and (key := match_label(line[:tick.start()])) in CHOICE_FIELDS:
+        return key, line[tick.start():].strip()
     key = exact_label(line)
     return (key, "") if key else None
 
@@ -166,11 +171,13 @@ def feed_lines(collector: FormCollector, lines: Iterable[str]) -> None:
             if stripped:
                 collector.put(key, stripped, quoted)
                 awaiting, key_quoted = False, quoted
-                if not FIELDS_BY_KEY[key].multiline:
+                if not FIELDS_BY_KEY[key].multiline and key not in CHOICE_FIELDS:
                     key = None
             continue
         if FIELDS_BY_KEY[key].multiline and quoted == key_quoted:
             collector.append(key, stripped)
+        elif key in CHOICE_FIELDS and quoted == key_quoted and _TICK.match(stripped):
+            collector.append(key, stripped)  # one tick box per line: "☐ Yes" then "☒ No"
         else:
             key = None
 
@@ -198,6 +205,17 @@ def _is_header_row(cells: Sequence[str], keys: Sequence[str | None]) -> bool:
     return any(keys[i] and keys[i + 1] for i in range(len(keys) - 1))
 
 
+def _tick_cells(cells: Sequence[str], start: int) -> list[str]:
+    """'Yes' | '☒' | 'No' | '☐' after a choice label: the options and boxes in the cells that follow, when boxes are there."""
+    run: list[str] = []
+    for cell in cells[start:start + 8]:
+        text = clean_text(cell)
+        if len(text) > 40 or exact_label(text) or is_guidance(text):
+            break
+        run.append(text)
+    return run if any(_TICK.search(c) for c in [*cells[start - 1:start], *run]) else []
+
+
 def _feed_row(collector: FormCollector, cells: Sequence[str]) -> None:
     i = 0
     paired = False
@@ -209,8 +227,9 @@ def _feed_row(collector: FormCollector, cells: Sequence[str]) -> None:
                 collector.put(key, "")
                 i += 1
                 continue
-            collector.put(key, nxt)
-            i += 2
+            extra = _tick_cells(cells, i + 2) if key in CHOICE_FIELDS else []
+            collector.put(key, " ".join([nxt, *extra]) if extra else nxt)
+            i += 2 + len(extra)
             paired = True
             continue
         if not paired and (":" in cells[i] or "\t" in cells[i]):  # "Label: value" typed in one cell

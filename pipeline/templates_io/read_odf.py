@@ -2,6 +2,8 @@
 
 Repeated empty rows and cells (a sheet says "1,048,576 empty rows") are not
 expanded; covered cells of a merge are skipped, as in the spreadsheet itself.
+Form controls (a check box or list box drawn in the text) are read for what was
+chosen: a check box as ☒ or ☐ with its label, a list box as its selected entry.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+FORM = "{urn:oasis:names:tc:opendocument:xmlns:form:1.0}"
+XML = "{http://www.w3.org/XML/1998/namespace}"
 MAX_REPEAT = 60
 MAX_ROWS = 2000  # as in extract.py: a form never comes near
 MAX_CELLS = 60
@@ -38,21 +42,39 @@ def read_blocks(archive: zipfile.ZipFile, filename: str) -> list[Block]:
     body = root.find(OFFICE + "body")
     blocks: list[Block] = []
     if body is not None:
-        _walk(body, blocks)
+        _walk(body, blocks, _form_controls(body))
     return blocks
 
 
-def _walk(element, blocks: list[Block]) -> None:  # type: ignore[no-untyped-def]
+def _form_controls(body) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each form control's id -> what it shows as chosen: '☒ Yes' for a ticked check box, the selected list entry."""
+    found: dict[str, str] = {}
+    for control in body.iter():
+        key = control.get(FORM + "id") or control.get(XML + "id")
+        if not key:
+            continue
+        if control.tag == FORM + "checkbox":
+            state = control.get(FORM + "current-state") or control.get(FORM + "state") or "unchecked"
+            box = "\u2612" if state == "checked" else "\u2610"
+            found[key] = f"{box} {control.get(FORM + 'label', '')}".strip()
+        elif control.tag in (FORM + "listbox", FORM + "combobox"):
+            chosen = [o.get(FORM + "label", "") for o in control.findall(FORM + "option")
+                      if (o.get(FORM + "current-selected") or o.get(FORM + "selected")) == "true"]
+            found[key] = control.get(FORM + "current-value") or ", ".join(chosen)
+    return found
+
+
+def _walk(element, blocks: list[Block], controls: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     for child in element:
         if child.tag in (TEXT + "p", TEXT + "h"):
-            blocks.append(("para", paragraph_text(child, blocks)))
+            blocks.append(("para", paragraph_text(child, blocks, controls)))
         elif child.tag == TABLE + "table":
-            _table(child, blocks)
+            _table(child, blocks, controls)
         elif child.tag not in _SKIP:
-            _walk(child, blocks)
+            _walk(child, blocks, controls)
 
 
-def _table(table, blocks: list[Block]) -> None:  # type: ignore[no-untyped-def]
+def _table(table, blocks: list[Block], controls: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     rows: list[list[str]] = []
     nested: list[Block] = []
     for row in _rows(table):
@@ -66,7 +88,7 @@ def _table(table, blocks: list[Block]) -> None:  # type: ignore[no-untyped-def]
                 continue
             if cell.tag != TABLE + "table-cell":
                 continue
-            text = _cell_text(cell, nested)
+            text = _cell_text(cell, nested, controls)
             repeat = int(cell.get(TABLE + "number-columns-repeated", "1") or 1)
             cells.extend([text] * (min(repeat, MAX_REPEAT) if text else min(repeat, 1)))
         repeat = int(row.get(TABLE + "number-rows-repeated", "1") or 1)
@@ -84,9 +106,9 @@ def _rows(element):  # type: ignore[no-untyped-def]
             yield from _rows(child)
 
 
-def _cell_text(cell, nested: list[Block]) -> str:  # type: ignore[no-untyped-def]
+def _cell_text(cell, nested: list[Block], controls: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
     inner: list[Block] = []
-    _walk(cell, inner)
+    _walk(cell, inner, controls)
     parts = []
     for kind, value in inner:
         if kind == "para":
@@ -110,7 +132,8 @@ def _date_cell(value: str, shown: str) -> str:
     return date.strftime("%d/%m/%Y") if shows_day else date.strftime("%B %Y")
 
 
-def paragraph_text(p, blocks: list[Block]) -> str:  # type: ignore[no-untyped-def]
+def paragraph_text(p, blocks: list[Block], controls: dict[str, str] | None = None) -> str:  # type: ignore[no-untyped-def]
+    controls = controls or {}
     out: list[str] = [p.text or ""]
     for child in p:
         tag = child.tag
@@ -123,8 +146,10 @@ def paragraph_text(p, blocks: list[Block]) -> str:  # type: ignore[no-untyped-de
         elif tag in _SKIP:
             pass
         elif tag == DRAW + "frame":
-            _walk(child, blocks)  # a text box anchored in the paragraph
+            _walk(child, blocks, controls)  # a text box anchored in the paragraph
+        elif tag == DRAW + "control":
+            out.append(f" {controls.get(child.get(DRAW + 'control', ''), '')} ")
         else:
-            out.append(paragraph_text(child, blocks))
+            out.append(paragraph_text(child, blocks, controls))
         out.append(child.tail or "")
     return "".join(out)

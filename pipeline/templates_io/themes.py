@@ -80,6 +80,58 @@ def match_choice(text: str, choices: Sequence[str], numbered: bool = True, with_
     return Match(None, raw, _suggest(norm, table, choices))
 
 
+# Words that add nothing to which entry of a list is meant ("the North East region", "Yorkshire and the Humber").
+_NOISE = {"the", "and", "of", "region", "regional", "area", "england", "nhs", "network", "in", "a", "an", "sector"}
+_SHORT_FORMS = {"yorks": "yorkshire", "humberside": "humber", "mids": "midlands", "n": "north", "s": "south", "e": "east",
+                "w": "west", "ne": "north east", "nw": "north west", "se": "south east", "sw": "south west", "ee": "east england",
+                "em": "east midlands", "wm": "west midlands", "3rd": "third", "voluntary": "third", "vcs": "third", "vcse": "third",
+                "mh": "mental health", "mht": "mental health trust", "pct": "primary care trust", "la": "local authority",
+                "ss": "social services", "org": "organisation", "orgs": "organisations"}
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    words = " ".join(_SHORT_FORMS.get(w, w) for w in normalise(text).split()).split()
+    return tuple(w for w in words if w not in _NOISE)
+
+
+def match_loosely(text: str, choices: Sequence[str]) -> Match:
+    """An optional box against a list: the entry it clearly names, or no match (kept as written).
+
+    Beyond `match_choice`: '&' and 'and', 'the', 'region' and short forms do not matter
+    ("Yorkshire and the Humber" is "Yorkshire & Humber", "NE" is "North East"); a
+    name that holds all of one entry's words and no other entry's ("North East England")
+    names that entry; so does a close spelling of only one entry ("Yorkshire & Humberside").
+    """
+    for i, choice in enumerate(choices, start=1):
+        if normalise(choice) == normalise(text):
+            return Match(i, choice)
+    words = _tokens(text)
+    if not words:
+        return Match(None, (text or "").strip())
+    table = {i: _tokens(choice) for i, choice in enumerate(choices, start=1)}
+    others = {i: set().union(*(set(c) for j, c in table.items() if j != i)) for i in table}
+
+    def holds(i: int, c: tuple[str, ...]) -> bool:  # all of this entry's words, and none that only others have
+        return bool(c) and set(c) <= set(words) and not (set(words) - set(c)) & others[i]
+
+    for test in (lambda i, c: c == words, holds, lambda i, c: set(words) <= set(c),
+                 lambda i, c: _initials(c) == "".join(words)):
+        found = [i for i, c in table.items() if test(i, c)]
+        if len(found) == 1:
+            return Match(found[0], choices[found[0] - 1])
+        if len(found) > 1:
+            break
+    squashed = {"".join(c): i for i, c in table.items()}
+    close = difflib.get_close_matches("".join(words), list(squashed), n=2, cutoff=0.85)
+    if len(close) == 1:
+        return Match(squashed[close[0]], choices[squashed[close[0]] - 1])
+    return Match(None, (text or "").strip(), tuple(choices[squashed[c] - 1] for c in close))
+
+
+def _initials(words: tuple[str, ...]) -> str:
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
+
+
 def _suggest(norm: str, table: dict[str, int], choices: Sequence[str]) -> tuple[str, ...]:
     squashed = {name.replace(" ", ""): i for name, i in table.items()}
     found: list[str] = []

@@ -7,33 +7,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.config import NetworkSettings
-from pipeline.templates_io.dates import DateProblem, LooseDate, parse_date, parse_date_pair
+from pipeline.templates_io.choices import BLANK, STATUSES, Reading, read_consent, read_status, status_words
+from pipeline.templates_io.dates import DateProblem, LooseDate, not_known, parse_date, parse_date_pair
 from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.fields import FIELDS, FIELDS_BY_KEY
-from pipeline.templates_io.themes import count_words, match_choice
+from pipeline.templates_io.themes import count_words, match_choice, match_loosely
 
-STATUSES = ("Planned", "Being implemented", "Implemented")
-_STATUS_WORDS = {
-    "Planned": ("planned", "planning", "to commence", "not started", "not yet started", "proposed", "plan", "future", "pending"),
-    "Being implemented": ("being implemented", "in progress", "ongoing", "on going", "underway", "under way", "started",
-                          "implementing", "in hand", "up and running", "live", "current", "active", "piloting", "pilot"),
-    "Implemented": ("implemented", "complete", "completed", "done", "finished", "fully implemented", "achieved", "evaluated",
-                    "embedded"),
-}
-_YES = {"yes", "y", "true", "1", "ok", "agreed", "yes please", "share", "x"}
-_NO = {"no", "n", "false", "0", "internal only", "not", "do not share", "dont share", "no thanks"}
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _EMAIL_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 FILE_NO = re.compile(r"^(?:[A-Z0-9]{1,10}-)?[A-Z]{2}\d?-\d{4}-\d{3,}$")
+# A File No written loosely: any case, spaces or other dashes between its parts, punctuation around it.
+_LOOSE_FILE_NO = re.compile(r"(?<![A-Z0-9])(?:([A-Z0-9]{1,10})\s?[\-_\u2010-\u2015]\s?)?([A-Z]{2}\d?)[\s\-_/.\u2010-\u2015]*"
+                            r"(\d{4})[\s\-_/.\u2010-\u2015]*(\d{1,6})(?![0-9])")
+_NOT_GIVEN = re.compile(r"^(n ?/ ?a|n\.a|not applicable|none|nil|-+|\?+|tbc|unknown|not known)$", re.IGNORECASE)
+_NO_FILE_NO = re.compile(r"^(n ?/ ?a|n\.a\.?|none|nil|new|new plan|new project|new submission|not applicable|tbc|unknown|"
+                         r"not known|no|-+|\?+|blank|leave blank|not yet|not issued)$", re.IGNORECASE)
 MAX_TITLE = 200
 MAX_TEXT = 10_000
 
 
 @dataclass
 class ValidatedForm:
+    """Clean values; `problems` send the form back (needs changes); `notes` only tell the member how a box was read."""
+
     raw: RawForm
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    share: Reading = field(default_factory=lambda: Reading(BLANK))  # the Share externally box as read: yes/no, blank, unclear
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,7 @@ def validate_form(raw: RawForm, network: NetworkSettings, today: dt.date | None 
     _status(form)
     _share(form)
     _link(form)
-    _file_no(form)
+    _file_no(form, network)
     if len(form.values["title"]) > MAX_TITLE:
         form.problems.append(f"The title is {len(form.values['title'])} characters long; please shorten it to {MAX_TITLE} or fewer "
                              "and put the detail in Summary / aim.")
@@ -112,21 +113,25 @@ def _theme(form: ValidatedForm, network: NetworkSettings) -> None:
 
 
 def _region(form: ValidatedForm, network: NetworkSettings) -> None:
+    """Optional: the list entry it clearly names, else kept as written with a note; never a reason to send it back."""
     text = form.values["region"]
+    if _NOT_GIVEN.match(text.strip(" .")):
+        form.values["region"] = ""
+        return
     if not text or not network.regions:
         return
-    match = match_choice(text, network.regions, numbered=False, with_parts=False)
+    match = match_loosely(text, network.regions)
     if match.ok:
         form.values["region"] = match.name
         return
-    hint = f"did you mean '{match.suggestions[0]}'?" if match.suggestions else "please leave it blank or choose one of " + ", ".join(network.regions) + "."
-    form.problems.append(f"Region '{text}' is not one of the network's regions; {hint}")
+    form.notes.append(f"Region '{text}' is not one of the network's regions ({', '.join(network.regions)}); "
+                      "we have kept it as you wrote it.")
 
 
 def _organisation_type(form: ValidatedForm, network: NetworkSettings) -> None:
     text = form.values["organisation_type"]
     if text:
-        match = match_choice(text, network.organisation_types, numbered=False, with_parts=False)
+        match = match_loosely(text, network.organisation_types)
         if match.ok:  # anything else is kept as written: the list is a guide, not a rule
             form.values["organisation_type"] = match.name
 
@@ -138,6 +143,8 @@ def _email(form: ValidatedForm) -> None:
 
 
 def _dates(form: ValidatedForm, today: dt.date) -> None:
+    """Dates are optional: words that name no date are kept as written (in raw_fields) and quoted back, not refused;
+    only a mistyped date ("31/02/2006", a year of 20066) is sent back to be corrected."""
     commenced_text = form.values["date_commenced"]
     form.values["date_commenced"] = form.values["date_updated"] = form.values["completion_date"] = None
     try:
@@ -146,72 +153,83 @@ def _dates(form: ValidatedForm, today: dt.date) -> None:
         if updated is not None and not form.raw.get("date_updated"):
             form.values["date_updated"] = updated
     except DateProblem as exc:
-        form.problems.append(f"Date commenced {exc}.")
+        _date_problem(form, "date_commenced", exc)
     form.values["completion_note"] = ""
     for key in ("date_updated", "completion_date"):
         text = form.raw.get(key).strip()
         if not text:
             continue
         try:
-            form.values[key] = parse_date(text, today)
+            form.values[key] = parse_date(text, today, end=key == "completion_date")
         except DateProblem as exc:
-            if key == "completion_date" and len(text.split()) >= 3:
+            if key == "completion_date" and not exc.slip:
                 # The index's column held notes too ("up and running", "updated September to
-                # include learning events"): keep a sentence as a note rather than refuse it.
+                # include learning events"): keep the words as a note rather than refuse them.
                 form.values["completion_note"] = text
-                continue
-            form.problems.append(f"{label(key)} {exc}.")
+                if len(text.split()) >= 3:
+                    continue
+            _date_problem(form, key, exc)
+        if key == "completion_date" and form.values[key] is None and not_known(text):
+            form.values["completion_note"] = text  # "TBC": shown as written, no date yet
     for key in ("date_commenced", "date_updated", "completion_date"):
         value: LooseDate | None = form.values[key]
-        if value is not None and not 1990 <= value.date.year <= today.year + 10:
+        if value is None:
+            continue
+        if value.note:
+            form.notes.append(f"For {label(key)} {value.note}.")
+        if not 1990 <= value.date.year <= today.year + 10:
             form.problems.append(f"{label(key)} is in {value.date.year}, which looks like a typing slip; please check the year.")
+
+
+def _date_problem(form: ValidatedForm, key: str, exc: DateProblem) -> None:
+    """A mistyped date is sent back to be corrected; words that name no date are kept as written and quoted back."""
+    if exc.slip:
+        form.problems.append(f"{label(key)} {exc}.")
+    else:
+        form.notes.append(f"{label(key)} {exc}. We have kept it as you wrote it.")
 
 
 def _status(form: ValidatedForm) -> None:
     text = form.values["status"]
-    if not text:
-        form.values["status"] = "Planned" if _planned_start(form) else ""
+    reading = read_status(text)
+    if reading.chosen:
+        form.values["status"] = reading.value
         return
-    found = normalise_status(text)
-    if found:
-        form.values["status"] = found
+    form.values["status"] = ""
+    if reading.state == BLANK:
+        if _planned_start(form):  # "To commence Oct 06" in the date box says it
+            form.values["status"] = "Planned"
+        elif text:  # the printed choices, none picked
+            form.problems.append(f"Status is missing (none of '{_quote(text)}' is chosen); please keep just one of Planned, "
+                                 "Being implemented or Implemented.")
+        return
+    named = [s for s in STATUSES if s in status_words(text)]
+    if len(named) > 1:
+        form.problems.append(f"Status '{_quote(text)}' could mean {' or '.join(named)}; please write just one of Planned, "
+                             "Being implemented or Implemented.")
     else:
-        form.problems.append(f"Status '{text}' is not one we know; please write Planned, Being implemented or Implemented.")
-
-
-_TICKED = re.compile(r"(?:[\u2612\u2611\u2713\u2714\u2716]|\[\s*[xX]\s*\]|\(\s*[xX]\s*\))\s*([A-Za-z][A-Za-z ]*)")
+        form.problems.append(f"Status '{_quote(text)}' is not one we know; please write Planned, Being implemented or "
+                             "Implemented.")
 
 
 def normalise_status(text: str) -> str | None:
-    """'in progress' -> 'Being implemented', 'completed' -> 'Implemented', 'to commence' -> 'Planned'.
+    """'in progress' -> 'Being implemented', 'not yet implemented' -> 'Planned', '☐ Planned ☒ Implemented' -> 'Implemented'.
 
-    A line of tick boxes ("[ ] Planned [x] Being implemented") counts the ticked one.
+    None when the text names no status, several, or something to ask about ("on hold").
     """
-    ticked = _TICKED.search(text)
-    if ticked:
-        text = re.split(r"[\u2610\[(]", ticked.group(1))[0]
-    norm = re.sub(r"[^a-z]+", " ", text.lower()).strip()
-    for status, words in _STATUS_WORDS.items():
-        if norm in words:
-            return status
-    for status in ("Being implemented", "Implemented", "Planned"):  # "being implemented" before "implemented"
-        if any(re.search(rf"\b{re.escape(w)}\b", norm) for w in _STATUS_WORDS[status] if len(w) > 4):
-            return status
-    return None
+    reading = read_status(text)
+    return str(reading.value) if reading.chosen else None
 
 
 def _share(form: ValidatedForm) -> None:
-    text = form.values["share_externally"]
-    norm = re.sub(r"[^a-z0-9 ]+", "", text.lower()).strip()
-    if not norm:
-        form.values["share_externally"] = None
-    elif norm in _YES or norm.startswith("yes"):
-        form.values["share_externally"] = True
-    elif norm in _NO or norm.startswith("no"):
-        form.values["share_externally"] = False
-    else:
-        form.values["share_externally"] = None
-        form.problems.append(f"Share externally '{text}' should be Yes or No.")
+    """Three-state consent: True only for a clear yes. Anything else keeps the plan inside the network, and says so."""
+    form.share = read_consent(form.values["share_externally"])
+    form.values["share_externally"] = form.share.value if form.share.chosen else None
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _link(form: ValidatedForm) -> None:
@@ -226,9 +244,24 @@ def _link(form: ValidatedForm) -> None:
     form.values["link"] = link
 
 
-def _file_no(form: ValidatedForm) -> None:
-    text = re.sub(r"\s+", "", form.values["file_no"]).upper()
-    form.values["file_no"] = text
-    if text and not FILE_NO.match(text):
-        form.problems.append(f"File No '{form.values['file_no']}' is not a File No we issue (they look like CH-2026-014); "
-                             "leave it blank for a new plan.")
+def _file_no(form: ValidatedForm, network: NetworkSettings) -> None:
+    text = form.values["file_no"]
+    found = loose_file_no(text, network.file_no_prefix)
+    form.values["file_no"] = found
+    if text and not found and not _NO_FILE_NO.match(text.strip(" .")):
+        form.problems.append(f"File No '{_quote(text)}' is not a File No we issue (they look like CH-2026-014); please copy it "
+                             "from our acknowledgement, or leave it blank if this is a new plan.")
+
+
+def loose_file_no(text: str, prefix: str = "") -> str:
+    """'ip-2026-001.', 'IP 2026 1', 'File No: IP\u20132026\u2013001' -> 'IP-2026-001' (with the network's prefix); '' if none."""
+    match = _LOOSE_FILE_NO.search((text or "").upper())
+    if match is None:
+        return ""
+    given, code, year, number = match.groups()
+    if given and not re.search(r"\d", given) and given in ("FILE", "NO", "REF", "FILENO"):
+        given = None  # "FILE NO IP-2026-001": the label, not a prefix
+    prefix = prefix.upper()
+    lead = f"{given}-" if given else (f"{prefix}-" if prefix else "")
+    found = f"{lead}{code}-{year}-{int(number):03d}"
+    return found if FILE_NO.match(found) else ""

@@ -88,14 +88,14 @@ def test_reject_with_notify_emails_the_reason_in_the_same_thread(mln, submit, se
 
 
 def test_request_changes_emails_the_message_and_the_current_problems(mln, submit, settings):
-    sub = submit(sender="member@example.nhs.test", learning=None, region="Narnia")
+    sub = submit(sender="member@example.nhs.test", learning=None, Link="our intranet")
     result = mln("request-changes", str(sub), "--message", "Please add what you learned.", "--as", "comms-lead")
     assert result.exit_code == 0, result.output
     assert status_of(settings, sub) == "needs_changes"
     (mail,) = outgoing(settings, "request_changes")
     text = mail.get_body(("plain",)).get_content()
     assert mail["To"].addresses[0].addr_spec == "member@example.nhs.test"
-    assert "Please add what you learned." in text and "Region 'Narnia' is not one of the network's regions" in text
+    assert "Please add what you learned." in text and "Link 'our intranet' is not a web address" in text
     assert "replying to this email, keeping CH-" in text
     assert mail["In-Reply-To"]  # the member's reply comes back in the same thread
     assert mln("request-changes", str(sub), "--message", "").exit_code == 1

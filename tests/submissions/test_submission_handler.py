@@ -205,20 +205,20 @@ def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(se
     from pipeline.store.models import AuditEvent
 
     form = (SAMPLES / "plain_form.txt").read_text()
-    deliver(build_mail(attachments=[("plan.txt", form.replace("Key theme: 5", "Key theme: 5\nRegion: Narnia").encode())]))
+    deliver(build_mail(attachments=[("plan.txt", form.replace("Key theme: 5", "Key theme: 5\nLink: our intranet").encode())]))
     (first,) = _rows(settings, Submission)
     (item,) = _rows(settings, Item)
-    assert first.status == "needs_changes" and "Region 'Narnia'" in first.problems[0]
+    assert first.status == "needs_changes" and "Link 'our intranet'" in first.problems[0]
     assert item.file_no in _text(_reply(settings))
-    corrected = form.replace("Key theme: 5", f"Key theme: 5\nRegion: North East\nFile No: {item.file_no}")
+    corrected = form.replace("Key theme: 5", f"Key theme: 5\nLink: https://example.org/leave\nFile No: {item.file_no}")
     deliver(build_mail(subject="Corrected", attachments=[("plan-v2.txt", corrected.encode())]))
     (again,) = _rows(settings, Submission)
-    assert (again.id, again.revision, again.status, again.region, again.problems) == (first.id, 2, "pending", "North East", [])
+    assert (again.id, again.revision, again.status, again.link, again.problems) == (first.id, 2, "pending", "https://example.org/leave", [])
     assert again.attachment_id != first.attachment_id and again.source == "plan-v2.txt"
     (event,) = _rows(settings, AuditEvent)
     assert event.action == "resent" and event.submission_id == first.id
     assert event.detail["earlier"]["attachment_id"] == first.attachment_id
-    assert event.detail["earlier"]["fields"]["region"] == "Narnia"
+    assert event.detail["earlier"]["fields"]["link"] == "our intranet"
     reply = email.message_from_bytes(_rows(settings, Outgoing)[-1].raw, policy=default)
     assert "in place of the copy that needed changes" in _text(reply)
 

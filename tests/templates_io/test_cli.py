@@ -65,7 +65,9 @@ def test_form_shows_values_and_problems():
     assert good.exit_code == 0
     (found,) = json.loads(good.output)
     assert found["values"]["theme"] == "Care Homes / Housing / Home Care / Day Services"
-    assert found["values"]["date_commenced"] == {"date": "2006-06-01", "precision": "month", "planned": False}
+    assert found["values"]["date_commenced"] == {"date": "2006-06-01", "precision": "month", "planned": False,
+                                                 "written": "June 2006"}
+    assert found["share_externally"] == "yes" and found["notes"] == []
     bad = run("form", str(SAMPLES / "hostile_xxe.docx"))
     assert bad.exit_code == 1 and "document type declaration" in bad.output
 

@@ -88,10 +88,12 @@ def test_problems_are_plain_sentences():
             "'Care Homes / Housing / Home Care / Day Services'?") in checked.problems
     assert "Lead contact email 'jo at example' is not a valid email address" in text
     assert "Status 'maybe' is not one we know" in text
-    assert "Date commenced 'soonish' is not a date we can read" in text
     assert "Link 'javascript:alert(1)' is not a web address" in text
-    assert "Region 'Narnia' is not one of the network's regions" in text
     assert "Location is missing" in text
+    # Optional boxes are never a reason to send the form back: kept as written, and said so.
+    notes = "\n".join(checked.notes)
+    assert "Date commenced 'soonish' is not a date we can read" in notes
+    assert "Region 'Narnia' is not one of the network's regions" in notes and "kept it as you wrote it" in notes
 
 
 @pytest.mark.parametrize(("text", "status"), [
@@ -146,7 +148,10 @@ def test_a_sentence_in_the_completion_date_box_is_kept_as_a_note():
     checked = validate_form(_form(completion_date="Updated September to include learning events"), NETWORK, TODAY)
     assert checked.ok and checked.values["completion_date"] is None
     assert checked.values["completion_note"] == "Updated September to include learning events"
-    assert not validate_form(_form(completion_date="soonish"), NETWORK, TODAY).ok
+    # A word or two that is no date is kept as written too, and quoted back: the box is optional.
+    soonish = validate_form(_form(completion_date="soonish"), NETWORK, TODAY)
+    assert soonish.ok and soonish.values["completion_note"] == "soonish"
+    assert any("'soonish' is not a date we can read" in note for note in soonish.notes)
 
 
 def test_csv_with_stray_binary_after_the_form_still_reads():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pipeline.intake.handlers.base import Handler, HandlerContext, HandlerResult
 from pipeline.intake.handlers.bounce import BounceHandler
 from pipeline.intake.handlers.confirm import ConfirmHandler
+from pipeline.intake.handlers.share_consent import ShareConsentHandler
 from pipeline.intake.handlers.simple import Hold, Ignore
 from pipeline.intake.handlers.submission import SubmissionHandler
 from pipeline.intake.handlers.subscribe import SubscribeHandler
@@ -14,7 +15,7 @@ from pipeline.intake.rules import KNOWN_HANDLERS
 HANDLERS: dict[str, Handler] = {
     handler.name: handler
     for handler in (SubmissionHandler(), TemplateRequestHandler(), SubscribeHandler(), ConfirmHandler(),
-                    UnsubscribeHandler(), BounceHandler(), Ignore(), Hold())
+                    UnsubscribeHandler(), BounceHandler(), ShareConsentHandler(), Ignore(), Hold())
 }
 assert set(HANDLERS) == set(KNOWN_HANDLERS), "every handler a rule may name is registered here"
 

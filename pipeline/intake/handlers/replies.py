@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from pipeline.config import Settings
+from pipeline.templates_io.choices import UNCLEAR, Reading
 
 if TYPE_CHECKING:
     from pipeline.intake.handlers.filing import Filed
@@ -62,7 +63,27 @@ def _accepted(f: "Filed") -> list[str]:
     else:
         what = f"an update to {f.file_no} (revision {s.revision})" if s.is_update else f"File No {f.file_no}"
     return [f"We have received \"{_short(s.title, 200)}\" ({_where(s.source)}) and filed it as {what}.",
-            f"To update this plan later, send the form again with {f.file_no} in the File No box.", ""]
+            *_how_read(f), f"To update this plan later, send the form again with {f.file_no} in the File No box.", ""]
+
+
+def _how_read(f: Filed) -> list[str]:
+    """One line on sharing unless the member clearly said yes, then how we read any box we had to interpret."""
+    lines = [] if f.submission.share_externally is True else [share_sentence(f.form.share)]
+    if f.form.notes:
+        lines += ["We read some boxes as follows; if we got one wrong, tell us or send the form again:"]
+        lines += [f"  - {note}" for note in f.form.notes]
+    return lines
+
+
+def share_sentence(share: Reading) -> str:
+    """Why the plan stays inside the network, in one line, and how to let it out."""
+    if share.chosen and share.value is False:
+        why = "You said no to sharing it externally, so"
+    elif share.state == UNCLEAR:
+        why = f"We could not read '{_short(share.written, 60)}' as a clear yes to sharing it externally, so"
+    else:
+        why = "You did not say whether it may be shared externally, so"
+    return f"{why} we will not share this outside the network: reply YES to allow it."
 
 
 def _problems(f: "Filed") -> list[str]:
@@ -70,8 +91,12 @@ def _problems(f: "Filed") -> list[str]:
     title = _short(s.title, 200) or "the form without a title"
     lines = [f"We have kept \"{title}\" ({_where(s.source)}), but it needs some changes before it can be reviewed:"]
     lines += [f"  - {problem}" for problem in f.form.problems]
+    lines += _how_read(f)
     if f.file_no:
         lines.append(f"When you resend it, put {f.file_no} in the File No box so it replaces this copy.")
+    elif s.file_no_given:
+        lines.append("When you resend it, give the File No from our acknowledgement of the plan, or leave the File No "
+                     "box blank if this is a new plan.")
     else:
         lines.append("When you resend it, leave the File No box blank.")
     return lines + [""]

@@ -5,17 +5,17 @@ Every text field is plain text: templates escape it, nothing here is HTML.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import InvalidInput
+from pipeline.templates_io.dates import describe_date
 from pipeline.periods import Period
 
 STATUSES = ("Planned", "Being implemented", "Implemented")
 AUDIENCES = ("internal", "external")
-PRECISIONS = ("day", "month", "year")
+PRECISIONS = ("day", "month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,7 @@ class ItemDate:
     planned: bool = False  # "To commence Oct 06": a start that has not happened yet
 
     def __str__(self) -> str:
-        month = calendar.month_name[self.value.month]
-        if self.precision == "year":
-            return str(self.value.year)
-        if self.precision == "day":
-            return f"{self.value.day} {month} {self.value.year}"
-        return f"{month} {self.value.year}"
+        return describe_date(self.value, self.precision)
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value.isoformat(), "precision": self.precision, "planned": self.planned}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import MlnError
-from pipeline.outbound.bulletin.content import STATUSES, BulletinItem, ItemDate
+from pipeline.outbound.bulletin.content import PRECISIONS, STATUSES, BulletinItem, ItemDate
 from pipeline.periods import Period
 
 
@@ -144,4 +144,4 @@ def _date(row: Any, name: str) -> ItemDate | None:
         value = value.date()
     precision = getattr(row, f"{name}_precision", None) or "month"
     planned = bool(getattr(row, f"{name}_planned", False))
-    return ItemDate(value, precision if precision in ("day", "month", "year") else "month", planned)
+    return ItemDate(value, precision if precision in PRECISIONS else "month", planned)

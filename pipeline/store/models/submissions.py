@@ -89,18 +89,21 @@ class Submission(Base):
     lead_email: Mapped[str] = mapped_column(String(320), default="")
     progress: Mapped[str] = mapped_column(String(40), default="")  # the form's Status field
     date_commenced: Mapped[dt.date | None] = mapped_column(Date)
-    date_commenced_precision: Mapped[str] = mapped_column(String(5), default="")  # day | month
+    # How precise the member was: day | month | quarter ("Q2 2025/26": the date is the quarter's first day).
+    date_commenced_precision: Mapped[str] = mapped_column(String(10), default="")
     date_commenced_planned: Mapped[bool] = mapped_column(default=False)  # "To commence Oct 06"
     date_updated: Mapped[dt.date | None] = mapped_column(Date)
-    date_updated_precision: Mapped[str] = mapped_column(String(5), default="")
+    date_updated_precision: Mapped[str] = mapped_column(String(10), default="")
     completion_date: Mapped[dt.date | None] = mapped_column(Date)
-    completion_date_precision: Mapped[str] = mapped_column(String(5), default="")
+    completion_date_precision: Mapped[str] = mapped_column(String(10), default="")
     completion_note: Mapped[str] = mapped_column(Text, default="")  # words in the date box, e.g. "up and running"
     summary: Mapped[str] = mapped_column(Text, default="")
     actions: Mapped[str] = mapped_column(Text, default="")
     outcomes: Mapped[str] = mapped_column(Text, default="")
     learning: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(Text, default="")
+    # Consent, three-state: True only for a clear yes; False for a no; None when not answered or unclear.
+    # Only True lets the plan and its contact details into the external edition and site.
     share_externally: Mapped[bool | None]
     raw_fields: Mapped[dict] = mapped_column(default=dict)  # every field exactly as written, for the reviewer
 
