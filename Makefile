@@ -1,18 +1,33 @@
 # The two commands of the quick start, and a few more.
 #   make demo   install, then run the intake on a local demo mailbox (no network)
-#   make test   install everything the tests need (Dovecot, Chromium when missing), run the suite
+#   make test   install everything the tests need (Dovecot, Chromium when missing), check the
+#               code's shape (make lint), then run the suite
+#   make lint   import contracts (import-linter), lint and format (ruff), types (mypy)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test lint format install system-deps bench clean
 
 demo: install
 	$(BIN)/mln demo --dir demo
 
-test: system-deps install
+test: system-deps install lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The architecture (pyproject.toml [tool.importlinter]), lint and format, and types.
+LINTED := pipeline tests benchmarks scripts
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy pipeline
+
+# Rewrites files: sorts imports, applies ruff's safe fixes and its formatting.
+format: install
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 install: $(VENV)/.installed
 

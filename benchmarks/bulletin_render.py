@@ -5,16 +5,16 @@ never per recipient, and how the HTML size grows with the number of items.
 
     .venv/bin/python -m benchmarks.bulletin_render [--items 30 100] [--copies 2000]
 """
+
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
 import time
-from pathlib import Path
 
-from pipeline.outbound.bulletin import GMAIL_CLIP_BYTES, content_from_dict, inline_css_calls, personalise, render_all
 from pipeline.config import REPO_ROOT
+from pipeline.outbound.bulletin import GMAIL_CLIP_BYTES, content_from_dict, inline_css_calls, personalise, render_all
 
 SAMPLE = REPO_ROOT / "tests" / "bulletin" / "samples" / "issue_12.json"
 RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -23,7 +23,10 @@ RESULTS = REPO_ROOT / "benchmarks" / "results"
 def run(items: int, copies: int) -> dict:
     base = content_from_dict(json.loads(SAMPLE.read_text(encoding="utf-8")))
     content = dataclasses.replace(
-        base, items=tuple(dataclasses.replace(base.items[i % len(base.items)], file_no=f"BM-2026-{i:03d}") for i in range(items))
+        base,
+        items=tuple(
+            dataclasses.replace(base.items[i % len(base.items)], file_no=f"BM-2026-{i:03d}") for i in range(items)
+        ),
     )
     calls_before = inline_css_calls()
     started = time.perf_counter()
@@ -32,7 +35,10 @@ def run(items: int, copies: int) -> dict:
     started = time.perf_counter()
     for n in range(copies):
         audience = rendered["internal" if n % 2 else "external"]
-        values = {"recipient": f"reader{n}@example.org", "unsubscribe_address": f"bulletin+unsubscribe-{n:06d}@example.org"}
+        values = {
+            "recipient": f"reader{n}@example.org",
+            "unsubscribe_address": f"bulletin+unsubscribe-{n:06d}@example.org",
+        }
         personalise(audience.html, values, html=True)
         personalise(audience.text, values, html=False)
     personalise_seconds = time.perf_counter() - started

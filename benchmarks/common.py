@@ -1,13 +1,15 @@
 """What every benchmark shares: a result row, settings for a run, a timer and a profile summary."""
+
 from __future__ import annotations
 
 import cProfile
 import io
 import pstats
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.config import Settings, load_settings
 
@@ -62,8 +64,9 @@ def profiled(fn: Callable[[], Any], top: int = 18) -> tuple[str, Any]:
     return "\n".join(line.rstrip() for line in lines[start:] if line.strip()), value
 
 
-def write_settings(folder: Path, db_url: str, mailbox_url: str = "", smtp_url: str = "",
-                   rules_dir: str = "", extra: str = "") -> tuple[Path, dict[str, str]]:
+def write_settings(
+    folder: Path, db_url: str, mailbox_url: str = "", smtp_url: str = "", rules_dir: str = "", extra: str = ""
+) -> tuple[Path, dict[str, str]]:
     """An mln.toml for one run, and the environment that carries its secrets."""
     folder.mkdir(parents=True, exist_ok=True)
     text = f'[database]\nurl = "{db_url}"\n[paths]\noutbox_dir = "{folder}/outbox"\n'

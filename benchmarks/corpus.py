@@ -5,6 +5,7 @@ form), so no duplicate detection or per-sender reply limit short-cuts the work.
 About 1 in 10 is a ~200 KB Outlook-style message whose .docx carries a photo;
 the rest are ~5 KB: half with an .xlsx, half with the form typed in the body.
 """
+
 from __future__ import annotations
 
 import io
@@ -69,14 +70,18 @@ def docx_with_photo(rows: list[tuple[str, str]], seed: int, photo_side: int = 19
 
 
 def _headers(n: int, subject: str, content_type: str) -> str:
-    return (f"From: Lead {n} <lead{n}@example.nhs.test>\nTo: mln@example.org\nSubject: {subject} {n}\n"
-            f"Date: Mon, 14 Sep 2026 08:12:27 +0000\nMessage-ID: <bench-{n}@example.nhs.test>\n"
-            f"MIME-Version: 1.0\nContent-Type: {content_type}\n")
+    return (
+        f"From: Lead {n} <lead{n}@example.nhs.test>\nTo: mln@example.org\nSubject: {subject} {n}\n"
+        f"Date: Mon, 14 Sep 2026 08:12:27 +0000\nMessage-ID: <bench-{n}@example.nhs.test>\n"
+        f"MIME-Version: 1.0\nContent-Type: {content_type}\n"
+    )
 
 
 def _with_attachment(n: int, content_type: str, filename: str, data: bytes) -> bytes:
     boundary = f"bench-boundary-{n}"
-    return ms.crlf(_headers(n, "Improvement plan - reporting template", f'multipart/mixed; boundary="{boundary}"') + f"""
+    return ms.crlf(
+        _headers(n, "Improvement plan - reporting template", f'multipart/mixed; boundary="{boundary}"')
+        + f"""
 --{boundary}
 Content-Type: text/plain; charset="us-ascii"
 
@@ -94,15 +99,20 @@ Content-Transfer-Encoding: base64
 
 {ms.b64(data)}
 --{boundary}--
-""")
+"""
+    )
 
 
 def _body_form(n: int) -> bytes:
     rows = form_rows(n)
     # Real body forms are longer than the bare labels: people write in the boxes.
-    rows = [(k, v + (" We met monthly and reviewed the data each time." * 24 if k in ("Summary", "Outcomes") else ""))
-            for k, v in rows]
-    return ms.crlf(_headers(n, "Improvement plan", 'text/plain; charset="us-ascii"') + f"""
+    rows = [
+        (k, v + (" We met monthly and reviewed the data each time." * 24 if k in ("Summary", "Outcomes") else ""))
+        for k, v in rows
+    ]
+    return ms.crlf(
+        _headers(n, "Improvement plan", 'text/plain; charset="us-ascii"')
+        + f"""
 Hi all,
 
 Our plan for this period is below, filled in here rather than the attachment.
@@ -111,7 +121,8 @@ Our plan for this period is below, filled in here rather than the attachment.
 
 Thanks
 Lead {n}
-""")
+"""
+    )
 
 
 def make_message(n: int, kind: str) -> bytes:
@@ -135,4 +146,6 @@ def submissions(count: int, start: int = 0) -> list[Sample]:
 
 def small_note(n: int) -> bytes:
     """A ~1 KB plain note (the idle-poll mailboxes)."""
-    return ms.crlf(_headers(n, "Note", 'text/plain; charset="us-ascii"') + "\n" + ("Just a note about the meeting.\n" * 25))
+    return ms.crlf(
+        _headers(n, "Note", 'text/plain; charset="us-ascii"') + "\n" + ("Just a note about the meeting.\n" * 25)
+    )

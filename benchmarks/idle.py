@@ -5,6 +5,7 @@ The messages were all recorded by an earlier poll and, by a benchmark rule
 database holding a row for every message. The baseline is the small mailbox:
 the big one should cost at most 1.5x as much.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -56,13 +57,19 @@ def run(dovecot, backend: str, workdir: Path, small: int, big: int, repeats: int
     ratio = round(big_s / small_s, 3)
     met = check(ratio, TARGET)
     return Result(
-        name="idle_poll", backend=backend,
+        name="idle_poll",
+        backend=backend,
         ours=f"{big_s * 1000:.1f} ms median idle poll, {big:,} messages",
         baseline=f"{small_s * 1000:.1f} ms median idle poll, {small:,} messages",
-        ratio=ratio, target=TARGET, met=met,
-        details={"repeats": repeats, "small_ms": [round(t * 1000, 2) for t in small_times],
-                 "big_ms": [round(t * 1000, 2) for t in big_times],
-                 "small": {k: v for k, v in small_details.items() if k != "profile"},
-                 "big": {k: v for k, v in big_details.items() if k != "profile"}},
+        ratio=ratio,
+        target=TARGET,
+        met=met,
+        details={
+            "repeats": repeats,
+            "small_ms": [round(t * 1000, 2) for t in small_times],
+            "big_ms": [round(t * 1000, 2) for t in big_times],
+            "small": {k: v for k, v in small_details.items() if k != "profile"},
+            "big": {k: v for k, v in big_details.items() if k != "profile"},
+        },
         profile="" if met else f"idle poll over {big:,} messages, top by cumulative time:\n{big_details['profile']}",
     )

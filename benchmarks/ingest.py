@@ -8,6 +8,7 @@ the baseline runs before ours (PEEK leaves them unread and in place) and again
 after, over the folder ours moved them to; the mean of the two brackets ours in
 time, so a neighbour's load during the run weighs on both sides.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,7 +37,7 @@ def bare_loop(account, batch_size: int = 50, folder: str = "INBOX") -> Counter:
         client.select_folder(folder, readonly=True)
         uids = sorted(client.search("ALL"))
         for start in range(0, len(uids), batch_size):
-            fetched = client.fetch(uids[start:start + batch_size], ["BODY.PEEK[]"])
+            fetched = client.fetch(uids[start : start + batch_size], ["BODY.PEEK[]"])
             for uid in sorted(fetched):
                 mail = mailparser.parse_from_bytes(fetched[uid][b"BODY[]"])
                 seen["messages"] += 1
@@ -60,17 +61,37 @@ def _open_attachment(attachment: dict) -> str:
     return "other"
 
 
-def run(dovecot, backend: str, workdir: Path, samples: list[corpus.Sample], profile_count: int, repeats: int = 1) -> Result:
+def run(
+    dovecot, backend: str, workdir: Path, samples: list[corpus.Sample], profile_count: int, repeats: int = 1
+) -> Result:
     """`repeats` trials, each on its own mailbox and database; the median one is reported, with every trial's ratio."""
     raws = [s.raw for s in samples]
-    chosen, ratios = median_trial([_trial(dovecot, backend, workdir / f"ingest-{backend}-{n}", raws) for n in range(repeats)])
-    summary, ours_s, baseline_s, ratio = chosen.pop("summary"), chosen["ours_seconds"], chosen["baseline_seconds"], chosen["ratio"]
-    details = {"messages": len(raws), "kinds": dict(Counter(s.kind for s in samples)),
-               "megabytes": round(sum(map(len, raws)) / 1e6, 1), "repeats": repeats,
-               "trial_ratios": ratios, **chosen}
+    chosen, ratios = median_trial(
+        [_trial(dovecot, backend, workdir / f"ingest-{backend}-{n}", raws) for n in range(repeats)]
+    )
+    summary, ours_s, baseline_s, ratio = (
+        chosen.pop("summary"),
+        chosen["ours_seconds"],
+        chosen["baseline_seconds"],
+        chosen["ratio"],
+    )
+    details = {
+        "messages": len(raws),
+        "kinds": dict(Counter(s.kind for s in samples)),
+        "megabytes": round(sum(map(len, raws)) / 1e6, 1),
+        "repeats": repeats,
+        "trial_ratios": ratios,
+        **chosen,
+    }
     result = Result(
-        name="ingest", backend=backend, ours=rate(summary.fetched, ours_s), baseline=rate(details["baseline_opened"]["messages"], baseline_s),
-        ratio=ratio, target=TARGET, met=check(ratio, TARGET), details=details,
+        name="ingest",
+        backend=backend,
+        ours=rate(summary.fetched, ours_s),
+        baseline=rate(details["baseline_opened"]["messages"], baseline_s),
+        ratio=ratio,
+        target=TARGET,
+        met=check(ratio, TARGET),
+        details=details,
     )
     if not result.met and profile_count:
         result.profile = profile_poll(dovecot, backend, workdir, raws[:profile_count])
@@ -93,16 +114,25 @@ def _trial(dovecot, backend: str, folder: Path, raws: list[bytes]) -> dict:
     left = len(account.uids("INBOX"))
     after_s, seen_after = timed(lambda: bare_loop(account, folder=PROCESSED))
     baseline_s = (before_s + after_s) / 2
-    return {"ratio": round(baseline_s / ours_s, 3), "summary": summary,
-            "ours_seconds": round(ours_s, 3), "baseline_seconds": round(baseline_s, 3),
-            "baseline_before_seconds": round(before_s, 3), "baseline_after_seconds": round(after_s, 3),
-            "baseline_after_messages": seen_after["messages"], "outcomes": dict(summary.outcomes),
-            "moved": summary.moved_or_flagged, "replies_spooled": summary.replies_spooled,
-            "left_in_inbox": left, "baseline_opened": dict(seen),
-            # Ours reads ahead in a child process (pipeline.intake.prepare): CPU on both sides, not only wall-clock.
-            "read_ahead": summary.read_ahead, "ours_cpu_seconds": round(ours_cpu, 3),
-            "ours_child_cpu_seconds": summary.read_ahead_cpu_seconds,
-            "baseline_before_cpu_seconds": round(baseline_cpu, 3)}
+    return {
+        "ratio": round(baseline_s / ours_s, 3),
+        "summary": summary,
+        "ours_seconds": round(ours_s, 3),
+        "baseline_seconds": round(baseline_s, 3),
+        "baseline_before_seconds": round(before_s, 3),
+        "baseline_after_seconds": round(after_s, 3),
+        "baseline_after_messages": seen_after["messages"],
+        "outcomes": dict(summary.outcomes),
+        "moved": summary.moved_or_flagged,
+        "replies_spooled": summary.replies_spooled,
+        "left_in_inbox": left,
+        "baseline_opened": dict(seen),
+        # Ours reads ahead in a child process (pipeline.intake.prepare): CPU on both sides, not only wall-clock.
+        "read_ahead": summary.read_ahead,
+        "ours_cpu_seconds": round(ours_cpu, 3),
+        "ours_child_cpu_seconds": summary.read_ahead_cpu_seconds,
+        "baseline_before_cpu_seconds": round(baseline_cpu, 3),
+    }
 
 
 def profile_poll(dovecot, backend: str, workdir: Path, raws: list[bytes]) -> str:

@@ -5,6 +5,7 @@ process (a child's ru_maxrss starts at the size of whoever spawned it). If the s
 `mln outbox flush` that sends them is measured too and the larger peak kept. Targets: the big run <= 1.3x the small one, and
 <= 150 MB.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,13 @@ def peak_rss_mb(argv: list[str], env: dict[str, str], log: Path) -> tuple[float,
     """Run `argv` to the end; its own peak resident memory in MB (ru_maxrss is in KB on Linux), and its exit code."""
     report = log.with_suffix(".rss")
     with open(log, "wb") as out:
-        subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *argv], stdout=out, stderr=subprocess.STDOUT,
-                       env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(report), *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            check=True,
+        )
     kilobytes, code = report.read_text().split()
     return int(kilobytes) / 1024, int(code)
 
@@ -54,14 +60,17 @@ def one_run(backend: str, workdir: Path, count: int, sink: servers.CountingSink,
         mln = [*mln_command(), "--config", str(config)]
         sink.reset()
         run = {"subscribers": count}
-        run["send_mb"] = _measured(mln + ["bulletin", "send", str(bulletin_id), "--list", "all"], env, folder / "send.log")
+        run["send_mb"] = _measured(
+            mln + ["bulletin", "send", str(bulletin_id), "--list", "all"], env, folder / "send.log"
+        )
         if sink.messages < count:  # the send only queued: the flush is part of sending it
             run["flush_mb"] = _measured(mln + ["outbox", "flush"], env, folder / "flush.log")
         run["sink_received"] = sink.messages
         # Floors that say where a peak comes from: the CLI's start-up, and a send that queues nothing.
         run["mln_help_mb"] = _measured(mln + ["--help"], env, folder / "help.log")
-        run["dry_run_mb"] = _measured(mln + ["bulletin", "send", str(bulletin_id), "--list", "all", "--dry-run"], env,
-                                      folder / "dry-run.log")
+        run["dry_run_mb"] = _measured(
+            mln + ["bulletin", "send", str(bulletin_id), "--list", "all", "--dry-run"], env, folder / "dry-run.log"
+        )
         run["peak_rss_mb"] = max(run.get("send_mb", 0), run.get("flush_mb", 0))
         return run
 
@@ -82,8 +91,12 @@ def run(backend: str, workdir: Path, small: int, big: int) -> Result:
     ratio = round(big_run["peak_rss_mb"] / small_run["peak_rss_mb"], 3)
     met = check(ratio, TARGET) and big_run["peak_rss_mb"] <= LIMIT_MB
     return Result(
-        name="memory", backend=backend, ours=f"{big_run['peak_rss_mb']} MB peak RSS, {big:,} subscribers",
-        baseline=f"{small_run['peak_rss_mb']} MB peak RSS, {small:,} subscribers", ratio=ratio,
-        target=f"{TARGET} and <= {LIMIT_MB} MB", met=met,
+        name="memory",
+        backend=backend,
+        ours=f"{big_run['peak_rss_mb']} MB peak RSS, {big:,} subscribers",
+        baseline=f"{small_run['peak_rss_mb']} MB peak RSS, {small:,} subscribers",
+        ratio=ratio,
+        target=f"{TARGET} and <= {LIMIT_MB} MB",
+        met=met,
         details={"small": small_run, "big": big_run},
     )

@@ -1,4 +1,5 @@
 """The JSON report (benchmarks/results/latest.json) and the short table on stdout."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,8 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .common import Result
 
@@ -23,13 +24,17 @@ def machine() -> dict:
                 mem_kb = int(line.split()[1])
     except OSError:
         pass
-    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def write_json(results: Iterable[Result], path: Path, options: dict) -> dict:
     report = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": " ".join([Path(sys.executable).name, "-m", "benchmarks", *sys.argv[1:]]),
         "options": options,
@@ -47,7 +52,9 @@ def table(results: Iterable[Result]) -> str:
         verdict = "n/a" if r.met is None else ("ok" if r.met else "MISSED")
         if r.ratio is None:
             verdict = "not measured"
-        rows.append((r.name, r.backend, r.ours, r.baseline, "-" if r.ratio is None else f"{r.ratio:g}x", r.target, verdict))
+        rows.append(
+            (r.name, r.backend, r.ours, r.baseline, "-" if r.ratio is None else f"{r.ratio:g}x", r.target, verdict)
+        )
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

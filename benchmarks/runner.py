@@ -1,10 +1,11 @@
 """Runs the chosen benchmarks in order of value, starting each server once; a failure becomes a row, not a crash."""
+
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import corpus, idle, ingest, memory, queue, send, servers
 from .common import Result
@@ -29,8 +30,9 @@ class Sizes:
     queue_repeats: int = 5
 
 
-def run_all(only: list[str], backends: list[str], sizes: Sizes, workdir: Path,
-            progress: Callable[[str], None]) -> list[Result]:
+def run_all(
+    only: list[str], backends: list[str], sizes: Sizes, workdir: Path, progress: Callable[[str], None]
+) -> list[Result]:
     results: list[Result] = []
     imap = [name for name in ("ingest", "idle") if name in only]
     if imap:
@@ -42,35 +44,62 @@ def run_all(only: list[str], backends: list[str], sizes: Sizes, workdir: Path,
     if "send" in only:
         for backend in backends:
             progress(f"send on {backend}: {sizes.send_subscribers} subscribers")
-            results.append(_guard("send", backend, lambda: send.run(
-                backend, workdir, sizes.send_subscribers, sizes.send_profile_subscribers, sizes.send_repeats)))
+            results.append(
+                _guard(
+                    "send",
+                    backend,
+                    lambda backend=backend: send.run(
+                        backend, workdir, sizes.send_subscribers, sizes.send_profile_subscribers, sizes.send_repeats
+                    ),
+                )
+            )
     if "memory" in only:
         backend = backends[0]
         progress(f"memory on {backend}: {sizes.memory_small} and {sizes.memory_big} subscribers")
-        results.append(_guard("memory", backend, lambda: memory.run(backend, workdir, sizes.memory_small, sizes.memory_big)))
+        results.append(
+            _guard("memory", backend, lambda: memory.run(backend, workdir, sizes.memory_small, sizes.memory_big))
+        )
     if "queue" in only:
         for backend in backends:
             progress(f"queue and search on {backend}: {sizes.queue_submissions} submissions")
-            results.extend(_guard_many("queue_cli", backend, lambda: queue.run(
-                backend, workdir, sizes.queue_submissions, sizes.queue_repeats)))
+            results.extend(
+                _guard_many(
+                    "queue_cli",
+                    backend,
+                    lambda backend=backend: queue.run(backend, workdir, sizes.queue_submissions, sizes.queue_repeats),
+                )
+            )
     return results
 
 
-def _imap_benchmarks(dovecot, imap: list[str], backends: list[str], sizes: Sizes, workdir: Path,
-                     progress: Callable[[str], None]) -> list[Result]:
+def _imap_benchmarks(
+    dovecot, imap: list[str], backends: list[str], sizes: Sizes, workdir: Path, progress: Callable[[str], None]
+) -> list[Result]:
     results = []
     if "ingest" in imap:
         progress(f"ingest: building {sizes.ingest_messages} messages")
         samples = corpus.submissions(sizes.ingest_messages)
         for backend in backends:
             progress(f"ingest on {backend}")
-            results.append(_guard("ingest", backend, lambda: ingest.run(
-                dovecot, backend, workdir, samples, sizes.profile_messages, sizes.ingest_repeats)))
+            results.append(
+                _guard(
+                    "ingest",
+                    backend,
+                    lambda backend=backend: ingest.run(
+                        dovecot, backend, workdir, samples, sizes.profile_messages, sizes.ingest_repeats
+                    ),
+                )
+            )
     if "idle" in imap:
         backend = backends[0]
         progress(f"idle poll on {backend}: {sizes.idle_small} and {sizes.idle_big} messages")
-        results.append(_guard("idle_poll", backend, lambda: idle.run(
-            dovecot, backend, workdir, sizes.idle_small, sizes.idle_big, sizes.idle_repeats)))
+        results.append(
+            _guard(
+                "idle_poll",
+                backend,
+                lambda: idle.run(dovecot, backend, workdir, sizes.idle_small, sizes.idle_big, sizes.idle_repeats),
+            )
+        )
     return results
 
 
@@ -87,5 +116,14 @@ def _guard_many(name: str, backend: str, fn: Callable[[], list[Result]]) -> list
 
 
 def _not_measured(name: str, backend: str, exc: Exception) -> Result:
-    return Result(name=name, backend=backend, ours="-", baseline="-", ratio=None, target="-", met=None,
-                  note=f"not measured: {type(exc).__name__}: {exc}", details={"traceback": traceback.format_exc()})
+    return Result(
+        name=name,
+        backend=backend,
+        ours="-",
+        baseline="-",
+        ratio=None,
+        target="-",
+        met=None,
+        note=f"not measured: {type(exc).__name__}: {exc}",
+        details={"traceback": traceback.format_exc()},
+    )

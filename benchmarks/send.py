@@ -8,6 +8,7 @@ connection to the same sink, before ours and again after it (the mean is
 used). The CSS inliner's calls are counted from approval to the end of the
 send: once per audience, never per recipient.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,10 +18,10 @@ import smtplib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.outbound.bulletin import PREVIEW_VALUES, inline_css_calls, personalise
-from pipeline.outbound.bulletin.drafts import preview_bulletin
 from pipeline.compose import build_message
 from pipeline.config import Settings
+from pipeline.outbound.bulletin import PREVIEW_VALUES, inline_css_calls, personalise
+from pipeline.outbound.bulletin.drafts import preview_bulletin
 
 from . import bulletin_data, servers
 from .common import Result, check, median_trial, profiled, rate, settings_for, timed, write_settings
@@ -96,9 +97,13 @@ def run(backend: str, workdir: Path, count: int, profile_count: int = 0, repeats
     chosen, ratios = median_trial(trials)
     ours_received, ratio = chosen["sink_received_ours"], chosen["ratio"]
     result = Result(
-        name="send", backend=backend, ours=rate(ours_received, chosen["ours_seconds"]),
+        name="send",
+        backend=backend,
+        ours=rate(ours_received, chosen["ours_seconds"]),
         baseline=rate(chosen["sink_received_baseline"], chosen["baseline_seconds"]),
-        ratio=ratio, target=TARGET, met=check(ratio, TARGET) and all(t["sink_received_ours"] == count for t in trials),
+        ratio=ratio,
+        target=TARGET,
+        met=check(ratio, TARGET) and all(t["sink_received_ours"] == count for t in trials),
         details={"subscribers": count, "repeats": repeats, "trial_ratios": ratios, **chosen},
     )
     short = [t["sink_received_ours"] for t in trials if t["sink_received_ours"] != count]
@@ -131,14 +136,23 @@ def _trial(folder: Path, backend: str, count: int) -> dict:
         after_s, _ = timed(lambda: bare_loop(smtp_url, data, count))
     baseline_s = (before_s + after_s) / 2  # before and after ours: a neighbour's load weighs on both sides
     audiences = len([n for n in per_list.values() if n])
-    return {"ratio": round(baseline_s / ours_s, 3), "per_list": per_list, "message_kb": round(len(data) / 1024, 1),
-            "ours_seconds": round(ours_s, 3), "baseline_seconds": round(baseline_s, 3),
-            "baseline_before_seconds": round(before_s, 3), "baseline_after_seconds": round(after_s, 3),
-            "sink_received_ours": ours_received, "sink_received_baseline": baseline_received,
-            "inline_css_calls_at_approval": calls_at_approval, "inline_css_calls_during_send": calls_in_send,
-            "inline_css_calls_total": calls_at_approval + calls_in_send, "audiences": audiences,
-            "inline_once_per_audience": calls_at_approval + calls_in_send == audiences,
-            "steps": steps}
+    return {
+        "ratio": round(baseline_s / ours_s, 3),
+        "per_list": per_list,
+        "message_kb": round(len(data) / 1024, 1),
+        "ours_seconds": round(ours_s, 3),
+        "baseline_seconds": round(baseline_s, 3),
+        "baseline_before_seconds": round(before_s, 3),
+        "baseline_after_seconds": round(after_s, 3),
+        "sink_received_ours": ours_received,
+        "sink_received_baseline": baseline_received,
+        "inline_css_calls_at_approval": calls_at_approval,
+        "inline_css_calls_during_send": calls_in_send,
+        "inline_css_calls_total": calls_at_approval + calls_in_send,
+        "audiences": audiences,
+        "inline_once_per_audience": calls_at_approval + calls_in_send == audiences,
+        "steps": steps,
+    }
 
 
 def profile_send(backend: str, workdir: Path, count: int) -> str:

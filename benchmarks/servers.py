@@ -4,17 +4,18 @@ Dovecot and the SMTP sink reuse tests/fixtures/ (same config, same helpers);
 databases are a SQLite file, or a schema of its own in the PostgreSQL at
 127.0.0.1:5432 (database `test`), dropped afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import shutil
 import sys
-import multiprocessing
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from pipeline.store import db
 from pipeline.config import REPO_ROOT
+from pipeline.store import db
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 from fixtures import database as pg_fixture  # noqa: E402
@@ -42,7 +43,7 @@ def fill_mailbox(account: dovecot_fixture.ImapAccount, messages: list[bytes], ch
     """Put messages in the INBOX fast: MULTIAPPEND in chunks, over one connection."""
     with account.client() as client:
         for start in range(0, len(messages), chunk):
-            client.multiappend("INBOX", messages[start:start + chunk])
+            client.multiappend("INBOX", messages[start : start + chunk])
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ index, the home page and the search index).
 
     .venv/bin/python -m benchmarks.site_build [--items 5000] [--audience internal]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,15 +18,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.store import db
 from pipeline.config import DEFAULT_REGIONS, DEFAULT_THEMES, load_settings
-from pipeline.store.models import Item, Submission
 from pipeline.site import build_site
+from pipeline.store import db
+from pipeline.store.models import Item, Submission
 
 RESULTS = Path(__file__).resolve().parent / "results"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 STATUSES = ("Planned", "Being implemented", "Implemented")
-WORDS = ("reminiscence", "liaison", "audit", "handover", "carers", "dementia", "pathway", "training", "homes", "referral")
+WORDS = (
+    "reminiscence",
+    "liaison",
+    "audit",
+    "handover",
+    "carers",
+    "dementia",
+    "pathway",
+    "training",
+    "homes",
+    "referral",
+)
 
 
 def seed(url: str, count: int, start: int = 0) -> None:
@@ -44,14 +56,28 @@ def _submission(item: Item, n: int, revision: int) -> Submission:
     word = WORDS[n % len(WORDS)]
     approved = dt.datetime(2026, 1 + n % 11, 1 + n % 27, 12, tzinfo=UTC) + dt.timedelta(days=revision * 10)
     return Submission(
-        item=item, revision=revision, is_update=revision > 1, status="approved", title=f"Improvement plan {n}: {word} in practice",
-        theme=DEFAULT_THEMES[theme], theme_number=theme + 1, locality=f"Locality {n % 97}", region=DEFAULT_REGIONS[n % 4],
-        organisation=f"Organisation {n % 211} (example)", lead_name=f"Lead {n}", lead_email=f"lead{n}@example.org",
-        progress=STATUSES[(n + revision) % 3], date_commenced=dt.date(2025, 1 + n % 12, 1), date_commenced_precision="month",
+        item=item,
+        revision=revision,
+        is_update=revision > 1,
+        status="approved",
+        title=f"Improvement plan {n}: {word} in practice",
+        theme=DEFAULT_THEMES[theme],
+        theme_number=theme + 1,
+        locality=f"Locality {n % 97}",
+        region=DEFAULT_REGIONS[n % 4],
+        organisation=f"Organisation {n % 211} (example)",
+        lead_name=f"Lead {n}",
+        lead_email=f"lead{n}@example.org",
+        progress=STATUSES[(n + revision) % 3],
+        date_commenced=dt.date(2025, 1 + n % 12, 1),
+        date_commenced_precision="month",
         summary=f"What plan {n} set out to do, in a few sentences about {word} and older people's mental health. " * 3,
-        actions="PDSA cycles on the session length; two pilots.", outcomes=f"Outcome {n}: {word} improved by a third.",
-        learning="Short sessions worked; evening sessions did not.", share_externally=n % 3 != 0,
-        received_at=approved - dt.timedelta(days=2), approved_at=approved,
+        actions="PDSA cycles on the session length; two pilots.",
+        outcomes=f"Outcome {n}: {word} improved by a third.",
+        learning="Short sessions worked; evening sessions did not.",
+        share_externally=n % 3 != 0,
+        received_at=approved - dt.timedelta(days=2),
+        approved_at=approved,
     )
 
 
@@ -76,11 +102,16 @@ def run(items: int, audience: str) -> dict:
         one_seconds, one = timed(settings, out, audience)
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         return {
-            "items": items, "audience": audience, "pages": full["files"], "site_bytes": size,
+            "items": items,
+            "audience": audience,
+            "pages": full["files"],
+            "site_bytes": size,
             "search_json_bytes": (out / "practice" / "search.json").stat().st_size,
             "full_build_seconds": round(full_seconds, 2),
-            "no_change_rebuild_seconds": round(again_seconds, 2), "no_change_written": len(again["written"]),
-            "one_new_item_rebuild_seconds": round(one_seconds, 2), "one_new_item_written": sorted(one["written"]),
+            "no_change_rebuild_seconds": round(again_seconds, 2),
+            "no_change_written": len(again["written"]),
+            "one_new_item_rebuild_seconds": round(one_seconds, 2),
+            "one_new_item_written": sorted(one["written"]),
         }
 
 

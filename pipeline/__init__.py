@@ -4,4 +4,5 @@ The message flow, one module each: sources/ (fetch) -> rules (route) ->
 handlers/ (one per outcome) -> store (record) -> sources/ (mailbox action).
 Sending is separate: bulletin -> outbox -> smtp.
 """
+
 __version__ = "0.1.0"

@@ -1,16 +1,16 @@
 """The `mln` command group. Thin: each command parses options, calls one library
 function, and prints the result. Command modules live in pipeline/commands/.
 """
+
 from __future__ import annotations
 
 import importlib
 import logging
-import sys
 
 import click
 
 from pipeline import logs
-from pipeline.config import Settings, load_settings
+from pipeline.commands.context import AppContext
 from pipeline.errors import MlnError
 
 # Each module defines `register(group)`; this table says which top-level commands it
@@ -27,7 +27,17 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "pipeline.commands.bulletin": ("bulletin",),
     "pipeline.commands.bulletin_send": ("bulletin",),
     "pipeline.commands.template": ("form", "template"),
-    "pipeline.commands.review": ("approve", "edit", "history", "index", "queue", "reject", "request-changes", "search", "show"),
+    "pipeline.commands.review": (
+        "approve",
+        "edit",
+        "history",
+        "index",
+        "queue",
+        "reject",
+        "request-changes",
+        "search",
+        "show",
+    ),
     "pipeline.commands.worker": ("schedule", "worker"),
     "pipeline.commands.members": ("members",),
     "pipeline.commands.status": ("report", "status"),
@@ -35,20 +45,6 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "pipeline.commands.web": ("web",),
     "pipeline.commands.auth": ("auth",),
 }
-
-
-class AppContext:
-    """Settings are read lazily, so `mln --help` and `mln init` work without a config file."""
-
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path = config_path
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
 
 
 class MlnGroup(click.Group):
@@ -65,7 +61,7 @@ class MlnGroup(click.Group):
                     importlib.import_module(module).register(self)
         return self.commands.get(cmd_name)
 
-    def load_all(self) -> "MlnGroup":
+    def load_all(self) -> MlnGroup:
         """Register every command now (for tests and tools that walk the tree)."""
         ctx = click.Context(self)
         for name in self.list_commands(ctx):
@@ -82,7 +78,9 @@ class MlnGroup(click.Group):
 
 @click.group(cls=MlnGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", metavar="PATH", help="Config file (default: $MLN_CONFIG, else ./mln.toml).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Log line format.")
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Log line format."
+)
 @click.option("--log-file", metavar="PATH", help="Write logs to this file instead of stderr.")
 @click.option("-v", "--verbose", count=True, help="More log detail (-vv for debug).")
 @click.pass_context
@@ -105,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -6,6 +6,7 @@ rows its handler adds and is inserted with them when the intake driver flushes;
 `queue_message` inserts its row at once, for callers that use its id. The outbox
 spools queued rows to disk after commit (pipeline/outbound/outbox.py).
 """
+
 from __future__ import annotations
 
 import binascii
@@ -13,19 +14,19 @@ import datetime as dt
 import functools
 import mimetypes
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email import quoprimime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.headerregistry import Address
 from email.utils import format_datetime, make_msgid, parseaddr
-from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy.orm import Session
 
-from pipeline.store import counters
 from pipeline.config import Settings
 from pipeline.mail import IncomingMail
+from pipeline.store import counters
 from pipeline.store.models import Message, Outgoing
 
 AttachmentSpec = tuple[str, str, bytes]  # (filename, content type or "", data)
@@ -88,7 +89,7 @@ def build_message(
     # never be re-read as another recipient.
     msg["To"] = Address(display_name=display_name(to_name), addr_spec=clean_header(to))
     msg["Subject"] = header_text(subject)
-    msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
+    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     msg["Message-ID"] = make_msgid(domain=domain_of(settings.smtp.from_address))
     if settings.smtp.reply_to:
         msg["Reply-To"] = settings.smtp.reply_to
@@ -149,28 +150,66 @@ def queue_reply(
         # building the email package's header objects (most of a reply's cost).
         built = render_text_message(settings, mail.from_addr, subject, text, headers=headers, to_name=mail.from_name)
     else:
-        built = _built(build_message(settings, mail.from_addr, subject, text, attachments=attachments, headers=headers,
-                                     to_name=mail.from_name))
+        built = _built(
+            build_message(
+                settings,
+                mail.from_addr,
+                subject,
+                text,
+                attachments=attachments,
+                headers=headers,
+                to_name=mail.from_name,
+            )
+        )
     return _queue_raw(session, settings, built, kind=kind, source=source)
 
 
-def queue_message(session: Session, settings: Settings, msg: EmailMessage, *, kind: str,
-                  source: Message | None = None, bulletin_id: int | None = None,
-                  subscriber_id: int | None = None, envelope_from: str = "") -> Outgoing:
+def queue_message(
+    session: Session,
+    settings: Settings,
+    msg: EmailMessage,
+    *,
+    kind: str,
+    source: Message | None = None,
+    bulletin_id: int | None = None,
+    subscriber_id: int | None = None,
+    envelope_from: str = "",
+) -> Outgoing:
     """Record a built message as queued for the outbox; the row is inserted at once (it has its id)."""
-    row = _queue_raw(session, settings, _built(msg), kind=kind, source=source, bulletin_id=bulletin_id,
-                     subscriber_id=subscriber_id, envelope_from=envelope_from)
+    row = _queue_raw(
+        session,
+        settings,
+        _built(msg),
+        kind=kind,
+        source=source,
+        bulletin_id=bulletin_id,
+        subscriber_id=subscriber_id,
+        envelope_from=envelope_from,
+    )
     session.flush()
     return row
 
 
 def _built(msg: EmailMessage) -> Built:
-    return Built(raw=msg.as_bytes(policy=SMTP), recipient=_bare_address(str(msg["To"])),
-                 subject=str(msg["Subject"] or ""), message_id=str(msg["Message-ID"] or ""))
+    return Built(
+        raw=msg.as_bytes(policy=SMTP),
+        recipient=_bare_address(str(msg["To"])),
+        subject=str(msg["Subject"] or ""),
+        message_id=str(msg["Message-ID"] or ""),
+    )
 
 
-def _queue_raw(session: Session, settings: Settings, built: "Built", *, kind: str, source: Message | None = None,
-               bulletin_id: int | None = None, subscriber_id: int | None = None, envelope_from: str = "") -> Outgoing:
+def _queue_raw(
+    session: Session,
+    settings: Settings,
+    built: Built,
+    *,
+    kind: str,
+    source: Message | None = None,
+    bulletin_id: int | None = None,
+    subscriber_id: int | None = None,
+    envelope_from: str = "",
+) -> Outgoing:
     row = Outgoing(
         kind=kind,
         recipient=built.recipient,
@@ -212,6 +251,8 @@ class Built:
     message_id: str
 
 
+# The SMTP policy sets 78; None (no limit) is only for policies we do not use.
+assert SMTP.max_line_length is not None
 _MAX_LINE = SMTP.max_line_length  # 78
 _SIMPLE_TEXT = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/^_`{|}~-]"
@@ -235,8 +276,11 @@ def _text_header(name: str, value: str) -> tuple[bytes, str]:
 def address_header(name: str, display: str, addr_spec: str) -> tuple[bytes, str]:
     """An address header (CRLF-terminated bytes) as the email package writes it, and its value."""
     value = f"{display} <{addr_spec}>" if display else addr_spec
-    if (len(name) + 2 + len(value) <= _MAX_LINE and _SIMPLE_ADDR.fullmatch(addr_spec)
-            and (not display or _SIMPLE_NAME.fullmatch(display))):
+    if (
+        len(name) + 2 + len(value) <= _MAX_LINE
+        and _SIMPLE_ADDR.fullmatch(addr_spec)
+        and (not display or _SIMPLE_NAME.fullmatch(display))
+    ):
         return f"{name}: {value}\r\n".encode("ascii"), value
     return _folded(name, Address(display_name=display, addr_spec=addr_spec))
 
@@ -249,8 +293,14 @@ def _fixed_header(name: str, value: str, display: str | None = None) -> bytes:
 
 @functools.lru_cache(maxsize=8)
 def _content_headers(cte: str) -> bytes:
-    return b"".join(_folded(name, value)[0] for name, value in (
-        ("Content-Type", 'text/plain; charset="utf-8"'), ("Content-Transfer-Encoding", cte), ("MIME-Version", "1.0")))
+    return b"".join(
+        _folded(name, value)[0]
+        for name, value in (
+            ("Content-Type", 'text/plain; charset="utf-8"'),
+            ("Content-Transfer-Encoding", cte),
+            ("MIME-Version", "1.0"),
+        )
+    )
 
 
 def _text_body(text: str) -> tuple[str, bytes]:
@@ -264,7 +314,9 @@ def _text_body(text: str) -> tuple[str, bytes]:
     if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
         embedded = b"\r\n".join(lines) + b"\r\n"
         step = _MAX_LINE // 4 * 3
-        payload = "".join(binascii.b2a_base64(embedded[i:i + step]).decode("ascii") for i in range(0, len(embedded), step))
+        payload = "".join(
+            binascii.b2a_base64(embedded[i : i + step]).decode("ascii") for i in range(0, len(embedded), step)
+        )
         return "base64", "\r\n".join(_NEWLINES.split(payload)).encode("ascii")
     if len(lines) <= 10:
         payload = sniff_qp
@@ -273,8 +325,9 @@ def _text_body(text: str) -> tuple[str, bytes]:
     return "quoted-printable", "\r\n".join(_NEWLINES.split(payload)).encode("ascii")
 
 
-def render_text_message(settings: Settings, to: str, subject: str, text: str, headers: dict[str, str] | None = None,
-                        to_name: str = "") -> Built:
+def render_text_message(
+    settings: Settings, to: str, subject: str, text: str, headers: dict[str, str] | None = None, to_name: str = ""
+) -> Built:
     """A plain-text message from our address to one recipient: build_message(...).as_bytes(policy=SMTP), faster."""
     to_header, to_value = address_header("To", display_name(to_name), clean_header(to))
     subject_header, subject_value = _text_header("Subject", header_text(subject))
@@ -283,14 +336,18 @@ def render_text_message(settings: Settings, to: str, subject: str, text: str, he
         _fixed_header("From", settings.smtp.from_address, display_name(settings.network.name)),
         to_header,
         subject_header,
-        _text_header("Date", format_datetime(dt.datetime.now(dt.timezone.utc)))[0],
+        _text_header("Date", format_datetime(dt.datetime.now(dt.UTC)))[0],
         _text_header("Message-ID", message_id)[0],
     ]
     if settings.smtp.reply_to:
         parts.append(_fixed_header("Reply-To", settings.smtp.reply_to))
     parts.append(b"X-MLN-Bulletin: 1\r\n")
     for name, value in (headers or {}).items():
-        parts.append(_text_header(name, message_ids(value) if name.lower() in ("in-reply-to", "references") else header_text(value))[0])
+        parts.append(
+            _text_header(
+                name, message_ids(value) if name.lower() in ("in-reply-to", "references") else header_text(value)
+            )[0]
+        )
     cte, body = _text_body(text)
     raw = b"".join(parts) + _content_headers(cte) + b"\r\n" + body
     return Built(raw=raw, recipient=_bare_address(to_value), subject=subject_value, message_id=message_id)

@@ -3,15 +3,17 @@
 This is the only module that reads the environment. Everything else receives a
 frozen `Settings` object.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
 import tomllib
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pipeline.errors import ConfigError
 
@@ -248,7 +250,9 @@ class Settings:
         return Path(self.base_dir, self.paths.data_dir)
 
 
-SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Settings).items() if dataclasses.is_dataclass(hint)}
+SECTIONS: dict[str, Any] = {  # section name -> its settings dataclass
+    name: hint for name, hint in typing.get_type_hints(Settings).items() if dataclasses.is_dataclass(hint)
+}
 _SECRET_FIELDS = {"password", "token_secret", "client_secret"}
 
 
@@ -286,12 +290,18 @@ def load_settings(path: str | os.PathLike | None = None, environ: Mapping[str, s
     sections["mailbox"] = _with_secret(sections["mailbox"], environ)
     sections["smtp"] = _with_secret(sections["smtp"], environ)
     security = sections["security"]
-    sections["security"] = dataclasses.replace(security, token_secret=Secret(environ.get(security.token_secret_env, "")))
+    sections["security"] = dataclasses.replace(
+        security, token_secret=Secret(environ.get(security.token_secret_env, ""))
+    )
     oauth2 = sections["oauth2"]
-    sections["oauth2"] = dataclasses.replace(oauth2, client_secret=Secret(environ.get(oauth2.client_secret_env, "") if oauth2.client_secret_env else ""))
+    sections["oauth2"] = dataclasses.replace(
+        oauth2, client_secret=Secret(environ.get(oauth2.client_secret_env, "") if oauth2.client_secret_env else "")
+    )
     if 12 % sections["network"].months_per_issue:
-        raise ConfigError(f"network.months_per_issue in {source}: must divide 12 (1, 2, 3, 4, 6 or 12), "
-                          f"got {sections['network'].months_per_issue}")
+        raise ConfigError(
+            f"network.months_per_issue in {source}: must divide 12 (1, 2, 3, 4, 6 or 12), "
+            f"got {sections['network'].months_per_issue}"
+        )
     return Settings(**sections, source=source, base_dir=str(base_dir))
 
 
@@ -351,7 +361,7 @@ def _coerce(hint: Any, value: Any, where: str, from_env: bool) -> Any:
 def _absolute_sqlite(db: DatabaseSettings, base_dir: Path) -> DatabaseSettings:
     prefix = "sqlite:///"
     if db.url.startswith(prefix) and not db.url.startswith(prefix + "/") and ":memory:" not in db.url:
-        return DatabaseSettings(url=prefix + str(base_dir / db.url[len(prefix):]))
+        return DatabaseSettings(url=prefix + str(base_dir / db.url[len(prefix) :]))
     return db
 
 

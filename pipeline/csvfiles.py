@@ -1,5 +1,6 @@
 """CSV files people exchange with spreadsheets: reading rows for imports, the import
 report, and cells that must never run as formulas."""
+
 from __future__ import annotations
 
 import csv
@@ -40,5 +41,9 @@ class ImportReport:
     skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (line, address, reason)
 
     def as_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": [{"line": line, "email": email, "reason": why} for line, email, why in self.skipped]}
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": [{"line": line, "email": email, "reason": why} for line, email, why in self.skipped],
+        }

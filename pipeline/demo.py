@@ -2,6 +2,7 @@
 
 The sample messages are the real-world shapes kept in tests/messages/.
 """
+
 from __future__ import annotations
 
 import mailbox
@@ -55,8 +56,8 @@ def run_demo(directory: Path) -> dict[str, Any]:
 
 
 def add_demo_members(settings: Settings) -> None:
-    from pipeline.store import db
     from pipeline.people.members import MemberInput, add_member
+    from pipeline.store import db
 
     with db.transaction(settings.database.url) as session:
         for email, name, region, themes in DEMO_MEMBERS:

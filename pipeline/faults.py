@@ -3,6 +3,7 @@ process with SIGKILL the Nth time it reaches the point named NAME (N defaults to
 
 Used only by tests (through MLN_DEBUG_CRASH_AT); a no-op otherwise.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,22 +6,23 @@ completion or evaluation date, status (the colour key: Planned, Being
 implemented, Implemented) and the link. Written as CSV, XLSX or HTML, row by
 row from a streamed query, so the whole index is never held in memory.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from pipeline.store import db
-from pipeline.csvfiles import spreadsheet_safe
 from pipeline.config import Settings
+from pipeline.csvfiles import spreadsheet_safe
 from pipeline.errors import InvalidInput
+from pipeline.store import db
 from pipeline.store.models import Item, Submission
 from pipeline.templates_io import STATUSES
 from pipeline.templates_io.dates import describe_date
@@ -29,9 +30,15 @@ from pipeline.templates_io.validate import normalise_status
 
 EXPORT_FORMATS = ("csv", "xlsx", "html")
 COLUMNS = (
-    ("file_no", "File No"), ("title", "Practice example / improvement / learning"), ("theme", "Theme"),
-    ("location", "Location"), ("lead_contact", "Lead contact"), ("dates", "Date commenced / file updated"),
-    ("completion", "Completion, implementation or evaluation date"), ("status", "Status"), ("link", "Link"),
+    ("file_no", "File No"),
+    ("title", "Practice example / improvement / learning"),
+    ("theme", "Theme"),
+    ("location", "Location"),
+    ("lead_contact", "Lead contact"),
+    ("dates", "Date commenced / file updated"),
+    ("completion", "Completion, implementation or evaluation date"),
+    ("status", "Status"),
+    ("link", "Link"),
 )
 # The colour key of the index, one colour per status.
 COLOURS = {"Planned": "FCE4B6", "Being implemented": "CFE2F3", "Implemented": "D9EAD3"}
@@ -52,7 +59,11 @@ class IndexRow:
 
     @property
     def lead_contact(self) -> str:
-        return f"{self.lead_name} <{self.lead_email}>" if self.lead_name and self.lead_email else self.lead_name or self.lead_email
+        return (
+            f"{self.lead_name} <{self.lead_email}>"
+            if self.lead_name and self.lead_email
+            else self.lead_name or self.lead_email
+        )
 
     def cells(self) -> list[str]:
         return [getattr(self, key) for key, _ in COLUMNS]
@@ -71,11 +82,18 @@ def progress_filter(text: str | None) -> str | None:
 def index_rows(session: Session, theme_number: int | None = None, progress: str | None = None) -> Iterator[IndexRow]:
     """Rows in theme order, then File No; read in batches."""
     later = aliased(Submission)
-    newer_approved = select(later.id).where(later.item_id == Submission.item_id, later.status == "approved",
-                                            later.revision > Submission.revision).exists()
-    query = (select(Submission, Item.file_no).join(Item, Submission.item_id == Item.id)
-             .where(Submission.status == "approved", ~newer_approved)
-             .order_by(Submission.theme_number, Item.file_no).execution_options(yield_per=500))
+    newer_approved = (
+        select(later.id)
+        .where(later.item_id == Submission.item_id, later.status == "approved", later.revision > Submission.revision)
+        .exists()
+    )
+    query = (
+        select(Submission, Item.file_no)
+        .join(Item, Submission.item_id == Item.id)
+        .where(Submission.status == "approved", ~newer_approved)
+        .order_by(Submission.theme_number, Item.file_no)
+        .execution_options(yield_per=500)
+    )
     if theme_number is not None:
         query = query.where(Submission.theme_number == theme_number)
     if progress is not None:
@@ -90,10 +108,18 @@ def _index_row(row: Submission, file_no: str) -> IndexRow:
         commenced = f"To commence {commenced}"
     updated = _date(row.date_updated, row.date_updated_precision)
     dates = "; ".join(p for p in (commenced, f"updated {updated}" if updated else "") if p)
-    return IndexRow(file_no=file_no, title=row.title, theme=row.theme, location=row.locality, lead_name=row.lead_name,
-                    lead_email=row.lead_email, dates=dates,
-                    completion=_date(row.completion_date, row.completion_date_precision),
-                    status=row.progress or "Planned", link=row.link)
+    return IndexRow(
+        file_no=file_no,
+        title=row.title,
+        theme=row.theme,
+        location=row.locality,
+        lead_name=row.lead_name,
+        lead_email=row.lead_email,
+        dates=dates,
+        completion=_date(row.completion_date, row.completion_date_precision),
+        status=row.progress or "Planned",
+        link=row.link,
+    )
 
 
 def _date(value: dt.date | None, precision: str) -> str:
@@ -101,8 +127,9 @@ def _date(value: dt.date | None, precision: str) -> str:
     return describe_date(value, precision or "month") if value is not None else ""
 
 
-def export_index(settings: Settings, fmt: str, path: Path, theme_number: int | None = None,
-                 progress: str | None = None) -> int:
+def export_index(
+    settings: Settings, fmt: str, path: Path, theme_number: int | None = None, progress: str | None = None
+) -> int:
     """Write the index to `path` in `fmt`; returns the number of items written."""
     writer = {"csv": write_csv, "xlsx": write_xlsx, "html": write_html}.get(fmt)
     if writer is None:
@@ -167,18 +194,24 @@ def write_html(rows: Iterator[IndexRow], path: Path, title: str = "") -> int:
                 theme = row.theme
             out.write(_html_row(row))
             count += 1
-        out.write(("</tbody></table>\n" if theme is not None else "<p>No approved items yet.</p>\n") + "</body></html>\n")
+        out.write(
+            ("</tbody></table>\n" if theme is not None else "<p>No approved items yet.</p>\n") + "</body></html>\n"
+        )
     return count
 
 
 def _html_head(title: str) -> str:
     e = html.escape
-    key = " ".join(f'<span class="chip" style="background:#{colour}">{e(status)}</span>' for status, colour in COLOURS.items())
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Information Index - {e(title)}</title>\n'
-            "<style>body{font-family:Arial,sans-serif;margin:1em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
-            "th,td{border:1px solid #999;padding:4px;vertical-align:top;text-align:left;font-size:90%}"
-            ".chip{padding:2px 6px;margin-right:4px}</style></head>\n"
-            f"<body><h1>Information Index of positive practice</h1>\n<p>{e(title)}</p>\n<p>Key: {key}</p>\n")
+    key = " ".join(
+        f'<span class="chip" style="background:#{colour}">{e(status)}</span>' for status, colour in COLOURS.items()
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Information Index - {e(title)}</title>\n'
+        "<style>body{font-family:Arial,sans-serif;margin:1em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
+        "th,td{border:1px solid #999;padding:4px;vertical-align:top;text-align:left;font-size:90%}"
+        ".chip{padding:2px 6px;margin-right:4px}</style></head>\n"
+        f"<body><h1>Information Index of positive practice</h1>\n<p>{e(title)}</p>\n<p>Key: {key}</p>\n"
+    )
 
 
 def _html_table_start(theme: str) -> str:

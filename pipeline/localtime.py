@@ -1,11 +1,12 @@
 """Stored in UTC, shown in network.timezone: conversions used by the schedule, reports and status."""
+
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from pipeline.periods import Period, period_for
 from pipeline.config import Settings
+from pipeline.periods import Period, period_for
 
 
 def zone(settings: Settings) -> ZoneInfo:
@@ -13,7 +14,7 @@ def zone(settings: Settings) -> ZoneInfo:
 
 
 def local_now(settings: Settings, now: dt.datetime | None = None) -> dt.datetime:
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone(settings))
+    return (now or dt.datetime.now(dt.UTC)).astimezone(zone(settings))
 
 
 def shown(settings: Settings, value: dt.datetime | None) -> str | None:
@@ -23,7 +24,7 @@ def shown(settings: Settings, value: dt.datetime | None) -> str | None:
 
 def local_midnight(settings: Settings, day: dt.date) -> dt.datetime:
     """The UTC instant a local day begins (DST-aware)."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zone(settings)).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone(settings)).astimezone(dt.UTC)
 
 
 def period_bounds(settings: Settings, period: Period) -> tuple[dt.datetime, dt.datetime]:

@@ -1,4 +1,5 @@
 """Log setup for the CLI and the worker: readable text, or JSON lines."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ class TextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),

@@ -1,4 +1,5 @@
 """An incoming message, parsed once into the decoded values rules and handlers use."""
+
 from __future__ import annotations
 
 import base64
@@ -128,7 +129,9 @@ def parse_mail(raw: bytes) -> IncomingMail:
         content_type=(message.get_content_type() or "").lower(),
         attachments=tuple(_attachments(parsed)),
         headers=headers,
-        defects=tuple(sorted({type(d).__name__ for d in getattr(message, "defects", [])} | set(parsed.defects_categories))),
+        defects=tuple(
+            sorted({type(d).__name__ for d in getattr(message, "defects", [])} | set(parsed.defects_categories))
+        ),
     )
 
 
@@ -136,10 +139,17 @@ def _headers_only(raw: bytes, defect: str) -> IncomingMail:
     message = BytesHeaderParser().parsebytes(raw)
     headers = _decoded_headers(message)
     from_name, from_addr = _first_address(_raw_values(message, "from"))
-    return IncomingMail(raw=raw, message_id=_angle(headers.get("message-id", [""])[0]),
-                        subject=_one_line(headers.get("subject", [""])[0]), from_addr=from_addr, from_name=from_name,
-                        date=_date(headers.get("date", [""])[0]), headers=headers,
-                        content_type=(message.get_content_type() or "").lower(), defects=(defect,))
+    return IncomingMail(
+        raw=raw,
+        message_id=_angle(headers.get("message-id", [""])[0]),
+        subject=_one_line(headers.get("subject", [""])[0]),
+        from_addr=from_addr,
+        from_name=from_name,
+        date=_date(headers.get("date", [""])[0]),
+        headers=headers,
+        content_type=(message.get_content_type() or "").lower(),
+        defects=(defect,),
+    )
 
 
 def decode_header_value(value: str) -> str:
@@ -224,7 +234,9 @@ def _addresses(values: list[str], keep_case: bool = False) -> list[tuple[str, st
     for name, addr in pairs:
         local, at, domain = addr.strip().rpartition("@")
         if at:
-            found.append((_one_line(decode_header_value(name)), f"{local if keep_case else local.lower()}@{domain.lower()}"))
+            found.append(
+                (_one_line(decode_header_value(name)), f"{local if keep_case else local.lower()}@{domain.lower()}")
+            )
     return found
 
 
@@ -249,7 +261,7 @@ def _date(value: str) -> dt.datetime | None:
         return None
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _attachments(parsed) -> list[IncomingAttachment]:  # type: ignore[no-untyped-def]
@@ -257,11 +269,17 @@ def _attachments(parsed) -> list[IncomingAttachment]:  # type: ignore[no-untyped
     for item in parsed.attachments:
         payload = item.get("payload") or ""
         try:
-            data = base64.b64decode(payload) if item.get("binary") else payload.encode(item.get("charset") or "utf-8", "replace")
+            data = (
+                base64.b64decode(payload)
+                if item.get("binary")
+                else payload.encode(item.get("charset") or "utf-8", "replace")
+            )
         except (ValueError, LookupError):
             data = payload.encode("utf-8", "replace") if isinstance(payload, str) else bytes(payload)
         filename = decode_header_value(item.get("filename") or "")
-        found.append(IncomingAttachment(filename=filename, content_type=(item.get("mail_content_type") or "").lower(), data=data))
+        found.append(
+            IncomingAttachment(filename=filename, content_type=(item.get("mail_content_type") or "").lower(), data=data)
+        )
     return found
 
 

@@ -4,14 +4,16 @@
 replies it queued written to outbox/ (pipeline/outbound/outbox.py), so they go out
 with the next send. The worker, `mln poll` and the demo all run this one function.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from pipeline.config import Settings
+from pipeline.errors import SpoolError
 from pipeline.intake.poll import PollSummary, Progress, poll_mailbox
-from pipeline.outbound.outbox import SpoolError, spool_pending
+from pipeline.outbound.outbox import spool_pending
 
 log = logging.getLogger(__name__)
 

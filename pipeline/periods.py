@@ -1,4 +1,5 @@
 """Bulletin periods: consecutive groups of months (Jan–Feb, Mar–Apr, ... by default)."""
+
 from __future__ import annotations
 
 import calendar
@@ -27,12 +28,12 @@ class Period:
 
     @property
     def key(self) -> str:
-        """"2026-11": the first month, as `--period` accepts it."""
+        """ "2026-11": the first month, as `--period` accepts it."""
         return f"{self.start.year:04d}-{self.start.month:02d}"
 
     @property
     def label(self) -> str:
-        """"November–December 2026", or "December 2026–January 2027" across a year end."""
+        """ "November–December 2026", or "December 2026–January 2027" across a year end."""
         first, last = self.start, self.end
         if self.months == 1:
             return f"{calendar.month_name[first.month]} {first.year}"
@@ -43,7 +44,7 @@ class Period:
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         year, month = _add_months(self.start.year, self.start.month, self.months)
         return Period(dt.date(year, month, 1), self.months)
 

@@ -10,6 +10,7 @@ creates them on first use, idempotently:
 Both stem English words (FTS5's porter tokenizer; the 'english' configuration),
 and both AND the words of the query, as plainto_tsquery does.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.store import db
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
+from pipeline.store import db
 
 COLUMNS = ("title", "summary", "actions", "outcomes", "learning", "locality", "organisation")
 # Relative weight of a hit in each column (title counts most), for SQLite's bm25().
@@ -32,15 +33,17 @@ PG_DOCUMENT = "to_tsvector('english'::regconfig, " + " || ' ' || ".join(COLUMNS)
 _TRIGGERS = ("submission_search_ai", "submission_search_ad", "submission_search_au")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Only the latest approved revision of an item is shown.
-_LATEST = ("NOT EXISTS (SELECT 1 FROM submissions later WHERE later.item_id = s.item_id AND later.status = 'approved' "
-           "AND later.revision > s.revision)")
+_LATEST = (
+    "NOT EXISTS (SELECT 1 FROM submissions later WHERE later.item_id = s.item_id AND later.status = 'approved' "
+    "AND later.revision > s.revision)"
+)
 
 
 def search(settings: Settings, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Approved items matching every word of `query`, best first, each with a snippet (hits in [brackets])."""
     words = _WORD.findall(query or "")
     if not words:
-        raise InvalidInput("give some words to search for, e.g. mln search \"care home education\"")
+        raise InvalidInput('give some words to search for, e.g. mln search "care home education"')
     url = settings.database.url
     db.require_schema(url)
     ensure_search_schema(url)
@@ -64,8 +67,9 @@ def _sqlite(conn: Connection, words: list[str], limit: int):  # type: ignore[no-
 
 
 def _postgres(conn: Connection, words: str, limit: int):  # type: ignore[no-untyped-def]
-    weighted = " || ".join(f"setweight(to_tsvector('english'::regconfig, s.{c}), '{w}')"
-                           for c, w in zip(COLUMNS, "ABCCCBB"))
+    weighted = " || ".join(
+        f"setweight(to_tsvector('english'::regconfig, s.{c}), '{w}')" for c, w in zip(COLUMNS, "ABCCCBB")
+    )
     body = " || ' … ' || ".join(f"s.{c}" for c in COLUMNS[1:5])
     sql = f"""
         SELECT s.id, i.file_no, s.title, s.theme, s.locality, s.organisation, s.progress,
@@ -99,8 +103,12 @@ def ensure_search_schema(url: str) -> None:
 
 def _present(conn: Connection) -> bool:
     if conn.dialect.name == "sqlite":
-        names = set(conn.execute(text("SELECT name FROM sqlite_master WHERE name IN (:t, :a, :d, :u)"),
-                                 dict(zip("tadu", (FTS, *_TRIGGERS)))).scalars())
+        names = set(
+            conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name IN (:t, :a, :d, :u)"),
+                dict(zip("tadu", (FTS, *_TRIGGERS))),
+            ).scalars()
+        )
         return len(names) == 4
     return conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": PG_INDEX}).scalar_one()
 
@@ -126,5 +134,6 @@ def _create_sqlite(conn: Connection) -> None:
 
 
 def _create_postgres(conn: Connection) -> None:
-    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON submissions USING gin (({PG_DOCUMENT})) "
-                         "WHERE status = 'approved'")
+    conn.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON submissions USING gin (({PG_DOCUMENT})) WHERE status = 'approved'"
+    )

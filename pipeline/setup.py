@@ -1,12 +1,13 @@
 """`mln init`: a starter config, the shipped inbox rules to edit, and the database."""
+
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.store import db
 from pipeline.config import REPO_ROOT, load_settings
+from pipeline.store import db
 
 STARTER_CONFIG = """\
 # MLN Bulletin settings. Every key can also come from the environment as

@@ -4,6 +4,7 @@ Counts and times only, never a secret: URLs are shown without passwords and
 the settings' secret fields are never read here. Times are shown in
 network.timezone.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,13 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import schedule
-from pipeline.store import db
 from pipeline.config import Settings
-from pipeline.localtime import shown
 from pipeline.errors import MlnError
-from pipeline.logs import redact
-from pipeline.store.models import Bulletin, MailboxState, Message, Outgoing, Submission, SUBMISSION_STATUSES, utcnow
 from pipeline.intake.mailbox import open_source
+from pipeline.localtime import shown
+from pipeline.logs import redact
+from pipeline.store import db
+from pipeline.store.models import SUBMISSION_STATUSES, Bulletin, MailboxState, Message, Outgoing, Submission, utcnow
 from pipeline.worker_presence import live_workers, lock_path, running_worker
 
 
@@ -31,27 +32,38 @@ def collect_status(settings: Settings, now: dt.datetime | None = None, check_mai
     """
     now = now or utcnow()
     db.require_schema(settings.database.url)
+    # Each part in its own variable (its own type); the report is put together at the end.
     with db.transaction(settings.database.url, readonly=True) as session:
-        data = {
-            "timezone": settings.network.timezone,
-            "now": shown(settings, now),
-            "mailbox": _mailbox(session, settings),
-            "messages": _messages(session),
-            "submissions": _counts(session, Submission.status, SUBMISSION_STATUSES),
-            "outbox": _outbox(session, now),
-            "last_bulletin": _last_bulletin(session, settings),
-        }
+        mailbox = _mailbox(session, settings)
+        messages = _messages(session)
+        submissions = _counts(session, Submission.status, SUBMISSION_STATUSES)
+        outbox = _outbox(session, now)
+        last_bulletin = _last_bulletin(session, settings)
     if check_mailbox:
-        data["mailbox"].update(mailbox_waiting(settings))
-    data["worker"] = _worker(settings, now)
-    data["next_jobs"] = schedule.upcoming(settings, now)
-    data["next_job"] = data["next_jobs"][0] if data["next_jobs"] else None
-    return data
+        mailbox.update(mailbox_waiting(settings))
+    worker = _worker(settings, now)
+    next_jobs = schedule.upcoming(settings, now)
+    return {
+        "timezone": settings.network.timezone,
+        "now": shown(settings, now),
+        "mailbox": mailbox,
+        "messages": messages,
+        "submissions": submissions,
+        "outbox": outbox,
+        "last_bulletin": last_bulletin,
+        "worker": worker,
+        "next_jobs": next_jobs,
+        "next_job": next_jobs[0] if next_jobs else None,
+    }
 
 
 def _mailbox(session: Session, settings: Settings) -> dict[str, Any]:
-    state = session.scalar(select(MailboxState).where(MailboxState.last_poll_at.is_not(None))
-                           .order_by(MailboxState.last_poll_at.desc()).limit(1))
+    state = session.scalar(
+        select(MailboxState)
+        .where(MailboxState.last_poll_at.is_not(None))
+        .order_by(MailboxState.last_poll_at.desc())
+        .limit(1)
+    )
     return {
         "url": redact(settings.mailbox.url),
         "last_poll_at": shown(settings, state.last_poll_at) if state else None,
@@ -66,8 +78,9 @@ def mailbox_waiting(settings: Settings) -> dict[str, Any]:
         with open_source(settings) as source:
             epoch = source.epoch()
             with db.transaction(settings.database.url, readonly=True) as session:
-                state = session.scalar(select(MailboxState).where(MailboxState.mailbox == source.key,
-                                                                  MailboxState.folder == source.folder))
+                state = session.scalar(
+                    select(MailboxState).where(MailboxState.mailbox == source.key, MailboxState.folder == source.folder)
+                )
             last_uid = state.last_uid if state is not None and state.uidvalidity == epoch else 0
             return {"waiting": len(source.new_locations(last_uid)), "error": None}
     except MlnError as exc:
@@ -86,24 +99,37 @@ def _messages(session: Session) -> dict[str, int]:
 
 
 def _counts(session: Session, column: Any, names: tuple[str, ...]) -> dict[str, int]:
-    counts = dict(session.execute(select(column, func.count()).group_by(column)).all())
+    counts: dict[str, int] = dict(session.execute(select(column, func.count()).group_by(column)).all())
     return {name: counts.get(name, 0) for name in names} | {k: v for k, v in counts.items() if k not in names}
 
 
 def _outbox(session: Session, now: dt.datetime) -> dict[str, int]:
     counts = dict(session.execute(select(Outgoing.status, func.count()).group_by(Outgoing.status)).all())
-    deferred = session.scalar(select(func.count()).select_from(Outgoing).where(
-        Outgoing.status == "queued", Outgoing.next_attempt_at > now)) or 0
-    return {"queued": counts.get("queued", 0), "deferred": deferred, "failed": counts.get("failed", 0),
-            "sent": counts.get("sent", 0)}
+    deferred = (
+        session.scalar(
+            select(func.count())
+            .select_from(Outgoing)
+            .where(Outgoing.status == "queued", Outgoing.next_attempt_at > now)
+        )
+        or 0
+    )
+    return {
+        "queued": counts.get("queued", 0),
+        "deferred": deferred,
+        "failed": counts.get("failed", 0),
+        "sent": counts.get("sent", 0),
+    }
 
 
 def _last_bulletin(session: Session, settings: Settings) -> dict[str, Any] | None:
     bulletin = session.scalar(select(Bulletin).order_by(Bulletin.number.desc()).limit(1))
     if bulletin is None:
         return None
-    deliveries = dict(session.execute(select(Outgoing.status, func.count()).where(Outgoing.bulletin_id == bulletin.id)
-                                      .group_by(Outgoing.status)).all())
+    deliveries = dict(
+        session.execute(
+            select(Outgoing.status, func.count()).where(Outgoing.bulletin_id == bulletin.id).group_by(Outgoing.status)
+        ).all()
+    )
     return {
         "id": bulletin.id,
         "number": bulletin.number,
@@ -119,6 +145,14 @@ def _last_bulletin(session: Session, settings: Settings) -> dict[str, Any] | Non
 def _worker(settings: Settings, now: dt.datetime) -> dict[str, Any]:
     """The SQLite lock holder (if any), and every worker that has reported itself lately."""
     path = lock_path(settings)
-    running = [{"host": w.host, "pid": w.pid, "started_at": shown(settings, w.started_at),
-                "seen_at": shown(settings, w.seen_at), "turns": w.turns} for w in live_workers(settings, now)]
+    running = [
+        {
+            "host": w.host,
+            "pid": w.pid,
+            "started_at": shown(settings, w.started_at),
+            "seen_at": shown(settings, w.seen_at),
+            "turns": w.turns,
+        }
+        for w in live_workers(settings, now)
+    ]
     return {"lock": str(path) if path else None, "pid": running_worker(settings) if path else None, "running": running}

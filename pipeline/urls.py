@@ -3,6 +3,7 @@
 One module, so the bulletin (which links to item pages when `[web] base_url` is
 set) and the site builder always agree on the addresses.
 """
+
 from __future__ import annotations
 
 import re

@@ -20,6 +20,7 @@ only: no listings, no hidden files, nothing reached through a symbolic link, and
 the edition `[web] site_audience` (external unless told otherwise) as the folder's
 manifest records it.
 """
+
 from __future__ import annotations
 
 import html
@@ -34,11 +35,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, quote
 
-import waitress  # type: ignore[import-untyped]
-from waitress.server import BaseWSGIServer, MultiSocketServer  # type: ignore[import-untyped]
+import waitress
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from pipeline.config import Settings
-from pipeline.errors import InvalidInput, MlnError
+from pipeline.errors import InvalidInput, MlnError, SiteMissing, WrongEdition
 from pipeline.people.subscribers import confirm, unsubscribe_by_token
 from pipeline.site.writer import MANIFEST, read_manifest
 from pipeline.store.db import transaction
@@ -50,24 +51,27 @@ CONFIRM = "/confirm"
 PARTS = ("lists", "site")
 # Pages load only their own files: no other site, no inline script.
 SECURITY_HEADERS = [
-    ("Content-Security-Policy", ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")),
+    (
+        "Content-Security-Policy",
+        (
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+    ),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
 ]
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-                 ".js": "text/javascript; charset=utf-8", ".json": "application/json",
-                 ".atom": "application/atom+xml", ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".atom": "application/atom+xml",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a link is refused; a FIFO never blocks us
-
-
-class SiteMissing(MlnError):
-    """There is no built site to serve; run `mln site build -o DIR` first."""
-
-
-class WrongEdition(MlnError):
-    """The site folder holds an edition `mln web` was not told to serve."""
 
 
 Response = tuple[HTTPStatus, list[tuple[str, str]], Iterable[bytes]]
@@ -101,23 +105,45 @@ class TokenAction:
 
 
 TOKEN_ACTIONS = {
-    UNSUBSCRIBE: TokenAction("Leave the bulletin", "Press the button to stop receiving the bulletin at this address.",
-                             "Unsubscribe", unsubscribe_with_token, "You have left the bulletin",
-                             "You will not receive the bulletin any more.", "Could not unsubscribe"),
-    CONFIRM: TokenAction("Join the bulletin", "Press the button to confirm that this address should receive the bulletin.",
-                         "Confirm", confirm_with_token, "Thank you",
-                         "Your address is confirmed.", "Could not confirm"),
+    UNSUBSCRIBE: TokenAction(
+        "Leave the bulletin",
+        "Press the button to stop receiving the bulletin at this address.",
+        "Unsubscribe",
+        unsubscribe_with_token,
+        "You have left the bulletin",
+        "You will not receive the bulletin any more.",
+        "Could not unsubscribe",
+    ),
+    CONFIRM: TokenAction(
+        "Join the bulletin",
+        "Press the button to confirm that this address should receive the bulletin.",
+        "Confirm",
+        confirm_with_token,
+        "Thank you",
+        "Your address is confirmed.",
+        "Could not confirm",
+    ),
 }
 
 
 def page(status: HTTPStatus, title: str, body: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
     """A small HTML page; `body` is HTML already escaped."""
-    data = ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>{body}</main>"
-            "</body></html>\n").encode()
-    return status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data))),
-                    ("Cache-Control", "no-store"), *headers], [data]
+    data = (
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>{body}</main>"
+        "</body></html>\n"
+    ).encode()
+    return (
+        status,
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-store"),
+            *headers,
+        ],
+        [data],
+    )
 
 
 def not_found() -> Response:
@@ -133,7 +159,7 @@ def token_route(path: str, query: str) -> tuple[TokenAction | None, str]:
         if path == prefix:
             return action, (parse_qs(query).get("token") or [""])[0]
         if path.startswith(prefix + "/"):
-            return action, path[len(prefix) + 1:]
+            return action, path[len(prefix) + 1 :]
     return None, ""
 
 
@@ -143,14 +169,21 @@ def token_endpoint(settings: Settings, action: TokenAction, token: str, environ:
         here = quote(environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"], safe="/")
         if environ.get("QUERY_STRING"):
             here += "?" + environ["QUERY_STRING"]
-        return page(HTTPStatus.OK, action.ask_title,
-                    f"<p>{html.escape(action.ask_text)}</p>"
-                    f'<form method="post" action="{html.escape(here, quote=True)}">'
-                    '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                    f'<button type="submit">{html.escape(action.button)}</button></form>')
+        return page(
+            HTTPStatus.OK,
+            action.ask_title,
+            f"<p>{html.escape(action.ask_text)}</p>"
+            f'<form method="post" action="{html.escape(here, quote=True)}">'
+            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+            f'<button type="submit">{html.escape(action.button)}</button></form>',
+        )
     if method != "POST":
-        return page(HTTPStatus.METHOD_NOT_ALLOWED, "Not allowed", "<p>Use the button on this page.</p>",
-                    [("Allow", "GET, HEAD, POST")])
+        return page(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "Not allowed",
+            "<p>Use the button on this page.</p>",
+            [("Allow", "GET, HEAD, POST")],
+        )
     _drain(environ, settings.web.max_body_bytes)  # RFC 8058 body: List-Unsubscribe=One-Click
     try:
         done, reason = action.run(settings, token)
@@ -203,8 +236,9 @@ class SiteFolder:
 
     def respond(self, environ: dict[str, Any]) -> Response:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
-            return page(HTTPStatus.METHOD_NOT_ALLOWED, "Not allowed", "<p>This site is read only.</p>",
-                        [("Allow", "GET, HEAD")])
+            return page(
+                HTTPStatus.METHOD_NOT_ALLOWED, "Not allowed", "<p>This site is read only.</p>", [("Allow", "GET, HEAD")]
+            )
         try:
             self.check_edition()
         except WrongEdition:
@@ -222,7 +256,11 @@ class SiteFolder:
             location = quote(environ.get("SCRIPT_NAME", "") + path + "/", safe="/")
             return page(HTTPStatus.MOVED_PERMANENTLY, "Moved", "", [("Location", location)])
         handle, size = opened
-        kind = CONTENT_TYPES.get(Path(parts[-1]).suffix.lower()) or mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"
+        kind = (
+            CONTENT_TYPES.get(Path(parts[-1]).suffix.lower())
+            or mimetypes.guess_type(parts[-1])[0]
+            or "application/octet-stream"
+        )
         wrapper = environ.get("wsgi.file_wrapper")
         body = wrapper(handle, 65536) if wrapper else _chunks(handle)
         return HTTPStatus.OK, [("Content-Type", kind), ("Content-Length", str(size))], body
@@ -288,7 +326,9 @@ class WebApp:
             status, headers, body = self.respond(environ)
         except Exception as exc:  # noqa: BLE001 - never a traceback to the client, never the path (it holds tokens) in the log
             log.error("mln web: %s while answering a %s request", type(exc).__name__, environ.get("REQUEST_METHOD"))
-            status, headers, body = page(HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong", "<p>Please try again later.</p>")
+            status, headers, body = page(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong", "<p>Please try again later.</p>"
+            )
         start_response(f"{status.value} {status.phrase}", [*headers, *SECURITY_HEADERS])
         if environ.get("REQUEST_METHOD") == "HEAD":
             getattr(body, "close", lambda: None)()
@@ -307,8 +347,9 @@ class WebApp:
         return self.site.respond(environ)
 
 
-def make_app(settings: Settings, site_dir: str | Path | None = None, *, only: str | None = None,
-             audience: str | None = None) -> WebApp:
+def make_app(
+    settings: Settings, site_dir: str | Path | None = None, *, only: str | None = None, audience: str | None = None
+) -> WebApp:
     """The app for `mln web`: the list endpoints (unless only="site") and the site in `site_dir` (unless only="lists").
 
     `audience`: the edition the site may hold (default `[web] site_audience`); "external"
@@ -336,10 +377,19 @@ class WebServer:
         web = app.settings.web
         self.app = app
         self.server: BaseWSGIServer | MultiSocketServer = waitress.create_server(
-            app, host=host, port=port, threads=web.threads, connection_limit=web.max_connections,
-            channel_timeout=web.timeout, cleanup_interval=max(1, min(web.timeout // 2, 30)),
-            max_request_body_size=web.max_body_bytes, max_request_header_size=web.max_header_bytes,
-            ident="mln-web", expose_tracebacks=False, asyncore_use_poll=True, clear_untrusted_proxy_headers=True,
+            app,
+            host=host,
+            port=port,
+            threads=web.threads,
+            connection_limit=web.max_connections,
+            channel_timeout=web.timeout,
+            cleanup_interval=max(1, min(web.timeout // 2, 30)),
+            max_request_body_size=web.max_body_bytes,
+            max_request_header_size=web.max_header_bytes,
+            ident="mln-web",
+            expose_tracebacks=False,
+            asyncore_use_poll=True,
+            clear_untrusted_proxy_headers=True,
         )
 
     @property
@@ -361,7 +411,14 @@ class WebServer:
         self.server.close()
 
 
-def make_server(settings: Settings, site_dir: str | Path | None = None, host: str = "127.0.0.1", port: int = 8080, *,
-                only: str | None = None, audience: str | None = None) -> WebServer:
+def make_server(
+    settings: Settings,
+    site_dir: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    only: str | None = None,
+    audience: str | None = None,
+) -> WebServer:
     """A server (not yet serving) for `make_app(...)`; port 0 picks a free one (see server.url)."""
     return WebServer(make_app(settings, site_dir, only=only, audience=audience), host, port)

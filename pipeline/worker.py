@@ -19,28 +19,31 @@ On SQLite only one worker may run: a lock file next to the database keeps a
 second one out. On PostgreSQL several may run; intake and sender claim rows.
 The lock and the heartbeats live in pipeline/worker_presence.py.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TypeGuard
 
 from sqlalchemy import select
 
 from pipeline import schedule
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, DatabaseError, MlnError, RulesError
+from pipeline.intake.mailbox import MailSource, open_source
+from pipeline.intake.mailbox.base import IdleMailSource
+from pipeline.intake.rules import load_rules
+from pipeline.logs import redact
+from pipeline.mailing.delivery import deliver_due
+from pipeline.passes import poll_once
 from pipeline.store import db
 from pipeline.store import records as store
-from pipeline.config import Settings
-from pipeline.errors import ConfigError, MlnError, RulesError
-from pipeline.logs import redact
 from pipeline.store.models import MailboxState
-from pipeline.passes import poll_once
-from pipeline.intake.rules import load_rules
-from pipeline.mailing.delivery import deliver_due
-from pipeline.intake.mailbox import open_source
 from pipeline.worker_presence import beat, new_heartbeat_name, single_worker
 
 log = logging.getLogger(__name__)
@@ -64,8 +67,10 @@ class StopFlag:
 
     def request(self, why: str = "") -> None:
         self.requested = True
-        log.warning("stop requested%s: finishing the current step (send the signal again to stop at once)",
-                    f" ({why})" if why else "")
+        log.warning(
+            "stop requested%s: finishing the current step (send the signal again to stop at once)",
+            f" ({why})" if why else "",
+        )
 
 
 def install_signal_handlers(stop: StopFlag) -> None:
@@ -102,7 +107,7 @@ class Backoff:
         return max(0.0, self.retry_at - self.clock())
 
     def failed(self, error: object, state: str = "unreachable") -> None:
-        delay = min(self.maximum, BACKOFF_FIRST * 2 ** self.failures)
+        delay = min(self.maximum, BACKOFF_FIRST * 2**self.failures)
         self.failures += 1
         self.retry_at = self.clock() + delay
         log.warning("%s %s: %s; retrying in %.0f s", self.what, state, error, delay)
@@ -130,7 +135,9 @@ class WorkerStats:
 
 
 class Worker:
-    def __init__(self, settings: Settings, stop: StopFlag | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, settings: Settings, stop: StopFlag | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
         self.stop = stop or StopFlag()
         self.clock = clock
@@ -138,15 +145,19 @@ class Worker:
         self.smtp = Backoff("SMTP server", settings.worker.backoff_max, clock)
         self.database = Backoff("database", settings.worker.backoff_max, clock)
         self.next_schedule = 0.0
-        self.watcher = None  # an ImapSource kept open for IDLE, or None
+        self.watcher: IdleMailSource | None = None  # an ImapSource kept open for IDLE, or None
         self.idle_offered: bool | None = None
         self.stats = WorkerStats()
         self.name = new_heartbeat_name()
 
     def run(self, max_turns: int | None = None) -> WorkerStats:
         """Turn until stopped (or `max_turns` turns, for tests and `--once`)."""
-        log.warning("worker started (pid %d, mailbox %s, database %s)", os.getpid(),
-                    redact(self.settings.mailbox.url), db.redact_url(self.settings.database.url))
+        log.warning(
+            "worker started (pid %d, mailbox %s, database %s)",
+            os.getpid(),
+            redact(self.settings.mailbox.url),
+            db.redact_url(self.settings.database.url),
+        )
         try:
             while not self.stop() and (max_turns is None or self.stats.turns < max_turns):
                 busy = self.turn()
@@ -157,8 +168,12 @@ class Worker:
         finally:
             self._close_watcher()
             beat(self.settings, self.name, self.stats.turns, stopped=True)
-        log.warning("worker stopped after %d turn(s): %d message(s) read, %d sent", self.stats.turns,
-                    self.stats.fetched, self.stats.sent)
+        log.warning(
+            "worker stopped after %d turn(s): %d message(s) read, %d sent",
+            self.stats.turns,
+            self.stats.fetched,
+            self.stats.sent,
+        )
         return self.stats
 
     def turn(self) -> bool:
@@ -176,10 +191,12 @@ class Worker:
         try:
             summary = poll_once(self.settings, on_new=self._stop_between_messages)
         except _StopPolling:
-            log.warning("stopped after the current message: messages not yet read stay in the inbox, and those "
-                        "read are filed into their folders by the next run")
+            log.warning(
+                "stopped after the current message: messages not yet read stay in the inbox, and those "
+                "read are filed into their folders by the next run"
+            )
             return False
-        except db.DatabaseError as exc:
+        except DatabaseError as exc:
             self.database.failed(exc)
             return False
         except (RulesError, ConfigError) as exc:  # a rules file being edited: try again soon
@@ -216,7 +233,7 @@ class Worker:
         while not self.stop():
             try:
                 report = deliver_due(self.settings, limit=batch)
-            except db.DatabaseError as exc:
+            except DatabaseError as exc:
                 self.database.failed(exc)
                 return False
             except MlnError as exc:
@@ -240,7 +257,7 @@ class Worker:
         self.next_schedule = self.clock() + self.settings.worker.schedule_interval
         try:
             results = schedule.run_due(self.settings)
-        except db.DatabaseError as exc:
+        except DatabaseError as exc:
             self.database.failed(exc)
             return False
         except Exception as exc:  # noqa: BLE001 - a failing job must not stop mail; tried again next check
@@ -265,9 +282,12 @@ class Worker:
         if seconds <= 0:
             return
         if self._use_idle() and self.mailbox.ready():
+            watcher = self.watcher
+            assert watcher is not None  # _use_idle() is true only with the IDLE connection open
             try:
-                self.watcher.wait_for_new_mail(min(seconds, self.settings.worker.idle_seconds),
-                                               self._last_uid(), should_stop=self.stop)
+                watcher.wait_for_new_mail(
+                    min(seconds, self.settings.worker.idle_seconds), self._last_uid(watcher), should_stop=self.stop
+                )
                 return
             except MlnError as exc:
                 self._close_watcher()
@@ -290,7 +310,7 @@ class Worker:
         if self.watcher is not None:
             return True
         source = open_source(self.settings)
-        if not hasattr(source, "wait_for_new_mail"):
+        if not _can_idle(source):
             self.idle_offered = False  # a Maildir: poll every poll_interval
             return False
         try:
@@ -312,15 +332,21 @@ class Worker:
             self.watcher.__exit__(None, None, None)
             self.watcher = None
 
-    def _last_uid(self) -> int:
-        key = store.FolderKey(self.watcher.key, self.watcher.folder)
+    def _last_uid(self, source: MailSource) -> int:
+        key = store.FolderKey(source.key, source.folder)
         try:
             with db.transaction(self.settings.database.url, readonly=True) as session:
-                state = session.scalar(select(MailboxState).where(MailboxState.mailbox == key.mailbox,
-                                                                  MailboxState.folder == key.folder))
+                state = session.scalar(
+                    select(MailboxState).where(MailboxState.mailbox == key.mailbox, MailboxState.folder == key.folder)
+                )
                 return state.last_uid if state is not None else 0
-        except db.DatabaseError:
+        except DatabaseError:
             return 0
+
+
+def _can_idle(source: MailSource) -> TypeGuard[IdleMailSource]:
+    """An IMAP source can wait in IDLE; a Maildir cannot."""
+    return hasattr(source, "wait_for_new_mail")
 
 
 def run_worker(settings: Settings, stop: StopFlag | None = None, max_turns: int | None = None) -> WorkerStats:

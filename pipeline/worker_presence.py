@@ -6,6 +6,7 @@ PostgreSQL several may run (intake and sender claim rows), so there is no lock;
 each worker records a heartbeat row every turn instead, and `mln status` lists
 the workers seen lately.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,25 +16,19 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import select
 
 from pipeline.config import Settings
-from pipeline.errors import MlnError
+from pipeline.errors import DatabaseError, WorkerAlreadyRunning
 from pipeline.store import db
 from pipeline.store.claims import pid_alive
 from pipeline.store.models import WorkerHeartbeat, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class WorkerAlreadyRunning(MlnError):
-    """Another worker holds the SQLite lock; only one may run on SQLite."""
-
-    exit_code = 1
 
 
 # ---- the SQLite single-worker lock ----------------------------------------------------------
@@ -46,7 +41,7 @@ def lock_path(settings: Settings) -> Path | None:
     url = settings.database.url
     if not url.startswith("sqlite:///") or ":memory:" in url:
         return None
-    return Path(url[len("sqlite:///"):].split("?", 1)[0] + ".worker.lock")
+    return Path(url[len("sqlite:///") :].split("?", 1)[0] + ".worker.lock")
 
 
 @contextmanager
@@ -113,7 +108,7 @@ def beat(settings: Settings, name: str, turns: int, stopped: bool = False) -> No
             row.turns = turns
             if stopped:
                 row.stopped_at = row.seen_at
-    except db.DatabaseError as exc:
+    except DatabaseError as exc:
         log.debug("heartbeat skipped: %s", exc)
 
 
@@ -122,8 +117,21 @@ def live_workers(settings: Settings, now: dt.datetime | None = None) -> list[Wor
     now = now or utcnow()
     fresh = dt.timedelta(seconds=2 * settings.mailbox.poll_interval + 120)
     with db.transaction(settings.database.url, readonly=True) as session:
-        return list(session.scalars(select(WorkerHeartbeat).where(
-            WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.seen_at >= now - fresh).order_by(WorkerHeartbeat.started_at)))
+        return list(
+            session.scalars(
+                select(WorkerHeartbeat)
+                .where(WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.seen_at >= now - fresh)
+                .order_by(WorkerHeartbeat.started_at)
+            )
+        )
 
 
-__all__ = ["WorkerAlreadyRunning", "beat", "live_workers", "lock_path", "new_heartbeat_name", "running_worker", "single_worker"]
+__all__ = [
+    "WorkerAlreadyRunning",
+    "beat",
+    "live_workers",
+    "lock_path",
+    "new_heartbeat_name",
+    "running_worker",
+    "single_worker",
+]

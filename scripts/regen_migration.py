@@ -8,6 +8,7 @@ from `pipeline/store/models/` with this script whenever a model changes:
 After the first release, add ordinary incremental migrations instead
 (`alembic revision --autogenerate`).
 """
+
 from __future__ import annotations
 
 import re

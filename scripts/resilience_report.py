@@ -8,6 +8,7 @@ Each test appends what it tried (trials, kills, faults injected, inputs, anythin
 repeats at the SMTP sink) to a file named by MLN_RESILIENCE_TALLY; this script adds
 them up per area. Exit code: pytest's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,12 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tally_path = Path(tmp) / "tally.jsonl"
-        command = [sys.executable, "-m", "pytest", "tests/resilience", "-q", "-p", "no:cacheprovider",
-                   f"--hypothesis-profile={args.hypothesis_profile}", *args.pytest_args]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/resilience",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--hypothesis-profile={args.hypothesis_profile}",
+            *args.pytest_args,
+        ]
         if args.trials:
             command.append(f"--trials={args.trials}")
         env = dict(os.environ, MLN_RESILIENCE_TALLY=str(tally_path))
-        started = dt.datetime.now(dt.timezone.utc)
+        started = dt.datetime.now(dt.UTC)
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         sys.stdout.write(result.stdout[-3000:])
         sys.stderr.write(result.stderr[-3000:])
@@ -111,22 +121,32 @@ def render(rows: list[dict], summary: str, command: list[str], started: dt.datet
     for name in sorted(by_area, key=lambda a: list(AREAS).index(a) if a in AREAS else 99):
         lines.append(_row(AREAS.get(name, name), by_area[name]))
     lines.append(_row("**all**", total))
-    lines += ["", "Repeats at the sink are messages the SMTP server accepted just before a kill (or a dropped reply)",
-              "and received again on the next run: at most one per kill, never a third copy.", ""]
+    lines += [
+        "",
+        "Repeats at the sink are messages the SMTP server accepted just before a kill (or a dropped reply)",
+        "and received again on the next run: at most one per kill, never a third copy.",
+        "",
+    ]
     lines += ["## Found by this suite, and fixed", ""] + [f"- {finding}" for finding in FINDINGS] + [""]
     if open_issues:
         lines += ["## Known open issues (tests marked xfail, with the fix each needs)", ""]
         lines += [f"- `{test}`: {note}" for note, test in open_issues.items()]
         lines.append("")
-    lines += ["## Running more", "",
-              "- `make resilience RESILIENCE_ARGS=\"--trials 200 --hypothesis-profile thorough\"`",
-              "- `pytest -m crash --trials 200` runs the crash harnesses alone.", ""]
+    lines += [
+        "## Running more",
+        "",
+        '- `make resilience RESILIENCE_ARGS="--trials 200 --hypothesis-profile thorough"`',
+        "- `pytest -m crash --trials 200` runs the crash harnesses alone.",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _row(name: str, c: collections.Counter) -> str:
-    return (f"| {name} | {c['tests']} | {c['passed']} | {c['failed'] + c['error']} | {c['xfail']} | {c['trials']} | "
-            f"{c['kills']} | {c['faults']} | {c['inputs']} | {c['lost']} | {c['duplicates']} |")
+    return (
+        f"| {name} | {c['tests']} | {c['passed']} | {c['failed'] + c['error']} | {c['xfail']} | {c['trials']} | "
+        f"{c['kills']} | {c['faults']} | {c['inputs']} | {c['lost']} | {c['duplicates']} |"
+    )
 
 
 if __name__ == "__main__":

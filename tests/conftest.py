@@ -1,4 +1,5 @@
 """Shared fixtures: real servers and databases. Each lives in tests/fixtures/."""
+
 from __future__ import annotations
 
 pytest_plugins = [

@@ -1,20 +1,13 @@
 """What every token provider offers, and the error every OAuth 2.0 failure becomes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pipeline.errors import MlnError
-
 RELOGIN = "run `mln auth login` again"
 # Scopes an identity platform adds or answers for itself: never checked against a grant.
 RESERVED_SCOPES = frozenset({"offline_access", "openid", "profile", "email"})
-
-
-class AuthError(MlnError):
-    """An OAuth 2.0 token could not be obtained; the message says what to do next."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -62,8 +55,10 @@ def oauth_error_message(error: str, description: str, where: str, secret_env: st
     if error == "invalid_grant":
         return f"{where} says the saved sign-in has expired or was revoked ({said}); {RELOGIN}"
     if error in ("invalid_client", "unauthorized_client"):
-        return (f"{where} refused this application ({said}); check oauth2.client_id and ${secret_env} "
-                f"(or the certificate), then {RELOGIN}")
+        return (
+            f"{where} refused this application ({said}); check oauth2.client_id and ${secret_env} "
+            f"(or the certificate), then {RELOGIN}"
+        )
     if error == "invalid_scope":
         return f"{where} refused the scopes ({said}); grant them to the app registration, then {RELOGIN}"
     if error in ("expired_token", "access_denied", "authorization_declined"):

@@ -3,6 +3,7 @@
 It holds refresh tokens, so it is never written anywhere else (not the database,
 not a log) and its permissions are put right if someone loosened them.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from pipeline.auth.base import AuthError
+from pipeline.errors import AuthError
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -37,7 +38,9 @@ class TokenCacheFile:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise AuthError(f"cannot read the token cache {self.path}: {exc}; delete it and run `mln auth login` again") from None
+            raise AuthError(
+                f"cannot read the token cache {self.path}: {exc}; delete it and run `mln auth login` again"
+            ) from None
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or data.get("owner") != self.owner:
             return {}  # written for another app registration or flow: start afresh
         content = data.get("data")

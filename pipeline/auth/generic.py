@@ -5,21 +5,23 @@ and for Google Workspace a service account acting as the mailbox (a signed JWT
 assertion, RFC 7523: domain-wide delegation). The token (with any refresh
 token) is kept in the 0600 token cache file.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
-from pipeline.config import OAuth2Settings
-from pipeline.errors import ConfigError
-from pipeline.auth.base import RELOGIN, AuthError, DeviceCode, Token, oauth_error_message
+from pipeline.auth.base import RELOGIN, DeviceCode, Token, oauth_error_message
 from pipeline.auth.cache import TokenCacheFile
 from pipeline.auth.http import CaFileMixin
+from pipeline.config import OAuth2Settings
+from pipeline.errors import AuthError, ConfigError
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 GOOGLE_DEVICE_URL = "https://oauth2.googleapis.com/device/code"
@@ -40,7 +42,7 @@ class AuthlibProvider:
         self.device_url = cfg.device_authorization_url or (GOOGLE_DEVICE_URL if google else "")
         self.scopes = tuple(cfg.scopes) or (GOOGLE_SCOPES if google else ())
         if not self.token_url:
-            raise ConfigError("oauth2.token_url is needed when oauth2.provider = \"generic\"")
+            raise ConfigError('oauth2.token_url is needed when oauth2.provider = "generic"')
 
     @property
     def where(self) -> str:
@@ -73,30 +75,42 @@ class AuthlibProvider:
 
     def start_device_login(self) -> DeviceCode:
         if not self.device_url:
-            raise ConfigError("oauth2.device_authorization_url is needed for oauth2.flow = \"device_code\"")
+            raise ConfigError('oauth2.device_authorization_url is needed for oauth2.flow = "device_code"')
         data = {"client_id": self.cfg.client_id, "scope": " ".join(self.scopes)}
         if self.cfg.client_secret:
             data["client_secret"] = str(self.cfg.client_secret)
         answer = self._request(lambda s: s.post(self.device_url, data=data, withhold_token=True)).json()
         if "device_code" not in answer:
-            raise AuthError(oauth_error_message(answer.get("error", "no device code"), answer.get("error_description", ""),
-                                                self.device_url, self.cfg.client_secret_env))
+            raise AuthError(
+                oauth_error_message(
+                    answer.get("error", "no device code"),
+                    answer.get("error_description", ""),
+                    self.device_url,
+                    self.cfg.client_secret_env,
+                )
+            )
         uri = answer.get("verification_uri") or answer.get("verification_url", "")  # Google says _url
         interval = int(answer.get("interval", 5))
         message = f"To sign in, open {uri} and enter the code {answer['user_code']}"
-        return DeviceCode(answer["user_code"], uri, message, time.time() + int(answer.get("expires_in", 900)), interval, answer)
+        return DeviceCode(
+            answer["user_code"], uri, message, time.time() + int(answer.get("expires_in", 900)), interval, answer
+        )
 
     def poll_device_login(self, device: DeviceCode) -> Token | None:
         from authlib.integrations.base_client import OAuthError
 
         try:
-            fresh = self._session().fetch_token(self.token_url, grant_type=DEVICE_GRANT, device_code=device.state["device_code"])
+            fresh = self._session().fetch_token(
+                self.token_url, grant_type=DEVICE_GRANT, device_code=device.state["device_code"]
+            )
         except OAuthError as exc:
             if exc.error == "slow_down":  # RFC 8628: wait 5 s longer from now on
                 device.state["interval"] = int(device.state.get("interval", device.interval)) + 5
             if exc.error in PENDING:
                 return None
-            raise AuthError(oauth_error_message(exc.error, exc.description, self.where, self.cfg.client_secret_env)) from None
+            raise AuthError(
+                oauth_error_message(exc.error, exc.description, self.where, self.cfg.client_secret_env)
+            ) from None
         except requests.RequestException as exc:
             raise AuthError(f"cannot reach {self.where}: {exc} (it will be tried again)") from None
         return self._keep(dict(fresh), _id_token_name(fresh.get("id_token", "")))
@@ -110,8 +124,12 @@ class AuthlibProvider:
             pass
 
         secret = str(self.cfg.client_secret) or None
-        session = Session(client_id=self.cfg.client_id, client_secret=secret, scope=" ".join(self.scopes) or None,
-                          token_endpoint_auth_method="client_secret_post" if secret else "none")
+        session = Session(
+            client_id=self.cfg.client_id,
+            client_secret=secret,
+            scope=" ".join(self.scopes) or None,
+            token_endpoint_auth_method="client_secret_post" if secret else "none",
+        )
         session.ca_file = self.cfg.ca_file
         session.default_timeout = self.cfg.timeout
         return session
@@ -136,9 +154,15 @@ class AuthlibProvider:
 
         url = self.cfg.token_url or account.get("token_uri") or self.token_url
         # Google reads the scopes from the signed assertion itself.
-        session = Session(token_endpoint=url, issuer=account["client_email"], subject=self.cfg.subject, audience=url,
-                          claims={"scope": " ".join(self.scopes)}, key=_signing_key(account["private_key"]),
-                          header={"alg": "RS256", "kid": account.get("private_key_id", "")})
+        session = Session(
+            token_endpoint=url,
+            issuer=account["client_email"],
+            subject=self.cfg.subject,
+            audience=url,
+            claims={"scope": " ".join(self.scopes)},
+            key=_signing_key(account["private_key"]),
+            header={"alg": "RS256", "kid": account.get("private_key_id", "")},
+        )
         session.ca_file = self.cfg.ca_file
         session.default_timeout = self.cfg.timeout
         return session
@@ -149,7 +173,9 @@ class AuthlibProvider:
         try:
             result = call(self._session())
         except OAuthError as exc:
-            raise AuthError(oauth_error_message(exc.error, exc.description, self.where, self.cfg.client_secret_env)) from None
+            raise AuthError(
+                oauth_error_message(exc.error, exc.description, self.where, self.cfg.client_secret_env)
+            ) from None
         except requests.RequestException as exc:
             raise AuthError(f"cannot reach {self.where}: {exc} (it will be tried again)") from None
         return dict(result) if isinstance(result, dict) else result
@@ -166,7 +192,9 @@ class AuthlibProvider:
         return self._token(fresh, identity)
 
     def _token(self, data: dict, identity: str) -> Token:
-        return Token(data["access_token"], float(data["expires_at"]), identity, tuple(str(data.get("scope", "")).split()))
+        return Token(
+            data["access_token"], float(data["expires_at"]), identity, tuple(str(data.get("scope", "")).split())
+        )
 
 
 def _id_token_name(id_token: str) -> str:

@@ -3,6 +3,7 @@
 requests lets $REQUESTS_CA_BUNDLE override a session's `verify`, but not a
 `verify=` given with each request: so the CA file is passed per request.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +24,7 @@ class CaFileMixin:
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
 
 
-class TokenHttpSession(CaFileMixin, requests.Session):
+class TokenHttpSession(CaFileMixin, requests.Session):  # type: ignore[misc]  # request(): same call, typed loosely
     """A plain requests session for MSAL (its `http_client`)."""
 
 

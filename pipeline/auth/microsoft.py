@@ -5,21 +5,23 @@ unattended worker; device code (a person signs in once as the mailbox) for a
 delegated mailbox. MSAL keeps its own token cache; we persist it in the 0600
 token cache file.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 import requests
 
-from pipeline.config import OAuth2Settings
-from pipeline.errors import ConfigError
-from pipeline.auth.base import RESERVED_SCOPES, AuthError, DeviceCode, Token, oauth_error_message
+from pipeline.auth.base import RESERVED_SCOPES, DeviceCode, Token, oauth_error_message
 from pipeline.auth.cache import TokenCacheFile
 from pipeline.auth.http import http_session
+from pipeline.config import OAuth2Settings
+from pipeline.errors import AuthError, ConfigError
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 RESOURCE = "https://outlook.office365.com"
@@ -62,7 +64,9 @@ class MicrosoftProvider:
                 raise AuthError(f"no saved sign-in in {self.cache.path}; run `mln auth login`")
             result = self._call(app.acquire_token_silent_with_error, scopes, account=accounts[0], force_refresh=force)
             if result is None:
-                raise AuthError(f"the saved sign-in in {self.cache.path} has no usable refresh token; run `mln auth login` again")
+                raise AuthError(
+                    f"the saved sign-in in {self.cache.path} has no usable refresh token; run `mln auth login` again"
+                )
             identity = accounts[0].get("username", "")
         self._save()
         return self._token(result, identity)
@@ -79,14 +83,28 @@ class MicrosoftProvider:
         scopes = [s for s in self.scopes if s not in RESERVED_SCOPES]
         flow = self._call(self._application().initiate_device_flow, scopes=scopes)
         if "user_code" not in flow:
-            raise AuthError(oauth_error_message(flow.get("error", "no device code"), flow.get("error_description", ""),
-                                                self.where, self.cfg.client_secret_env))
-        return DeviceCode(flow["user_code"], flow["verification_uri"], flow.get("message", ""),
-                          float(flow["expires_at"]), int(flow.get("interval", 5)), flow)
+            raise AuthError(
+                oauth_error_message(
+                    flow.get("error", "no device code"),
+                    flow.get("error_description", ""),
+                    self.where,
+                    self.cfg.client_secret_env,
+                )
+            )
+        return DeviceCode(
+            flow["user_code"],
+            flow["verification_uri"],
+            flow.get("message", ""),
+            float(flow["expires_at"]),
+            int(flow.get("interval", 5)),
+            flow,
+        )
 
     def poll_device_login(self, device: DeviceCode) -> Token | None:
         # exit_condition: one request per call; the caller does the waiting.
-        result = self._call(self._application().acquire_token_by_device_flow, device.state, exit_condition=lambda flow: True)
+        result = self._call(
+            self._application().acquire_token_by_device_flow, device.state, exit_condition=lambda flow: True
+        )
         if result.get("error") in PENDING:
             return None
         claims = result.get("id_token_claims") or {}
@@ -109,27 +127,39 @@ class MicrosoftProvider:
         stored = self.cache.load().get("msal")
         if stored:
             self._msal_cache.deserialize(stored)
-        common = dict(authority=self.authority, token_cache=self._msal_cache,
-                      http_client=http_session(self.cfg.ca_file, self.cfg.timeout),
-                      # a custom authority (a sovereign cloud, or a test) must not be checked with Microsoft
-                      instance_discovery=not self.cfg.authority)
+        common = dict(
+            authority=self.authority,
+            token_cache=self._msal_cache,
+            http_client=http_session(self.cfg.ca_file, self.cfg.timeout),
+            # a custom authority (a sovereign cloud, or a test) must not be checked with Microsoft
+            instance_discovery=not self.cfg.authority,
+        )
         try:
             if self.cfg.flow == "device_code":
                 self._app = msal.PublicClientApplication(self.cfg.client_id, **common)
             else:
-                self._app = msal.ConfidentialClientApplication(self.cfg.client_id, client_credential=self._credential(), **common)
+                self._app = msal.ConfidentialClientApplication(
+                    self.cfg.client_id, client_credential=self._credential(), **common
+                )
         except (ValueError, requests.RequestException) as exc:
-            raise AuthError(f"cannot use the sign-in authority {self.authority}: {_first_line(exc)}; check oauth2.tenant "
-                            "and oauth2.authority (it will be tried again)") from None
+            raise AuthError(
+                f"cannot use the sign-in authority {self.authority}: {_first_line(exc)}; check oauth2.tenant "
+                "and oauth2.authority (it will be tried again)"
+            ) from None
         return self._app
 
     def _credential(self) -> Any:
         if self.cfg.certificate_file:
-            return certificate_credential(self.resolve(self.cfg.certificate_file), self.resolve(self.cfg.private_key_file or self.cfg.certificate_file))
+            return certificate_credential(
+                self.resolve(self.cfg.certificate_file),
+                self.resolve(self.cfg.private_key_file or self.cfg.certificate_file),
+            )
         if self.cfg.client_secret:
             return str(self.cfg.client_secret)
-        raise ConfigError(f"oauth2.flow = client_credentials needs a client secret in ${self.cfg.client_secret_env} "
-                          "or oauth2.certificate_file + oauth2.private_key_file")
+        raise ConfigError(
+            f"oauth2.flow = client_credentials needs a client secret in ${self.cfg.client_secret_env} "
+            "or oauth2.certificate_file + oauth2.private_key_file"
+        )
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -137,12 +167,20 @@ class MicrosoftProvider:
         except requests.RequestException as exc:
             raise AuthError(f"cannot reach {self.where}: {_first_line(exc)} (it will be tried again)") from None
         except jwt.PyJWTError as exc:  # signing the certificate assertion failed
-            raise ConfigError(f"cannot sign with oauth2.private_key_file (Entra ID needs an RSA key): {_first_line(exc)}") from None
+            raise ConfigError(
+                f"cannot sign with oauth2.private_key_file (Entra ID needs an RSA key): {_first_line(exc)}"
+            ) from None
 
     def _token(self, result: dict, identity: str) -> Token:
         if "access_token" not in result:
-            raise AuthError(oauth_error_message(result.get("error", "no token"), result.get("error_description", ""),
-                                                self.where, self.cfg.client_secret_env))
+            raise AuthError(
+                oauth_error_message(
+                    result.get("error", "no token"),
+                    result.get("error_description", ""),
+                    self.where,
+                    self.cfg.client_secret_env,
+                )
+            )
         granted = tuple(str(result.get("scope", "")).split())
         return Token(result["access_token"], time.time() + int(result.get("expires_in", 0)), identity, granted)
 
@@ -164,7 +202,11 @@ def certificate_credential(cert_path: Any, key_path: Any) -> dict:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the OAuth 2.0 certificate {cert_path} / key {key_path}: {exc}") from None
     thumbprint = hashlib.sha1(cert.public_bytes(Encoding.DER)).hexdigest()  # what Entra ID shows for the certificate
-    return {"private_key": key_pem.decode(), "thumbprint": thumbprint, "public_certificate": cert.public_bytes(Encoding.PEM).decode()}
+    return {
+        "private_key": key_pem.decode(),
+        "thumbprint": thumbprint,
+        "public_certificate": cert.public_bytes(Encoding.PEM).decode(),
+    }
 
 
 def _first_line(exc: BaseException) -> str:

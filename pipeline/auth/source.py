@@ -8,17 +8,18 @@ reaches the user as the one-line MailboxError / SmtpError its caller raises (the
 worker logs that line and retries with its own backoff); here it is only logged
 at INFO, once per reason, for `-v` runs.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from pipeline.config import Settings, resolve_local_path
-from pipeline.errors import ConfigError
-from pipeline.auth.base import RELOGIN, AuthError, Provider, Token, missing_scopes
+from pipeline.auth.base import RELOGIN, Provider, Token, missing_scopes
 from pipeline.auth.cache import TokenCacheFile
+from pipeline.config import Settings, resolve_local_path
+from pipeline.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST = 30.0
@@ -28,8 +29,14 @@ FLOWS = ("client_credentials", "device_code")
 
 
 class TokenSource:
-    def __init__(self, provider: Provider, wanted_scopes: tuple[str, ...], margin: float,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        wanted_scopes: tuple[str, ...],
+        margin: float,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.provider = provider
         self.wanted = wanted_scopes
         self.margin = margin
@@ -71,8 +78,10 @@ class TokenSource:
     def _check_scopes(self, token: Token) -> None:
         missing = missing_scopes(self.wanted, token.scopes)
         if missing:
-            raise AuthError(f"the token was granted {' '.join(token.scopes)} but not {' '.join(missing)}: add that "
-                            f"permission to the app registration (with admin consent), then {RELOGIN}")
+            raise AuthError(
+                f"the token was granted {' '.join(token.scopes)} but not {' '.join(missing)}: add that "
+                f"permission to the app registration (with admin consent), then {RELOGIN}"
+            )
 
     def _respect_backoff(self) -> None:
         if self._retry_at is None:
@@ -124,8 +133,12 @@ def make_provider(settings: Settings) -> Provider:
         raise ConfigError(f"oauth2.flow {cfg.flow!r} in {settings.source}: use one of {', '.join(FLOWS)}")
     if not cfg.client_id:
         raise ConfigError(f"oauth2.client_id is not set in {settings.source}; see docs/nhsmail-oauth.md")
-    owner = {"provider": cfg.provider, "client_id": cfg.client_id, "flow": cfg.flow,
-             "endpoint": cfg.authority or cfg.token_url or cfg.tenant}
+    owner = {
+        "provider": cfg.provider,
+        "client_id": cfg.client_id,
+        "flow": cfg.flow,
+        "endpoint": cfg.authority or cfg.token_url or cfg.tenant,
+    }
     cache = TokenCacheFile(resolve_local_path(settings, cfg.token_cache), owner)
 
     def resolve(path: str):  # type: ignore[no-untyped-def]

@@ -5,15 +5,16 @@ clock is ahead of ours. One forced renewal settles which; if the fresh token is
 refused too, the error says to sign in again. Nothing is lost either way: the
 mail stays in the mailbox or in the outbox.
 """
+
 from __future__ import annotations
 
 import smtplib
 from typing import Any
 
-from pipeline.config import Settings
-from pipeline.errors import ConfigError, MailboxError, SmtpError
-from pipeline.auth.base import RELOGIN, AuthError, Token
+from pipeline.auth.base import RELOGIN, Token
 from pipeline.auth.source import token_source
+from pipeline.config import Settings
+from pipeline.errors import AuthError, ConfigError, MailboxError, SmtpError
 
 AUTH_MODES = ("password", "oauth2")
 
@@ -21,7 +22,7 @@ AUTH_MODES = ("password", "oauth2")
 def check_auth_mode(value: str, name: str) -> bool:
     """True when `name` (mailbox.auth or smtp.auth) asks for OAuth 2.0."""
     if value not in AUTH_MODES:
-        raise ConfigError(f"{name} = {value!r}: use \"password\" or \"oauth2\"")
+        raise ConfigError(f'{name} = {value!r}: use "password" or "oauth2"')
     return value == "oauth2"
 
 
@@ -41,19 +42,23 @@ def imap_oauth2_login(client: Any, user: str, settings: Settings, where: str) ->
         return
     except IMAPClientError as exc:
         if "UNAVAILABLE" in str(exc):  # the server cannot check tokens now: not our token's fault
-            raise MailboxError(f"{where} cannot check OAuth 2.0 tokens right now ({exc}); it will be tried again") from None
+            raise MailboxError(
+                f"{where} cannot check OAuth 2.0 tokens right now ({exc}); it will be tried again"
+            ) from None
     token = _token(source, True, where, MailboxError)
     try:
         client.oauth2_login(user, token.access_token)
     except IMAPClientError as exc:
-        raise MailboxError(f"{where} refused the OAuth 2.0 token for {user} ({exc}); check that the app may read this "
-                           f"mailbox, then {RELOGIN}") from None
+        raise MailboxError(
+            f"{where} refused the OAuth 2.0 token for {user} ({exc}); check that the app may read this "
+            f"mailbox, then {RELOGIN}"
+        ) from None
 
 
 def smtp_oauth2_login(smtp: smtplib.SMTP, user: str, settings: Settings, where: str) -> None:
     """AUTH XOAUTH2 on an smtplib connection (after EHLO / STARTTLS), or raise SmtpError (one line)."""
     if not user:
-        raise ConfigError("smtp.auth = \"oauth2\" needs smtp.user: the mailbox address the token may send as")
+        raise ConfigError('smtp.auth = "oauth2" needs smtp.user: the mailbox address the token may send as')
     if "xoauth2" not in smtp.esmtp_features.get("auth", "").lower().split():
         raise SmtpError(f"{where} does not offer AUTH XOAUTH2 (before TLS?); use smtps:// or smtp.starttls = true")
     source = token_source(settings)
@@ -63,11 +68,19 @@ def smtp_oauth2_login(smtp: smtplib.SMTP, user: str, settings: Settings, where: 
             smtp.auth("XOAUTH2", _responder(user, token.access_token))
             return
         except smtplib.SMTPAuthenticationError as exc:
-            text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            text = (
+                exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            )
             if exc.smtp_code == 454 or force:  # 454: temporary; or a fresh token refused too
-                hint = "it will be tried again" if exc.smtp_code == 454 else f"check the app's SMTP.Send permission, then {RELOGIN}"
-                raise SmtpError(f"{where} refused the OAuth 2.0 token for {user} ({exc.smtp_code} {text}); {hint} "
-                                "(messages stay queued)") from None
+                hint = (
+                    "it will be tried again"
+                    if exc.smtp_code == 454
+                    else f"check the app's SMTP.Send permission, then {RELOGIN}"
+                )
+                raise SmtpError(
+                    f"{where} refused the OAuth 2.0 token for {user} ({exc.smtp_code} {text}); {hint} "
+                    "(messages stay queued)"
+                ) from None
 
 
 def _responder(user: str, access_token: str) -> Any:

@@ -1,9 +1,11 @@
 """mln auth login | status: OAuth 2.0 sign-in for the mailbox and SMTP."""
+
 from __future__ import annotations
 
 import click
 
 from pipeline.auth import DeviceCode
+from pipeline.commands.context import AppContext
 from pipeline.commands.login import auth_status, start_login, wait_for_login
 from pipeline.commands.output import print_json
 
@@ -28,7 +30,7 @@ def auth() -> None:
 
 @auth.command()
 @click.pass_obj
-def login(app) -> None:  # type: ignore[no-untyped-def]
+def login(app: AppContext) -> None:
     """Sign in and keep the token in the 0600 token cache file.
 
     With oauth2.flow = "device_code" this prints a code and a web address:
@@ -45,21 +47,29 @@ def login(app) -> None:  # type: ignore[no-untyped-def]
     settings = app.settings
     started = start_login(settings)
     if isinstance(started, DeviceCode):
-        click.echo(started.message or f"To sign in, open {started.verification_uri} and enter the code {started.user_code}")
+        click.echo(
+            started.message or f"To sign in, open {started.verification_uri} and enter the code {started.user_code}"
+        )
         click.echo("Waiting for the sign-in to finish...")
         token = wait_for_login(settings, started)
     else:
         token = started
-    click.echo(f"Signed in as {token.identity or 'the configured identity'}; the token is kept in "
-               f"{settings.oauth2.token_cache} and renewed before it expires.")
+    click.echo(
+        f"Signed in as {token.identity or 'the configured identity'}; the token is kept in "
+        f"{settings.oauth2.token_cache} and renewed before it expires."
+    )
 
 
 @auth.command()
-@click.option("--json", "as_json", is_flag=True,
-              help="JSON with keys provider, flow, client_id, identity, token_cache, expires_at, expires_in, token_error, imap, smtp.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON with keys provider, flow, client_id, identity, token_cache, expires_at, expires_in, token_error, imap, smtp.",
+)
 @click.option("--no-check", is_flag=True, help="Do not try the IMAP and SMTP logins.")
 @click.pass_obj
-def status(app, as_json: bool, no_check: bool) -> None:  # type: ignore[no-untyped-def]
+def status(app: AppContext, as_json: bool, no_check: bool) -> None:
     """Which identity is in use, when its token expires, and whether IMAP and SMTP logins work now.
 
     Exit code 3 when there is no usable token or a login fails.

@@ -1,14 +1,23 @@
 """mln poll, mln messages, mln quarantine."""
+
 from __future__ import annotations
 
 import click
 
-from pipeline.intake.messages import list_messages, retry_message, show_message
-from pipeline.store.models import OUTCOMES
-from pipeline.passes import poll_once
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table, progress_callback
+from pipeline.intake.messages import list_messages, retry_message, show_message
+from pipeline.passes import poll_once
+from pipeline.store.models import OUTCOMES
 
-MESSAGE_COLUMNS = [("id", "ID"), ("received_at", "Received"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")]
+MESSAGE_COLUMNS = [
+    ("id", "ID"),
+    ("received_at", "Received"),
+    ("from", "From"),
+    ("subject", "Subject"),
+    ("rule", "Rule"),
+    ("outcome", "Outcome"),
+]
 
 
 def register(cli: click.Group) -> None:
@@ -19,7 +28,9 @@ def register(cli: click.Group) -> None:
 
 def echo_poll_summary(summary: dict) -> None:
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(summary["outcomes"].items())) or "nothing new"
-    click.echo(f"{summary['mailbox']} {summary['folder']}: fetched {summary['fetched']} ({outcomes}) in {summary['seconds']}s")
+    click.echo(
+        f"{summary['mailbox']} {summary['folder']}: fetched {summary['fetched']} ({outcomes}) in {summary['seconds']}s"
+    )
     if summary["already_recorded"]:
         click.echo(f"  {summary['already_recorded']} already recorded (another poller, or a previous run)")
     if summary["finished_from_last_time"]:
@@ -35,7 +46,7 @@ def echo_poll_summary(summary: dict) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
-def poll(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def poll(app: AppContext, as_json: bool) -> None:
     """Read the mailbox once: file every new message by the inbox rules.
 
     Exit code 0 when the pass completed (even if some messages were
@@ -61,10 +72,15 @@ def poll(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="Only messages with this outcome.")
 @click.option("--limit", default=50, show_default=True, help="How many, newest first.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys id, message_id, from, subject, received_at, rule, outcome.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON list with keys id, message_id, from, subject, received_at, rule, outcome.",
+)
 @click.argument("message_id", required=False, type=int)
 @click.pass_obj
-def messages(app, outcome: str | None, limit: int, as_json: bool, message_id: int | None) -> None:  # type: ignore[no-untyped-def]
+def messages(app: AppContext, outcome: str | None, limit: int, as_json: bool, message_id: int | None) -> None:
     """List recorded messages and what happened to each; with an ID, show one in full.
 
     \b
@@ -99,7 +115,7 @@ def quarantine() -> None:
 @quarantine.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
-def quarantine_list(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def quarantine_list(app: AppContext, as_json: bool) -> None:
     """Quarantined messages, newest first, with the reason.
 
     \b
@@ -114,7 +130,7 @@ def quarantine_list(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 @click.argument("message_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the new outcome as JSON.")
 @click.pass_obj
-def quarantine_retry(app, message_id: int, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def quarantine_retry(app: AppContext, message_id: int, as_json: bool) -> None:
     """Run a quarantined or held message through the rules and its handler again.
 
     \b

@@ -1,15 +1,16 @@
 """`mln auth login` and `mln auth status` as library calls (the CLI only prints)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
-from pipeline.config import Settings, resolve_local_path
-from pipeline.errors import MlnError
-from pipeline.auth.base import RELOGIN, AuthError, DeviceCode, Token
+from pipeline.auth.base import RELOGIN, DeviceCode, Token
 from pipeline.auth.source import token_source
+from pipeline.config import Settings, resolve_local_path
+from pipeline.errors import AuthError, MlnError
 
 
 def start_login(settings: Settings) -> DeviceCode | Token:
@@ -20,8 +21,12 @@ def start_login(settings: Settings) -> DeviceCode | Token:
     return source.token(force_refresh=True)
 
 
-def wait_for_login(settings: Settings, device: DeviceCode, sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.time) -> Token:
+def wait_for_login(
+    settings: Settings,
+    device: DeviceCode,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> Token:
     """Poll the token endpoint every `interval` seconds until the person signed in (or the code expired)."""
     source = token_source(settings)
     while True:
@@ -64,9 +69,11 @@ class AuthStatus:
 def auth_status(settings: Settings, check_logins: bool = True) -> AuthStatus:
     """Which identity is in use, when its token expires, and whether IMAP and SMTP logins work now."""
     cfg = settings.oauth2
-    status = AuthStatus(cfg.provider, cfg.flow, cfg.client_id, token_cache=str(resolve_local_path(settings, cfg.token_cache)))
+    status = AuthStatus(
+        cfg.provider, cfg.flow, cfg.client_id, token_cache=str(resolve_local_path(settings, cfg.token_cache))
+    )
     if "oauth2" not in (settings.mailbox.auth, settings.smtp.auth):
-        status.identity = "(OAuth 2.0 is not in use: mailbox.auth and smtp.auth are \"password\")"
+        status.identity = '(OAuth 2.0 is not in use: mailbox.auth and smtp.auth are "password")'
     else:
         _token_status(settings, status)
     if check_logins:
@@ -79,7 +86,7 @@ def _token_status(settings: Settings, status: AuthStatus) -> None:
     try:
         token = token_source(settings).token()
         status.identity = token.identity
-        status.expires_at = dt.datetime.fromtimestamp(token.expires_at, dt.timezone.utc).isoformat(timespec="seconds")
+        status.expires_at = dt.datetime.fromtimestamp(token.expires_at, dt.UTC).isoformat(timespec="seconds")
         status.expires_in = int(token.expires_at - time.time())
     except MlnError as exc:
         status.token_error = str(exc)

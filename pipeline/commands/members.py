@@ -1,15 +1,23 @@
 """mln members list | add | remove | import: the team leaders who report each period."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from pipeline.store.db import transaction
-from pipeline.people.members import MemberInput, add_member, as_dict, import_csv, list_members, remove_member
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.people.members import MemberInput, add_member, as_dict, import_csv, list_members, remove_member
+from pipeline.store.db import transaction
 
-COLUMNS = [("email", "Email"), ("name", "Name"), ("organisation", "Organisation"), ("region", "Region"), ("themes", "Theme lead of")]
+COLUMNS = [
+    ("email", "Email"),
+    ("name", "Name"),
+    ("organisation", "Organisation"),
+    ("region", "Region"),
+    ("themes", "Theme lead of"),
+]
 
 
 def register(cli: click.Group) -> None:
@@ -31,9 +39,11 @@ def members() -> None:
 @members.command(name="list")
 @click.option("--theme", help="Only leads of this theme (name or number).")
 @click.option("--all", "include_inactive", is_flag=True, help="Include removed members.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, region, themes, active.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, region, themes, active."
+)
 @click.pass_obj
-def list_command(app, theme: str | None, include_inactive: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def list_command(app: AppContext, theme: str | None, include_inactive: bool, as_json: bool) -> None:
     """List members, by region.
 
     \b
@@ -59,7 +69,7 @@ def list_command(app, theme: str | None, include_inactive: bool, as_json: bool) 
 @click.option("--region", default="", help="Their region (one of network.regions).")
 @click.option("--theme", "themes", multiple=True, help="A theme they lead (name or number); repeat for several.")
 @click.pass_obj
-def add(app, email: str, name: str, organisation: str, region: str, themes: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def add(app: AppContext, email: str, name: str, organisation: str, region: str, themes: tuple[str, ...]) -> None:
     """Add a member, or update one (blank options keep what is stored).
 
     \b
@@ -68,13 +78,15 @@ def add(app, email: str, name: str, organisation: str, region: str, themes: tupl
     """
     with transaction(app.settings.database.url) as session:
         member, outcome = add_member(session, app.settings, MemberInput(email, name, organisation, region, themes))
-        click.echo(f"{outcome}: {member.email}" + (f" (theme lead: {'; '.join(member.themes)})" if member.themes else ""))
+        click.echo(
+            f"{outcome}: {member.email}" + (f" (theme lead: {'; '.join(member.themes)})" if member.themes else "")
+        )
 
 
 @members.command()
 @click.argument("email")
 @click.pass_obj
-def remove(app, email: str) -> None:  # type: ignore[no-untyped-def]
+def remove(app: AppContext, email: str) -> None:
     """Stop reminding a member; what they sent stays in the reports.
 
     \b
@@ -90,7 +102,7 @@ def remove(app, email: str) -> None:  # type: ignore[no-untyped-def]
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def import_command(app, file: Path, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def import_command(app: AppContext, file: Path, as_json: bool) -> None:
     """Add or update members from a CSV file with a heading row.
 
     Columns: email (required), name, organisation, region, themes (theme names
@@ -105,6 +117,8 @@ def import_command(app, file: Path, as_json: bool) -> None:  # type: ignore[no-u
     if as_json:
         print_json(report.as_dict())
         return
-    click.echo(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, skipped {len(report.skipped)}")
+    click.echo(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, skipped {len(report.skipped)}"
+    )
     for line, email, why in report.skipped:
         click.echo(f"  line {line} {email or '(no address)'}: {why}", err=True)

@@ -1,14 +1,16 @@
 """mln outbox status | flush | retry."""
+
 from __future__ import annotations
 
 import click
 
-from pipeline.store import db
+from pipeline.commands.context import AppContext
+from pipeline.commands.output import print_json, print_table, progress_callback
 from pipeline.errors import SmtpError
 from pipeline.mailing.delivery import deliver_due
 from pipeline.outbound.claims import count_due
 from pipeline.outbound.outbox import outbox_status, retry
-from pipeline.commands.output import print_json, print_table, progress_callback
+from pipeline.store import db
 
 
 def register(cli: click.Group) -> None:
@@ -28,9 +30,14 @@ def outbox() -> None:
 
 
 @outbox.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON with keys counts, due_now, deferred, unspooled, in_flight, oldest_queued, recent_failures.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON with keys counts, due_now, deferred, unspooled, in_flight, oldest_queued, recent_failures.",
+)
 @click.pass_obj
-def status(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def status(app: AppContext, as_json: bool) -> None:
     """How many messages are queued, due, deferred, sent and failed.
 
     \b
@@ -44,22 +51,32 @@ def status(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         print_json(result)
         return
     counts = result["counts"]
-    click.echo(f"queued {counts.get('queued', 0)} (due now {result['due_now']}, waiting to retry {result['deferred']}, "
-               f"not yet in outbox/ {result['unspooled']}), sent {counts.get('sent', 0)}, failed {counts.get('failed', 0)}")
+    click.echo(
+        f"queued {counts.get('queued', 0)} (due now {result['due_now']}, waiting to retry {result['deferred']}, "
+        f"not yet in outbox/ {result['unspooled']}), sent {counts.get('sent', 0)}, failed {counts.get('failed', 0)}"
+    )
     if result["in_flight"]:
         click.echo(f"being sent now: {result['in_flight']}")
     if result["oldest_queued"]:
         click.echo(f"oldest queued: {result['oldest_queued']}")
     if result["recent_failures"]:
         click.echo("recent failures (`mln outbox retry` to try them again):")
-        print_table(result["recent_failures"], [("id", "ID"), ("recipient", "To"), ("kind", "Kind"), ("attempts", "Tries"), ("error", "Error")])
+        print_table(
+            result["recent_failures"],
+            [("id", "ID"), ("recipient", "To"), ("kind", "Kind"), ("attempts", "Tries"), ("error", "Error")],
+        )
 
 
 @outbox.command()
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most this many.")
-@click.option("--json", "as_json", is_flag=True, help="JSON with keys sent, deferred, failed, connections, hard_bounces, spool_error, stopped.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON with keys sent, deferred, failed, connections, hard_bounces, spool_error, stopped.",
+)
 @click.pass_obj
-def flush(app, limit: int | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def flush(app: AppContext, limit: int | None, as_json: bool) -> None:
     """Send every message that is due now, over one reused SMTP connection.
 
     Temporary failures are tried again later (backoff); permanent ones (5xx)
@@ -85,8 +102,10 @@ def flush(app, limit: int | None, as_json: bool) -> None:  # type: ignore[no-unt
     if as_json:
         print_json(report.as_dict())
     else:
-        click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
-                   f"({report.connections} connection{'s' if report.connections != 1 else ''})")
+        click.echo(
+            f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
+            f"({report.connections} connection{'s' if report.connections != 1 else ''})"
+        )
         for bounce in report.hard_bounces:
             click.echo(f"  refused: {bounce.recipient}: {bounce.code} {bounce.text}")
         if report.spool_error:
@@ -99,7 +118,7 @@ def flush(app, limit: int | None, as_json: bool) -> None:  # type: ignore[no-unt
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--json", "as_json", is_flag=True, help="JSON with keys failed_requeued, deferred_made_due.")
 @click.pass_obj
-def retry_command(app, ids: tuple[int, ...], as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def retry_command(app: AppContext, ids: tuple[int, ...], as_json: bool) -> None:
     """Make failed messages (or only the IDs given) due again, and bring waiting retries forward.
 
     The next `mln outbox flush` (or the worker) sends them.
@@ -114,4 +133,6 @@ def retry_command(app, ids: tuple[int, ...], as_json: bool) -> None:  # type: ig
     if as_json:
         print_json(vars(result))
     else:
-        click.echo(f"{result.failed_requeued} failed message(s) queued again; {result.deferred_made_due} waiting retry(ies) due now")
+        click.echo(
+            f"{result.failed_requeued} failed message(s) queued again; {result.deferred_made_due} waiting retry(ies) due now"
+        )

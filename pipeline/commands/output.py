@@ -1,9 +1,11 @@
 """Printing results: aligned tables for people, JSON for scripts."""
+
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import click
 

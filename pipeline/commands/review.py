@@ -1,17 +1,30 @@
 """mln queue, show, approve, reject, request-changes, edit, history: the communications lead's review."""
+
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline import review
-from pipeline.review.edit import parse_assignments
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.review.edit import parse_assignments
 
-QUEUE_COLUMNS = [("id", "ID"), ("file_no", "File No"), ("title", "Title"), ("theme", "Theme"), ("locality", "Locality"),
-                 ("from", "Sender"), ("received", "Received"), ("status", "Status"), ("update", "Update")]
+QUEUE_COLUMNS = [
+    ("id", "ID"),
+    ("file_no", "File No"),
+    ("title", "Title"),
+    ("theme", "Theme"),
+    ("locality", "Locality"),
+    ("from", "Sender"),
+    ("received", "Received"),
+    ("status", "Status"),
+    ("update", "Update"),
+]
 
 
 def register(cli: click.Group) -> None:
@@ -22,8 +35,10 @@ def register(cli: click.Group) -> None:
     search_index.register(cli)
 
 
-def actor_option(func):  # type: ignore[no-untyped-def]
-    return click.option("--as", "actor", metavar="NAME", help="Who to record as doing this (default: your login name).")(func)
+def actor_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--as", "actor", metavar="NAME", help="Who to record as doing this (default: your login name)."
+    )(func)
 
 
 def actor_name(actor: str | None) -> str:
@@ -31,18 +46,35 @@ def actor_name(actor: str | None) -> str:
 
 
 @click.command()
-@click.option("--status", type=click.Choice([*review.QUEUE_STATUSES, "all"]), default="pending", show_default=True,
-              help="Which submissions; 'all' lists pending first, then needs_changes, approved, rejected.")
+@click.option(
+    "--status",
+    type=click.Choice([*review.QUEUE_STATUSES, "all"]),
+    default="pending",
+    show_default=True,
+    help="Which submissions; 'all' lists pending first, then needs_changes, approved, rejected.",
+)
 @click.option("--theme", metavar="N|NAME", help="Only this key theme, by number or (part of its) name.")
 @click.option("--region", metavar="R", help="Only this region.")
 @click.option("--since", metavar="DATE", help="Only received on or after this date (2026-11-01, or 'Nov 2026').")
 @click.option("--limit", default=100, show_default=True, help="At most this many rows.")
 @click.option("--offset", default=0, help="Skip this many rows first (for paging).")
-@click.option("--json", "as_json", is_flag=True,
-              help="JSON list with keys id, file_no, title, theme, locality, status, sender, received_at, is_update ...")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON list with keys id, file_no, title, theme, locality, status, sender, received_at, is_update ...",
+)
 @click.pass_obj
-def queue(app, status: str, theme: str | None, region: str | None, since: str | None, limit: int, offset: int,
-          as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def queue(
+    app: AppContext,
+    status: str,
+    theme: str | None,
+    region: str | None,
+    since: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
     """Submissions waiting for a decision, oldest first (or any status with --status).
 
     \b
@@ -64,18 +96,27 @@ def for_table(row: dict) -> dict:
     if row["unknown_sender"]:
         sender = f"{sender} (unknown sender)"
     problems = f" ({row['problem_count']} problem(s))" if row["problem_count"] else ""
-    return {**row, "from": sender, "received": _minute(row["received_at"]),
-            "update": f"rev {row['revision']}" if row["is_update"] else "new",
-            "status": row["status"] + problems}
+    return {
+        **row,
+        "from": sender,
+        "received": _minute(row["received_at"]),
+        "update": f"rev {row['revision']}" if row["is_update"] else "new",
+        "status": row["status"] + problems,
+    }
 
 
 @click.command()
 @click.argument("submission_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@click.option("--attachment", "attachment_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write the original files (attachments and the message as .eml) into DIR.")
+@click.option(
+    "--attachment",
+    "attachment_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the original files (attachments and the message as .eml) into DIR.",
+)
 @click.pass_obj
-def show(app, submission_id: int, as_json: bool, attachment_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+def show(app: AppContext, submission_id: int, as_json: bool, attachment_dir: Path | None) -> None:
     """Everything about one submission: fields, problems, source message, revisions, audit trail.
 
     \b
@@ -98,7 +139,9 @@ _SKIP = {"id", "file_no", "status", "problems", "raw_fields", "message", "attach
 
 
 def _print_detail(d: dict) -> None:
-    click.echo(f"Submission {d['id']}  {d['file_no'] or '(no File No)'}  revision {d['revision'] or '-'}  [{d['status']}]")
+    click.echo(
+        f"Submission {d['id']}  {d['file_no'] or '(no File No)'}  revision {d['revision'] or '-'}  [{d['status']}]"
+    )
     for key, value in d.items():
         if key not in _SKIP and value not in ("", None, [], {}):
             click.echo(f"  {key:26} {str(value).replace(chr(10), chr(10) + ' ' * 29)}")
@@ -117,15 +160,20 @@ def _print_detail(d: dict) -> None:
         a = d["attachment"]
         click.echo(f"Form file: {a['filename']} ({a['size']} bytes)")
     click.echo("Revisions of this File No:")
-    print_table([{**r, "received_at": _minute(r["received_at"])} for r in d["revisions"]], [("revision", "Rev"), ("id", "ID"), ("status", "Status"), ("received_at", "Received"),
-                                 ("title", "Title")])
+    print_table(
+        [{**r, "received_at": _minute(r["received_at"])} for r in d["revisions"]],
+        [("revision", "Rev"), ("id", "ID"), ("status", "Status"), ("received_at", "Received"), ("title", "Title")],
+    )
     click.echo("History:")
     _print_history(d["history"])
 
 
 def _print_history(events: list[dict]) -> None:
-    print_table([{**e, "at": _minute(e["at"]), "detail": _detail(e["detail"])} for e in events],
-                [("at", "When"), ("actor", "Who"), ("action", "What"), ("detail", "Detail")], max_width=70)
+    print_table(
+        [{**e, "at": _minute(e["at"]), "detail": _detail(e["detail"])} for e in events],
+        [("at", "When"), ("actor", "Who"), ("action", "What"), ("detail", "Detail")],
+        max_width=70,
+    )
 
 
 def _minute(stamp: str | None) -> str:
@@ -147,7 +195,7 @@ def _detail(detail: dict) -> str:
 @actor_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_obj
-def approve(app, submission_ids: tuple[int, ...], actor: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def approve(app: AppContext, submission_ids: tuple[int, ...], actor: str | None, as_json: bool) -> None:
     """Approve submissions for the index and the bulletin (all of them, or none if one cannot be).
 
     \b
@@ -169,7 +217,7 @@ def approve(app, submission_ids: tuple[int, ...], actor: str | None, as_json: bo
 @click.option("--notify", is_flag=True, help="Email the sender the reason.")
 @actor_option
 @click.pass_obj
-def reject(app, submission_id: int, reason: str, notify: bool, actor: str | None) -> None:  # type: ignore[no-untyped-def]
+def reject(app: AppContext, submission_id: int, reason: str, notify: bool, actor: str | None) -> None:
     """Reject a submission: it will not appear in the index or the bulletin.
 
     \b
@@ -186,7 +234,7 @@ def reject(app, submission_id: int, reason: str, notify: bool, actor: str | None
 @click.option("--message", required=True, metavar="TEXT", help="What should change, in words for the member.")
 @actor_option
 @click.pass_obj
-def request_changes(app, submission_id: int, message: str, actor: str | None) -> None:  # type: ignore[no-untyped-def]
+def request_changes(app: AppContext, submission_id: int, message: str, actor: str | None) -> None:
     """Email the sender what to change (with the form's current problems); status becomes needs_changes.
 
     \b
@@ -194,7 +242,9 @@ def request_changes(app, submission_id: int, message: str, actor: str | None) ->
       mln request-changes 42 --message "Please add the outcomes you measured."
     """
     r = review.request_changes(app.settings, submission_id, message, actor_name(actor))
-    click.echo(f"asked {r['emailed']} for changes to {r['id']} {r['file_no']} (queued in the outbox as {r['outgoing_id']})")
+    click.echo(
+        f"asked {r['emailed']} for changes to {r['id']} {r['file_no']} (queued in the outbox as {r['outgoing_id']})"
+    )
 
 
 @click.command()
@@ -203,7 +253,7 @@ def request_changes(app, submission_id: int, message: str, actor: str | None) ->
 @actor_option
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 @click.pass_obj
-def edit(app, submission_id: int, assignments: tuple[str, ...], actor: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def edit(app: AppContext, submission_id: int, assignments: tuple[str, ...], actor: str | None, as_json: bool) -> None:
     """Change fields of a submission, checked as a received form would be; the change is recorded.
 
     FIELD is a form field: title, theme, locality, region, organisation,
@@ -230,7 +280,7 @@ def edit(app, submission_id: int, assignments: tuple[str, ...], actor: str | Non
 @click.argument("submission_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="JSON list with keys at, actor, action, detail.")
 @click.pass_obj
-def history(app, submission_id: int, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def history(app: AppContext, submission_id: int, as_json: bool) -> None:
     """Who did what to a submission, and when, from its arrival on.
 
     \b

@@ -1,14 +1,17 @@
 """mln rules check / list / explain."""
+
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
-from pipeline.intake.actions import mailbox_target
-from pipeline.mail import parse_mail
-from pipeline.intake.rules import check_rules, load_rules, route
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.intake.actions import mailbox_target
+from pipeline.intake.rules import check_rules, load_rules, route
+from pipeline.mail import parse_mail
 
 
 def register(cli: click.Group) -> None:
@@ -27,9 +30,14 @@ def rules() -> None:
 
 
 @rules.command("check")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: paths.rules_dir).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Rules folder (default: paths.rules_dir).",
+)
 @click.pass_obj
-def rules_check(app, directory: Path | None) -> None:  # type: ignore[no-untyped-def]
+def rules_check(app: AppContext, directory: Path | None) -> None:
     """Validate every rules file; problems name the file and the line. Exit 1 if any.
 
     \b
@@ -47,24 +55,41 @@ def rules_check(app, directory: Path | None) -> None:  # type: ignore[no-untyped
 @rules.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
-def rules_list(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def rules_list(app: AppContext, as_json: bool) -> None:
     """The rules in the order they are tried.
 
     \b
     Example:
       mln rules list
     """
-    rows = [{"name": r.name, "handler": r.handler or "-", "stop": r.stop, "move_to": r.move_to or "(default)",
-             "where": f"{Path(r.file).name}:{r.line}", "description": r.description} for r in load_rules(app.settings.rules_path)]
-    print_json(rows) if as_json else print_table(rows, [("where", "File"), ("name", "Rule"), ("handler", "Handler"),
-                                                         ("move_to", "Moves to"), ("description", "What it is for")])
+    rows = [
+        {
+            "name": r.name,
+            "handler": r.handler or "-",
+            "stop": r.stop,
+            "move_to": r.move_to or "(default)",
+            "where": f"{Path(r.file).name}:{r.line}",
+            "description": r.description,
+        }
+        for r in load_rules(app.settings.rules_path)
+    ]
+    print_json(rows) if as_json else print_table(
+        rows,
+        [
+            ("where", "File"),
+            ("name", "Rule"),
+            ("handler", "Handler"),
+            ("move_to", "Moves to"),
+            ("description", "What it is for"),
+        ],
+    )
 
 
 @rules.command("explain")
 @click.argument("message", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
-def rules_explain(app, message, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def rules_explain(app: AppContext, message: BinaryIO, as_json: bool) -> None:
     """Show each rule in order for one .eml file: matched or not, why, and the action.
 
     \b
@@ -75,11 +100,19 @@ def rules_explain(app, message, as_json: bool) -> None:  # type: ignore[no-untyp
     routing = route(load_rules(app.settings.rules_path), mail)
     target = mailbox_target(app.settings, "processed", routing.rule) or "(stays in the inbox)"
     if as_json:
-        print_json({
-            "rules": [{"rule": t.rule.name, "matched": t.matched, "decided": t.decided, "reasons": t.reasons} for t in routing.traces],
-            "decided_by": routing.rule.name, "handler": routing.handler, "move_to": target, "flags": list(routing.flags),
-            "options": routing.options,
-        })
+        print_json(
+            {
+                "rules": [
+                    {"rule": t.rule.name, "matched": t.matched, "decided": t.decided, "reasons": t.reasons}
+                    for t in routing.traces
+                ],
+                "decided_by": routing.rule.name,
+                "handler": routing.handler,
+                "move_to": target,
+                "flags": list(routing.flags),
+                "options": routing.options,
+            }
+        )
         return
     click.echo(f"From: {mail.from_addr}  Subject: {mail.subject}")
     for trace in routing.traces:
@@ -87,5 +120,7 @@ def rules_explain(app, message, as_json: bool) -> None:  # type: ignore[no-untyp
         click.echo(f"\n[{mark}] {trace.rule.name}  ({Path(trace.rule.file).name}:{trace.rule.line})")
         for reason in trace.reasons:
             click.echo(f"    {reason}")
-    click.echo(f"\n=> handler {routing.handler} (rule {routing.rule.name}); then move to {target}"
-               + (f"; flags {' '.join(routing.flags)}" if routing.flags else ""))
+    click.echo(
+        f"\n=> handler {routing.handler} (rule {routing.rule.name}); then move to {target}"
+        + (f"; flags {' '.join(routing.flags)}" if routing.flags else "")
+    )

@@ -1,15 +1,17 @@
 """mln search (full text over approved items) and mln index export (the Information Index)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from pipeline.commands.context import AppContext
+from pipeline.commands.output import print_json
 from pipeline.errors import InvalidInput
 from pipeline.index_export import EXPORT_FORMATS, export_index, progress_filter
 from pipeline.review.queue import resolve_theme
 from pipeline.search import search as search_items
-from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:
@@ -20,9 +22,11 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, help="At most this many results.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys id, file_no, title, theme, locality, score, snippet.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON list with keys id, file_no, title, theme, locality, score, snippet."
+)
 @click.pass_obj
-def search(app, query: str, limit: int, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def search(app: AppContext, query: str, limit: int, as_json: bool) -> None:
     """Search approved items (title, summary, actions, outcomes, learning, locality, organisation), best first.
 
     Every word must appear (in any form: "homes" finds "home"). Matches are
@@ -55,12 +59,16 @@ def index() -> None:
 
 
 @index.command("export")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="csv, xlsx or html (default: from the -o extension).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write it.")
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="csv, xlsx or html (default: from the -o extension)."
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write it."
+)
 @click.option("--theme", metavar="N|NAME", help="Only this key theme.")
 @click.option("--status", metavar="STATUS", help="Only items Planned, Being implemented or Implemented.")
 @click.pass_obj
-def index_export(app, fmt: str | None, output: Path, theme: str | None, status: str | None) -> None:  # type: ignore[no-untyped-def]
+def index_export(app: AppContext, fmt: str | None, output: Path, theme: str | None, status: str | None) -> None:
     """Write the Information Index: File No, title, theme, location, lead contact, dates, status, link.
 
     Each item appears once, as its latest approved revision, grouped by theme.

@@ -1,13 +1,15 @@
 """mln init, mln db upgrade, mln demo."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from pipeline.store import db
-from pipeline.setup import init_project, upgrade_database
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json
+from pipeline.setup import init_project, upgrade_database
+from pipeline.store import db
 
 
 def register(cli: click.Group) -> None:
@@ -17,9 +19,21 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
-@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False, path_type=Path), show_default=True,
-              help="Where to write mln.toml, inbox_rules/ and the database.")
-@click.option("--mailbox", "mailbox_url", default="maildir://./mailbox", show_default=True, help="The mailbox URL to put in mln.toml.")
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    show_default=True,
+    help="Where to write mln.toml, inbox_rules/ and the database.",
+)
+@click.option(
+    "--mailbox",
+    "mailbox_url",
+    default="maildir://./mailbox",
+    show_default=True,
+    help="The mailbox URL to put in mln.toml.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing mln.toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def init(directory: Path, mailbox_url: str, force: bool, as_json: bool) -> None:
@@ -53,7 +67,7 @@ def database() -> None:
 
 @database.command("upgrade")
 @click.pass_obj
-def db_upgrade(app) -> None:  # type: ignore[no-untyped-def]
+def db_upgrade(app: AppContext) -> None:
     """Apply every pending migration (safe to run again).
 
     \b
@@ -66,8 +80,14 @@ def db_upgrade(app) -> None:  # type: ignore[no-untyped-def]
 
 
 @click.command()
-@click.option("--dir", "directory", default="demo", type=click.Path(file_okay=False, path_type=Path), show_default=True,
-              help="Folder for the demo's config, Maildir, database and outbox.")
+@click.option(
+    "--dir",
+    "directory",
+    default="demo",
+    type=click.Path(file_okay=False, path_type=Path),
+    show_default=True,
+    help="Folder for the demo's config, Maildir, database and outbox.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def demo(directory: Path, as_json: bool) -> None:
     """Run the whole intake on a local demo mailbox: no network, SQLite, outbox on disk.
@@ -93,7 +113,11 @@ def demo(directory: Path, as_json: bool) -> None:
     click.echo(f"seeded {report['seeded']} sample messages into {report['mailbox']}")
     echo_poll_summary(report["poll"])
     click.echo("\nMessages:")
-    print_table(report["messages"], [("id", "ID"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")], 40)
+    print_table(
+        report["messages"],
+        [("id", "ID"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")],
+        40,
+    )
     from pipeline.commands.review import QUEUE_COLUMNS, for_table
 
     click.echo("\nReview queue (mln queue --status all):")

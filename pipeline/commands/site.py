@@ -1,13 +1,15 @@
 """mln site build: the static web resource (bulletin archive + Information Index)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from pipeline.commands.context import AppContext
+from pipeline.commands.output import print_json
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.site import build_site
-from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:
@@ -26,13 +28,23 @@ def site() -> None:
 
 
 @site.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the site into, created if missing (default: [web] site_dir, 'site', which mln web serves).")
-@click.option("--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True,
-              help="external: only items members agreed to share, and only the addresses they agreed to show.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site into, created if missing (default: [web] site_dir, 'site', which mln web serves).",
+)
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="internal",
+    show_default=True,
+    help="external: only items members agreed to share, and only the addresses they agreed to show.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_obj
-def build(app, out_dir: Path | None, audience: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -> None:
     """Write the site as plain files; a rebuild rewrites only the pages that changed.
 
     Home page (latest bulletin, key themes), one page per approved or sent
@@ -49,8 +61,12 @@ def build(app, out_dir: Path | None, audience: str, as_json: bool) -> None:  # t
     if as_json:
         print_json(report.as_dict())
         return
-    click.echo(f"{audience} site in {report.out_dir}: {report.items} item(s), {report.bulletins} bulletin(s); "
-               f"{len(report.written)} file(s) written, {report.unchanged} unchanged, {len(report.removed)} removed")
+    click.echo(
+        f"{audience} site in {report.out_dir}: {report.items} item(s), {report.bulletins} bulletin(s); "
+        f"{len(report.written)} file(s) written, {report.unchanged} unchanged, {len(report.removed)} removed"
+    )
     if report.kept:
-        click.echo(f"Left alone ({len(report.kept)}): the old manifest named them, but they are outside the folder, "
-                   f"behind a link or changed since written: {', '.join(report.kept[:10])}")
+        click.echo(
+            f"Left alone ({len(report.kept)}): the old manifest named them, but they are outside the folder, "
+            f"behind a link or changed since written: {', '.join(report.kept[:10])}"
+        )

@@ -1,16 +1,17 @@
 """mln status, and mln report compliance."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import click
 
-from pipeline.localtime import months_per_issue, network_today
-from pipeline.periods import parse_period
-from pipeline.localtime import current_period
-from pipeline.people.members import compliance_report
-from pipeline.status import collect_status
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.localtime import current_period, months_per_issue, network_today
+from pipeline.people.members import compliance_report
+from pipeline.periods import parse_period
+from pipeline.status import collect_status
 
 REPORT_PERIODS = 3  # the current period and the two before it, unless --period is given
 
@@ -21,10 +22,15 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
-@click.option("--mailbox", "check_mailbox", is_flag=True, help="Also log in to the mailbox and count the messages waiting to be read.")
+@click.option(
+    "--mailbox",
+    "check_mailbox",
+    is_flag=True,
+    help="Also log in to the mailbox and count the messages waiting to be read.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (times in network.timezone).")
 @click.pass_obj
-def status(app, check_mailbox: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def status(app: AppContext, check_mailbox: bool, as_json: bool) -> None:
     """Is everything running? Last poll, what waits for you, the outbox, the next job, the last bulletin.
 
     \b
@@ -46,31 +52,44 @@ def _echo_status(data: dict) -> None:
     click.echo(f"Time now:        {data['now']} ({data['timezone']})")
     if worker["running"]:
         for w in worker["running"]:
-            click.echo(f"Worker:          running on {w['host']} (pid {w['pid']}) since {w['started_at']}, last seen {w['seen_at']}")
+            click.echo(
+                f"Worker:          running on {w['host']} (pid {w['pid']}) since {w['started_at']}, last seen {w['seen_at']}"
+            )
     elif worker["pid"]:
         click.echo(f"Worker:          running, pid {worker['pid']}")
     else:
         click.echo("Worker:          not running (start it: mln worker, or systemctl start mln-worker)")
-    poll = (f"{mailbox['last_poll_at']} ({mailbox['last_poll_seconds']} s)" if mailbox["last_poll_at"] else "never")
+    poll = f"{mailbox['last_poll_at']} ({mailbox['last_poll_seconds']} s)" if mailbox["last_poll_at"] else "never"
     click.echo(f"Last poll:       {poll}  {mailbox['url']}")
     if "waiting" in mailbox:
-        click.echo(f"In the mailbox:  {mailbox['waiting']} message(s) waiting to be read" if mailbox["error"] is None
-                   else f"In the mailbox:  cannot check: {mailbox['error']}")
-    click.echo(f"Messages:        {messages['held']} held for you, {messages['quarantined']} quarantined, "
-               f"{messages['not_yet_filed']} not yet filed, {messages['total']} in all")
+        click.echo(
+            f"In the mailbox:  {mailbox['waiting']} message(s) waiting to be read"
+            if mailbox["error"] is None
+            else f"In the mailbox:  cannot check: {mailbox['error']}"
+        )
+    click.echo(
+        f"Messages:        {messages['held']} held for you, {messages['quarantined']} quarantined, "
+        f"{messages['not_yet_filed']} not yet filed, {messages['total']} in all"
+    )
     subs = ", ".join(f"{n} {k}" for k, n in data["submissions"].items())
     click.echo(f"Submissions:     {subs}")
-    click.echo(f"Outbox:          {outbox['queued']} queued ({outbox['deferred']} waiting to retry), "
-               f"{outbox['failed']} failed, {outbox['sent']} sent")
+    click.echo(
+        f"Outbox:          {outbox['queued']} queued ({outbox['deferred']} waiting to retry), "
+        f"{outbox['failed']} failed, {outbox['sent']} sent"
+    )
     job = data["next_job"]
-    click.echo(f"Next job:        {job['job']} for {job['key']} at {job['due']}" if job else "Next job:        (none enabled)")
+    click.echo(
+        f"Next job:        {job['job']} for {job['key']} at {job['due']}" if job else "Next job:        (none enabled)"
+    )
     b = data["last_bulletin"]
     if b is None:
         click.echo("Last bulletin:   (none yet)")
     else:
         d = b["deliveries"]
-        click.echo(f"Last bulletin:   No. {b['number']} ({b['period']}) {b['status']}: "
-                   f"{d['sent']} sent, {d['queued']} queued, {d['failed']} failed")
+        click.echo(
+            f"Last bulletin:   No. {b['number']} ({b['period']}) {b['status']}: "
+            f"{d['sent']} sent, {d['queued']} queued, {d['failed']} failed"
+        )
 
 
 @click.group()
@@ -84,10 +103,15 @@ def report() -> None:
 
 
 @report.command()
-@click.option("--period", "period_text", metavar="YYYY-MM", help="Any month of the period (default: the current period and the two before it).")
+@click.option(
+    "--period",
+    "period_text",
+    metavar="YYYY-MM",
+    help="Any month of the period (default: the current period and the two before it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON: a list of periods, each with members and regions.")
 @click.pass_obj
-def compliance(app, period_text: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def compliance(app: AppContext, period_text: str | None, as_json: bool) -> None:
     """Who has sent an improvement plan in each period, per member and per region.
 
     \b
@@ -112,10 +136,37 @@ def compliance(app, period_text: str | None, as_json: bool) -> None:  # type: ig
 
 def _echo_period(entry: dict) -> None:
     total = entry["total"]
-    click.echo(f"\n{entry['label']} ({entry['start']} to {entry['end']}): {total['submitted']} of {total['members']} member(s) reported")
-    rows = [{"name": m["name"] or m["email"], "region": m["region"], "organisation": m["organisation"],
-             "sent": ", ".join(s["file_no"] or f"#{s['id']}" for s in m["submissions"]) or "-",
-             "reminded": (m["reminded_at"] or "")[:10]} for m in entry["members"]]
-    print_table(rows, [("name", "Member"), ("region", "Region"), ("organisation", "Organisation"), ("sent", "Sent"), ("reminded", "Reminded")])
+    click.echo(
+        f"\n{entry['label']} ({entry['start']} to {entry['end']}): {total['submitted']} of {total['members']} member(s) reported"
+    )
+    rows = [
+        {
+            "name": m["name"] or m["email"],
+            "region": m["region"],
+            "organisation": m["organisation"],
+            "sent": ", ".join(s["file_no"] or f"#{s['id']}" for s in m["submissions"]) or "-",
+            "reminded": (m["reminded_at"] or "")[:10],
+        }
+        for m in entry["members"]
+    ]
+    print_table(
+        rows,
+        [
+            ("name", "Member"),
+            ("region", "Region"),
+            ("organisation", "Organisation"),
+            ("sent", "Sent"),
+            ("reminded", "Reminded"),
+        ],
+    )
     click.echo("")
-    print_table(entry["regions"], [("region", "Region"), ("members", "Members"), ("submitted", "Reported"), ("missing", "Not yet"), ("submissions", "Plans")])
+    print_table(
+        entry["regions"],
+        [
+            ("region", "Region"),
+            ("members", "Members"),
+            ("submitted", "Reported"),
+            ("missing", "Not yet"),
+            ("submissions", "Plans"),
+        ],
+    )

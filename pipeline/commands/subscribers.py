@@ -1,17 +1,25 @@
 """mln subscribers list | add | import | export | remove | forget | pending | approve | bounces."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from pipeline.store import db
+from pipeline.commands.context import AppContext
+from pipeline.commands.output import print_json, print_table, progress_callback
 from pipeline.people import subscribers as subs
+from pipeline.store import db
 from pipeline.store.db import transaction
 from pipeline.store.models import SUBSCRIBER_STATUSES
-from pipeline.commands.output import print_json, print_table, progress_callback
 
-COLUMNS = [("email", "Email"), ("name", "Name"), ("organisation", "Organisation"), ("lists", "Lists"), ("status", "Status")]
+COLUMNS = [
+    ("email", "Email"),
+    ("name", "Name"),
+    ("organisation", "Organisation"),
+    ("lists", "Lists"),
+    ("status", "Status"),
+]
 
 
 def register(cli: click.Group) -> None:
@@ -40,9 +48,11 @@ def _show(rows: list[dict], as_json: bool) -> None:
 @subscribers.command("list")
 @click.option("--list", "list_name", metavar="LIST", help="Only this list (e.g. internal, external).")
 @click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only this status.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, lists, status, ...")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, lists, status, ..."
+)
 @click.pass_obj
-def list_command(app, list_name: str | None, status: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def list_command(app: AppContext, list_name: str | None, status: str | None, as_json: bool) -> None:
     """List subscribers.
 
     \b
@@ -62,7 +72,7 @@ def list_command(app, list_name: str | None, status: str | None, as_json: bool) 
 @click.option("--name", default="", help="Their name.")
 @click.option("--organisation", default="", help="Their organisation.")
 @click.pass_obj
-def add(app, email: str, list_name: str, name: str, organisation: str) -> None:  # type: ignore[no-untyped-def]
+def add(app: AppContext, email: str, list_name: str, name: str, organisation: str) -> None:
     """Add someone to a list directly (they are active at once; you vouch for their consent).
 
     \b
@@ -80,7 +90,7 @@ def add(app, email: str, list_name: str, name: str, organisation: str) -> None: 
 @click.option("--list", "list_name", required=True, metavar="LIST", help="The list to add everyone to.")
 @click.option("--json", "as_json", is_flag=True, help="JSON with keys added, updated, unchanged, skipped.")
 @click.pass_obj
-def import_command(app, file: Path, list_name: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def import_command(app: AppContext, file: Path, list_name: str, as_json: bool) -> None:
     """Add or update everyone in a CSV file (columns: email, name, organisation).
 
     Never re-adds anyone who unsubscribed, was disabled or was forgotten; each
@@ -100,16 +110,20 @@ def import_command(app, file: Path, list_name: str, as_json: bool) -> None:  # t
     if as_json:
         print_json(report.as_dict())
         return
-    click.echo(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, skipped {len(report.skipped)}")
+    click.echo(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, skipped {len(report.skipped)}"
+    )
     for line, email, why in report.skipped:
         click.echo(f"  line {line}: {email or '(empty)'}: {why}")
 
 
 @subscribers.command()
 @click.option("--list", "list_name", metavar="LIST", help="Only this list.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write."
+)
 @click.pass_obj
-def export(app, list_name: str | None, output: Path) -> None:  # type: ignore[no-untyped-def]
+def export(app: AppContext, list_name: str | None, output: Path) -> None:
     """Write subscribers to a CSV file.
 
     \b
@@ -125,7 +139,7 @@ def export(app, list_name: str | None, output: Path) -> None:  # type: ignore[no
 @click.argument("email")
 @click.option("--list", "list_name", metavar="LIST", help="Only from this list (default: from every list).")
 @click.pass_obj
-def remove(app, email: str, list_name: str | None) -> None:  # type: ignore[no-untyped-def]
+def remove(app: AppContext, email: str, list_name: str | None) -> None:
     """Take someone off a list, or off every list (they become unsubscribed).
 
     \b
@@ -143,7 +157,7 @@ def remove(app, email: str, list_name: str | None) -> None:  # type: ignore[no-u
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def forget(app, email: str, yes: bool) -> None:  # type: ignore[no-untyped-def]
+def forget(app: AppContext, email: str, yes: bool) -> None:
     """Erase someone's personal data; keep only a salted hash so no import re-adds them.
 
     \b
@@ -159,9 +173,11 @@ def forget(app, email: str, yes: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 @subscribers.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, lists, status, ...")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, lists, status, ..."
+)
 @click.pass_obj
-def pending(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def pending(app: AppContext, as_json: bool) -> None:
     """Confirmed joins waiting for your approval (when [lists] approval_required is on).
 
     \b
@@ -177,7 +193,7 @@ def pending(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 @subscribers.command()
 @click.argument("email")
 @click.pass_obj
-def approve(app, email: str) -> None:  # type: ignore[no-untyped-def]
+def approve(app: AppContext, email: str) -> None:
     """Approve a confirmed join: they receive the next bulletin.
 
     \b
@@ -191,9 +207,14 @@ def approve(app, email: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @subscribers.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys email, status, bounce_score, last_bounce_at, disabled_reason.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON list with keys email, status, bounce_score, last_bounce_at, disabled_reason.",
+)
 @click.pass_obj
-def bounces(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def bounces(app: AppContext, as_json: bool) -> None:
     """Subscribers whose mail bounces, worst first; disabled ones say why.
 
     \b
@@ -206,5 +227,13 @@ def bounces(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         print_json(rows)
     else:
-        print_table(rows, [("email", "Email"), ("status", "Status"), ("bounce_score", "Score"),
-                           ("last_bounce_at", "Last bounce"), ("disabled_reason", "Why disabled")])
+        print_table(
+            rows,
+            [
+                ("email", "Email"),
+                ("status", "Status"),
+                ("bounce_score", "Score"),
+                ("last_bounce_at", "Last bounce"),
+                ("disabled_reason", "Why disabled"),
+            ],
+        )

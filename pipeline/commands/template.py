@@ -1,15 +1,17 @@
 """mln template (write the blank form) and mln form (read and check a completed one)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from pipeline.commands.context import AppContext
+from pipeline.commands.output import print_json
 from pipeline.errors import InvalidInput
 from pipeline.templates_io import FORMATS, generate_template
 from pipeline.templates_io.check import check_form_file, form_summary
 from pipeline.templates_io.generate import format_for_path
-from pipeline.commands.output import print_json
 
 
 def register(cli: click.Group) -> None:
@@ -18,10 +20,18 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="docx, xlsx, csv or txt (default: from the -o extension).")
-@click.option("-o", "--output", required=True, metavar="PATH", help="Where to write the blank form ('-' for stdout, csv/txt only).")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="docx, xlsx, csv or txt (default: from the -o extension)."
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="PATH",
+    help="Where to write the blank form ('-' for stdout, csv/txt only).",
+)
 @click.pass_obj
-def template(app, fmt: str | None, output: str) -> None:  # type: ignore[no-untyped-def]
+def template(app: AppContext, fmt: str | None, output: str) -> None:
     """Write the blank reporting template, built from the network's name, themes and regions.
 
     \b
@@ -48,7 +58,7 @@ def template(app, fmt: str | None, output: str) -> None:  # type: ignore[no-unty
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
-def form(app, path: Path, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def form(app: AppContext, path: Path, as_json: bool) -> None:
     """Read a completed form file as the mail intake would, and show its values and problems.
 
     Exit 1 when any form in the file has problems or none is found.
@@ -74,7 +84,11 @@ def _print_forms(path: Path, forms: list[dict]) -> None:
         click.echo(f"Form {i} of {len(forms)} in {path.name}: {'OK' if found['ok'] else 'needs changes'}")
         for key, value in found["values"].items():
             if value not in ("", None):
-                shown = value["date"] + f" ({value['precision']}{', planned' if value['planned'] else ''})" if isinstance(value, dict) else value
+                shown = (
+                    value["date"] + f" ({value['precision']}{', planned' if value['planned'] else ''})"
+                    if isinstance(value, dict)
+                    else value
+                )
                 click.echo(f"  {key:18} {str(shown).replace(chr(10), chr(10) + ' ' * 21)}")
         for problem in found["problems"]:
             click.echo(f"  problem: {problem}")

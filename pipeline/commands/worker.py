@@ -1,4 +1,5 @@
 """mln worker, and mln schedule list | run (the scheduled jobs, once, for cron)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,9 @@ import datetime as dt
 import click
 
 from pipeline import schedule
-from pipeline.worker import StopFlag, install_signal_handlers, run_worker
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.worker import StopFlag, install_signal_handlers, run_worker
 
 
 def register(cli: click.Group) -> None:
@@ -18,7 +20,7 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.option("--once", is_flag=True, help="One turn (poll, send, scheduled jobs), then exit.")
 @click.pass_obj
-def worker(app, once: bool) -> None:  # type: ignore[no-untyped-def]
+def worker(app: AppContext, once: bool) -> None:
     """Run until stopped: read mail as it arrives, send the outbox, run scheduled jobs.
 
     Uses IMAP IDLE when the server offers it, else polls every
@@ -54,7 +56,7 @@ def schedule_group() -> None:
 @schedule_group.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="JSON list with keys job, key, due.")
 @click.pass_obj
-def list_command(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def list_command(app: AppContext, as_json: bool) -> None:
     """Each enabled job and when it next runs (in network.timezone).
 
     \b
@@ -69,10 +71,12 @@ def list_command(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 @schedule_group.command(name="run")
-@click.option("--date", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Run as if today were this date (noon, network time).")
+@click.option(
+    "--date", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Run as if today were this date (noon, network time)."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON list with keys job, key, outcome, detail.")
 @click.pass_obj
-def run_command(app, on_date: dt.datetime | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def run_command(app: AppContext, on_date: dt.datetime | None, as_json: bool) -> None:
     """Run every job that is due now, once; queued mail goes out with `mln outbox flush`.
 
     Safe to run at any time and from several machines: each job is done once
@@ -87,7 +91,7 @@ def run_command(app, on_date: dt.datetime | None, as_json: bool) -> None:  # typ
     if on_date is not None:
         from pipeline.localtime import zone
 
-        now = on_date.replace(hour=12, tzinfo=zone(app.settings)).astimezone(dt.timezone.utc)
+        now = on_date.replace(hour=12, tzinfo=zone(app.settings)).astimezone(dt.UTC)
     results = [r.as_dict() for r in schedule.run_due(app.settings, now)]
     if as_json:
         print_json(results)

@@ -6,6 +6,7 @@ and then marked done. A crash between the two leaves it pending, and the next pa
 finishes it (`finish_pending_actions`). The claim on a row's action decides which
 of two pollers does it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,7 +36,9 @@ class Recorded:
 
 def recorded(record: Message) -> Recorded:
     """What the action of a row needs, read before its session closes."""
-    return Recorded(record.id, record.location.rsplit("/", 1)[-1], record.uid, record.action_target, tuple(record.flags.split()))
+    return Recorded(
+        record.id, record.location.rsplit("/", 1)[-1], record.uid, record.action_target, tuple(record.flags.split())
+    )
 
 
 def mailbox_target(settings: Settings, outcome: str, rule: Rule | None) -> str:
@@ -57,8 +60,14 @@ def apply_actions(settings: Settings, source: MailSource, items: Iterable[Record
         groups[(item.move_to, item.flags)].append(item)
     done = 0
     for (move_to, flags), same in groups.items():
-        source.apply(MailboxAction(locations=[i.location for i in same], move_to=move_to, flags=flags,
-                                   uids=[i.uid for i in same if i.uid is not None]))
+        source.apply(
+            MailboxAction(
+                locations=[i.location for i in same],
+                move_to=move_to,
+                flags=flags,
+                uids=[i.uid for i in same if i.uid is not None],
+            )
+        )
         crashpoint(settings, "after_move")
         with db.transaction(settings.database.url) as session:
             store.mark_actions_done(session, [i.id for i in same])

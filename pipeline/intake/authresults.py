@@ -10,6 +10,7 @@ asks the receiving server to delete incoming headers that carry its own authserv
 docs/web.md says so too.) The sender counts as verified when that says `dmarc=pass`, or
 `dkim=pass` for the From address's domain (or a parent of it).
 """
+
 from __future__ import annotations
 
 import re

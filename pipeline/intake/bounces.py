@@ -14,6 +14,7 @@ The Message-IDs the bounce quotes from the returned message are reported too: a 
 without a usable token counts only if it quotes the Message-ID of a copy we sent to the
 address it names (pipeline/intake/handlers/bounce.py); anyone can write a DSN.
 """
+
 from __future__ import annotations
 
 import email
@@ -163,7 +164,7 @@ def _part_text(part: email.message.Message) -> str:
     """The text of a part: decoded text, or for message/* parts the returned headers and body."""
     payload = part.get_payload()
     if isinstance(payload, list):  # message/rfc822, message/delivery-status: a list of messages
-        return "\n".join(_message_text(sub) for sub in payload)
+        return "\n".join(_message_text(sub) for sub in payload if isinstance(sub, email.message.Message))
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return payload if isinstance(payload, str) else ""

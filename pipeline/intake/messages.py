@@ -1,18 +1,19 @@
 """Looking at what came in, and re-running quarantined messages."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.store import db
 from pipeline.config import Settings
 from pipeline.errors import NotFound, WrongState
-from pipeline.mail import parse_mail
-from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
 from pipeline.intake.prepare import read_attachments
 from pipeline.intake.rules import load_rules, route
+from pipeline.mail import parse_mail
+from pipeline.store import db
+from pipeline.store.models import Message
 
 
 def message_summary(row: Message) -> dict[str, Any]:
@@ -43,8 +44,16 @@ def show_message(settings: Settings, message_pk: int) -> dict[str, Any]:
         row = session.get(Message, message_pk)
         if row is None:
             raise NotFound(f"no message with id {message_pk}; see `mln messages`")
-        return {**message_summary(row), "rule_hits": row.rule_hits, "handler": row.handler, "error": row.error,
-                "folder": row.folder, "location": row.location, "size": row.size, "retries": row.retries}
+        return {
+            **message_summary(row),
+            "rule_hits": row.rule_hits,
+            "handler": row.handler,
+            "error": row.error,
+            "folder": row.folder,
+            "location": row.location,
+            "size": row.size,
+            "retries": row.retries,
+        }
 
 
 def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:

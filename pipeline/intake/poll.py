@@ -20,6 +20,7 @@ the next pass) or not recorded and still waiting in the inbox. Parsing and readi
 attachments happen in pipeline/intake/prepare.py, a group ahead in a child process on
 a big pass.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -120,8 +121,13 @@ def _start_pass(settings: Settings, key: FolderKey, epoch: int, summary: PollSum
             if state.uidvalidity:
                 # Every UID changed meaning. Start again from 1; messages already
                 # recorded are recognised by Message-ID + SHA-256 and only filed again.
-                log.warning("UIDVALIDITY of %s %s changed from %s to %s: rescanning the folder",
-                            key.mailbox, key.folder, state.uidvalidity, epoch)
+                log.warning(
+                    "UIDVALIDITY of %s %s changed from %s to %s: rescanning the folder",
+                    key.mailbox,
+                    key.folder,
+                    state.uidvalidity,
+                    epoch,
+                )
                 summary.uidvalidity_reset = True
             state.uidvalidity = epoch
             state.last_uid = 0
@@ -136,10 +142,12 @@ def _finish_pass(settings: Settings, key: FolderKey, seconds: float) -> None:
         state.last_poll_seconds = seconds
 
 
-def _fetched_groups(settings: Settings, source: MailSource, locations: list[tuple[str, int | None]]) -> Iterator[list[Fetched]]:
+def _fetched_groups(
+    settings: Settings, source: MailSource, locations: list[tuple[str, int | None]]
+) -> Iterator[list[Fetched]]:
     size = settings.mailbox.batch_size
     for start in range(0, len(locations), size):
-        yield from _groups(source.fetch(locations[start:start + size], settings.limits.max_message_bytes))
+        yield from _groups(source.fetch(locations[start : start + size], settings.limits.max_message_bytes))
 
 
 def _groups(fetched: Iterable[Fetched]) -> Iterator[list[Fetched]]:
@@ -161,8 +169,15 @@ def _groups(fetched: Iterable[Fetched]) -> Iterator[list[Fetched]]:
         yield group
 
 
-def _handle_group(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int, group: list[Fetched],
-                  prepared: list[Prepared], singles_through: int) -> list[Handled]:
+def _handle_group(
+    settings: Settings,
+    rules: list[Rule],
+    key: FolderKey,
+    epoch: int,
+    group: list[Fetched],
+    prepared: list[Prepared],
+    singles_through: int,
+) -> list[Handled]:
     """The group in one transaction when it can be, else each message alone: both through process_fetched."""
     if _groupable(group, singles_through):
         results = process_fetched(settings, rules, key, epoch, group, prepared)
@@ -202,8 +217,14 @@ def _tally(summary: PollSummary, results: list[Handled], advance: Progress | Non
 # ---- the driver: record and handle a list of messages in one transaction ------------------
 
 
-def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int, fetched: list[Fetched],
-                    prepared: list[Prepared] | None = None) -> list[Handled] | None:
+def process_fetched(
+    settings: Settings,
+    rules: list[Rule],
+    key: FolderKey,
+    epoch: int,
+    fetched: list[Fetched],
+    prepared: list[Prepared] | None = None,
+) -> list[Handled] | None:
     """Record and handle these messages in one transaction; None when it was undone.
 
     A list of several (a group) first commits its last UID as `group_through`: a
@@ -223,7 +244,9 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
         if alone:
             log.info("message at %s/%s is being handled by another poller", key.folder, fetched[0].location)
         else:
-            log.info("messages up to UID %s in %s are partly handled by another poller: one at a time", last, key.folder)
+            log.info(
+                "messages up to UID %s in %s are partly handled by another poller: one at a time", last, key.folder
+            )
         return None
     except (NeedsIsolation, DBAPIError) as exc:  # (the database being gone is a DatabaseError by now: the pass stops)
         if alone:  # a value refused outside the handler's savepoint: nothing smaller to try
@@ -237,8 +260,15 @@ def process_fetched(settings: Settings, rules: list[Rule], key: FolderKey, epoch
     return handled
 
 
-def _commit(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int, fetched: list[Fetched],
-            prepared: list[Prepared], last: int | None) -> list[Handled]:
+def _commit(
+    settings: Settings,
+    rules: list[Rule],
+    key: FolderKey,
+    epoch: int,
+    fetched: list[Fetched],
+    prepared: list[Prepared],
+    last: int | None,
+) -> list[Handled]:
     """The one transaction: every message recorded and handled, the folder's state moved on, then commit."""
     with db.transaction(settings.database.url) as session:
         handled = _record_and_handle(session, settings, rules, key, epoch, fetched, prepared)
@@ -253,8 +283,15 @@ def _commit(settings: Settings, rules: list[Rule], key: FolderKey, epoch: int, f
     return results
 
 
-def _record_and_handle(session: Session, settings: Settings, rules: list[Rule], key: FolderKey, epoch: int,
-                       fetched: list[Fetched], prepared: list[Prepared]) -> list[tuple[str, Message, bool]]:
+def _record_and_handle(
+    session: Session,
+    settings: Settings,
+    rules: list[Rule],
+    key: FolderKey,
+    epoch: int,
+    fetched: list[Fetched],
+    prepared: list[Prepared],
+) -> list[tuple[str, Message, bool]]:
     """(outcome, row, whether its mailbox action is ours) for each message: all recorded first, then each handled."""
     alone = len(fetched) == 1
     with _shared_answers(session, settings, prepared, alone):
@@ -280,8 +317,9 @@ def _shared_answers(session: Session, settings: Settings, prepared: list[Prepare
     mails = [r.mail for r in prepared if r.mail is not None]
     repliable = [m.from_addr for m in mails if may_auto_reply(settings, m)[0]]
     # First: it may wait for another poller's group to commit.
-    batch = group_batch.begin(session, len(prepared), [m.from_addr for m in mails], repliable,
-                              settings.limits.auto_replies_per_day)
+    batch = group_batch.begin(
+        session, len(prepared), [m.from_addr for m in mails], repliable, settings.limits.auto_replies_per_day
+    )
     try:
         yield
         batch.finish(session)
@@ -302,12 +340,21 @@ def _decide(session: Session, settings: Settings, entry: Entry, alone: bool) -> 
         _set_outcome(settings, record, None, HandlerResult("quarantined", "the message could not be parsed"))
     elif entry.fetched.truncated:
         limit_mb = settings.limits.max_message_bytes // 1_000_000
-        _set_outcome(settings, record, None, HandlerResult(
-            "held", f"message is {entry.fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored"))
+        _set_outcome(
+            settings,
+            record,
+            None,
+            HandlerResult(
+                "held",
+                f"message is {entry.fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored",
+            ),
+        )
     else:
         assert entry.routing is not None
         run = run_handler if alone else _run_in_group
-        _set_outcome(settings, record, entry.routing, run(session, settings, record, mail, entry.prepared.forms, entry.routing))
+        _set_outcome(
+            settings, record, entry.routing, run(session, settings, record, mail, entry.prepared.forms, entry.routing)
+        )
     return record.outcome
 
 
@@ -328,8 +375,14 @@ def _claim(session: Session, record: Message, outcome: str) -> bool:
 # ---- running the routed handler -----------------------------------------------------------
 
 
-def run_handler(session: Session, settings: Settings, record: Message, mail: IncomingMail,
-                forms: Sequence[AttachmentForms], routing: Routing) -> HandlerResult:
+def run_handler(
+    session: Session,
+    settings: Settings,
+    record: Message,
+    mail: IncomingMail,
+    forms: Sequence[AttachmentForms],
+    routing: Routing,
+) -> HandlerResult:
     """Run the routed handler for one message alone, inside a savepoint: a failure undoes only what it wrote.
 
     What the handler added is flushed inside the savepoint too, so a value the database
@@ -349,8 +402,14 @@ def run_handler(session: Session, settings: Settings, record: Message, mail: Inc
         return HandlerResult("quarantined", f"handler {routing.handler} failed: {type(exc).__name__}: {exc}")
 
 
-def _run_in_group(session: Session, settings: Settings, record: Message, mail: IncomingMail,
-                  forms: Sequence[AttachmentForms], routing: Routing) -> HandlerResult:
+def _run_in_group(
+    session: Session,
+    settings: Settings,
+    record: Message,
+    mail: IncomingMail,
+    forms: Sequence[AttachmentForms],
+    routing: Routing,
+) -> HandlerResult:
     """Run the routed handler for a message in a group, without a savepoint (two round trips fewer).
 
     What it added goes in with the group's one flush. A failure or a hold cannot be
@@ -363,8 +422,14 @@ def _run_in_group(session: Session, settings: Settings, record: Message, mail: I
         raise NeedsIsolation(f"handler {routing.handler}: {type(exc).__name__}") from exc
 
 
-def _handler_for(session: Session, settings: Settings, record: Message, mail: IncomingMail,
-                 forms: Sequence[AttachmentForms], routing: Routing) -> tuple[Handler, HandlerContext]:
+def _handler_for(
+    session: Session,
+    settings: Settings,
+    record: Message,
+    mail: IncomingMail,
+    forms: Sequence[AttachmentForms],
+    routing: Routing,
+) -> tuple[Handler, HandlerContext]:
     set_routing(record, routing)
     rule = dataclasses.replace(routing.rule, options=routing.options)
     context = HandlerContext(session=session, settings=settings, record=record, mail=mail, forms=forms, rule=rule)
@@ -383,5 +448,11 @@ def _set_outcome(settings: Settings, record: Message, routing: Routing | None, r
 
 def _log_outcome(record: Message, outcome: str) -> None:
     if outcome != "already":
-        log.info("%s: %s (rule %s) %s", record.id, outcome, record.rule or "-", record.reason,
-                 extra={"message_id": record.message_id, "outcome": outcome, "rule": record.rule})
+        log.info(
+            "%s: %s (rule %s) %s",
+            record.id,
+            outcome,
+            record.rule or "-",
+            record.reason,
+            extra={"message_id": record.message_id, "outcome": outcome, "rule": record.rule},
+        )

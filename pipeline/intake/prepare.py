@@ -9,6 +9,7 @@ the group before it meanwhile, so the two run on two cores. The child touches no
 database and no mailbox. If it dies (a parser crash, the kernel's OOM killer),
 the pass goes on preparing in this process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -130,7 +131,7 @@ class Preparer:
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
 
-    def __enter__(self) -> "Preparer":
+    def __enter__(self) -> Preparer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,6 +4,7 @@ The new rows are inserted together before any handler runs. That insert is the c
 (pipeline/store/records.py): a second poller inserting the same message waits for the
 first one's commit and then fails. Every handler then sees its message's row with its id.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,10 +31,13 @@ class Entry:
     same: Message | None = None  # an earlier record of the very same message: this one is a duplicate
 
 
-def record_all(session: Session, rules: list[Rule], key: FolderKey, epoch: int, fetched: list[Fetched],
-               prepared: list[Prepared]) -> list[Entry]:
+def record_all(
+    session: Session, rules: list[Rule], key: FolderKey, epoch: int, fetched: list[Fetched], prepared: list[Prepared]
+) -> list[Entry]:
     """Each message's row, found or new; the new ones inserted together (one INSERT for a group)."""
-    wanted = [(store.location_of(f, epoch), r.mail.message_id if r.mail else "", r.sha256) for f, r in zip(fetched, prepared)]
+    wanted = [
+        (store.location_of(f, epoch), r.mail.message_id if r.mail else "", r.sha256) for f, r in zip(fetched, prepared)
+    ]
     maybe_recorded = store.maybe_recorded(session, key, wanted)  # one query for the list; almost always none
     entries = []
     pending: set[tuple[str, str]] = set()
@@ -48,13 +52,16 @@ def record_all(session: Session, rules: list[Rule], key: FolderKey, epoch: int, 
     return entries
 
 
-def record_message(session: Session, rules: list[Rule], key: FolderKey, epoch: int, fetched: Fetched,
-                   prepared: Prepared, look: bool) -> Entry:
+def record_message(
+    session: Session, rules: list[Rule], key: FolderKey, epoch: int, fetched: Fetched, prepared: Prepared, look: bool
+) -> Entry:
     """The row recorded before for this message, or a new one, routed. `look=False`: the list's one query found none."""
     mail = prepared.mail
     existing, same = None, None
     if look:
-        existing, same = store.find_existing(session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", prepared.sha256)
+        existing, same = store.find_existing(
+            session, key, store.location_of(fetched, epoch), mail.message_id if mail else "", prepared.sha256
+        )
     if existing is not None:
         return Entry(fetched, prepared, existing, already=True)
     if same is not None and same.uid is not None and same.uidvalidity != epoch and same.mailbox == key.mailbox:

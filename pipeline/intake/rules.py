@@ -24,6 +24,7 @@ Conditions (in `all = [...]`, every one must match; in `any = [...]`, one must):
     looks_like_bounce = true                   DSN or mailer-daemon sender
 Any condition may add `not = true`. Text matching is case-insensitive, on decoded text.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -37,15 +38,36 @@ from pipeline.errors import RulesError
 from pipeline.mail import IncomingMail, body_start
 
 # The handlers a rule may name (each registered in pipeline/intake/handlers/).
-KNOWN_HANDLERS = ("submission", "subscribe", "unsubscribe", "confirm", "bounce", "template_request", "share_consent", "ignore",
-                  "hold")
+KNOWN_HANDLERS = (
+    "submission",
+    "subscribe",
+    "unsubscribe",
+    "confirm",
+    "bounce",
+    "template_request",
+    "share_consent",
+    "ignore",
+    "hold",
+)
 
 TEXT_FIELDS = ("from", "to", "cc", "subject", "body", "body_start")
 BOOL_FIELDS = ("auto_submitted", "looks_like_bounce")
 LIST_FIELDS = ("has_attachment", "attachment_type")
 CONDITION_FIELDS = TEXT_FIELDS + BOOL_FIELDS + LIST_FIELDS + ("header",)
 MATCH_KINDS = ("contains", "glob", "regex", "equals")
-RULE_KEYS = {"name", "description", "handler", "stop", "all", "any", "move_to", "keep_in_inbox", "flag", "mark_seen", "options"}
+RULE_KEYS = {
+    "name",
+    "description",
+    "handler",
+    "stop",
+    "all",
+    "any",
+    "move_to",
+    "keep_in_inbox",
+    "flag",
+    "mark_seen",
+    "options",
+}
 
 
 @dataclass(frozen=True)
@@ -159,8 +181,12 @@ class Routing:
 
 
 FALLBACK_RULE = Rule(
-    name="(no rule matched)", description="Nothing matched; kept for a person.", file="", line=0,
-    handler="hold", options={"reason": "no inbox rule matched this message"},
+    name="(no rule matched)",
+    description="Nothing matched; kept for a person.",
+    file="",
+    line=0,
+    handler="hold",
+    options={"reason": "no inbox rule matched this message"},
 )
 
 
@@ -242,14 +268,14 @@ def _load_file(path: Path) -> tuple[list[Rule], list[str]]:
     lines = _rule_header_lines(text)
     rules = []
     for index, entry in enumerate(entries):
-        line = lines[index] if index < len(lines) else 1
+        line_no = lines[index] if index < len(lines) else 1
         if not isinstance(entry, dict):
-            problems.append(f"{path}:{line}: 'rule' must be written as [[rule]] tables")
+            problems.append(f"{path}:{line_no}: 'rule' must be written as [[rule]] tables")
             continue
         try:
-            rules.append(_build_rule(entry, str(path), line))
+            rules.append(_build_rule(entry, str(path), line_no))
         except ValueError as exc:
-            problems.append(f"{path}:{line}: {exc}")
+            problems.append(f"{path}:{line_no}: {exc}")
     return rules, problems
 
 
@@ -260,7 +286,7 @@ def _rule_header_lines(text: str) -> list[int]:
 def _build_rule(entry: dict[str, Any], file: str, line: int) -> Rule:
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ValueError("every rule needs a name = \"...\"")
+        raise ValueError('every rule needs a name = "..."')
     unknown = set(entry) - RULE_KEYS
     if unknown:
         raise ValueError(f"rule {name!r}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(RULE_KEYS))})")
@@ -277,7 +303,7 @@ def _build_rule(entry: dict[str, Any], file: str, line: int) -> Rule:
     flags = entry.get("flag", [])
     flags = [flags] if isinstance(flags, str) else flags
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        raise ValueError(f"rule {name!r}: flag must be a flag name or a list of them, e.g. flag = \"\\\\Flagged\"")
+        raise ValueError(f'rule {name!r}: flag must be a flag name or a list of them, e.g. flag = "\\\\Flagged"')
     flags = list(flags)
     if entry.get("mark_seen"):
         flags.append("\\Seen")
@@ -303,14 +329,18 @@ def _build_rule(entry: dict[str, Any], file: str, line: int) -> Rule:
 def _condition_list(entry: dict[str, Any], key: str, name: str) -> list[dict[str, Any]]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-        raise ValueError(f"rule {name!r}: {key} must be a list of inline tables, e.g. {key} = [ {{ subject = \"join\" }} ]")
+        raise ValueError(
+            f'rule {name!r}: {key} must be a list of inline tables, e.g. {key} = [ {{ subject = "join" }} ]'
+        )
     return value
 
 
 def _build_condition(spec: dict[str, Any], rule_name: str) -> Condition:
     fields = [k for k in spec if k in CONDITION_FIELDS]
     if len(fields) != 1:
-        raise ValueError(f"rule {rule_name!r}: each condition names exactly one of {', '.join(CONDITION_FIELDS)}; got {spec}")
+        raise ValueError(
+            f"rule {rule_name!r}: each condition names exactly one of {', '.join(CONDITION_FIELDS)}; got {spec}"
+        )
     name = fields[0]
     allowed = {name, "match", "not", "value"}
     extra = set(spec) - allowed
@@ -324,7 +354,7 @@ def _build_condition(spec: dict[str, Any], rule_name: str) -> Condition:
     if name == "header":
         header, raw = str(raw), spec.get("value")
         if raw is None:
-            raise ValueError(f"rule {rule_name!r}: a header condition needs value = \"...\"")
+            raise ValueError(f'rule {rule_name!r}: a header condition needs value = "..."')
     if name in BOOL_FIELDS and not isinstance(raw, bool):
         raise ValueError(f"rule {rule_name!r}: {name} must be true or false")
     patterns = tuple(raw) if isinstance(raw, list) else (raw,)

@@ -14,27 +14,29 @@ a copy is that skeleton with the few per-copy pieces encoded and joined in:
 piece can be encoded on its own and no line grows past 76 characters. The
 result decodes to exactly what `personalise()` gives (tests/subscribers/test_copies.py).
 """
+
 from __future__ import annotations
 
 import binascii
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.policy import SMTP
 from email.utils import format_datetime
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.compose import address_header, build_message, clean_header, display_name
+from pipeline.config import Settings
 from pipeline.outbound.bulletin.drafts import frozen_rendition
 from pipeline.outbound.bulletin.personalise import PLACEHOLDERS
 from pipeline.outbound.bulletin.render import RenderedBulletin
-from pipeline.compose import address_header, build_message, clean_header, display_name
-from pipeline.config import Settings
-from pipeline.store.models import Subscriber
 from pipeline.people.subscribers.joining import unsubscribe_headers, unsubscribe_link
+from pipeline.store.models import Subscriber
 
 _SLOT = re.compile("(" + "|".join(re.escape(token) for token in PLACEHOLDERS.values()) + ")")
 _NAME_OF = {token: name for name, token in PLACEHOLDERS.items()}
@@ -63,9 +65,16 @@ class CopySkeleton:
     """One audience's bulletin, built and encoded once; `fill()` makes each copy."""
 
     def __init__(self, settings: Settings, rendition: RenderedBulletin) -> None:
-        msg = build_message(settings, "skeleton@invalid", rendition.subject, _TEXT_MARK, _HTML_MARK,
-                            headers={"List-Id": list_id(settings), "Precedence": "bulk"})
-        text_part, html_part = msg.get_payload()
+        msg = build_message(
+            settings,
+            "skeleton@invalid",
+            rendition.subject,
+            _TEXT_MARK,
+            _HTML_MARK,
+            headers={"List-Id": list_id(settings), "Precedence": "bulk"},
+        )
+        # iter_parts() yields the same two parts as get_payload(), typed as MIME parts.
+        text_part, html_part = msg.iter_parts()
         text_part.set_content(_TEXT_MARK, cte="quoted-printable")
         html_part.set_content(_HTML_MARK, subtype="html", cte="quoted-printable")
         for name in ("To", "Date", "Message-ID"):  # per copy
@@ -80,13 +89,24 @@ class CopySkeleton:
 
     def fill(self, values: CopyValues, now: dt.datetime | None = None) -> bytes:
         """The complete copy for one recipient, CRLF line endings, ready for SMTP DATA."""
-        slots = {"recipient": values.recipient, "unsubscribe_address": values.unsubscribe_address,
-                 "unsubscribe_url": values.unsubscribe_url}
+        slots = {
+            "recipient": values.recipient,
+            "unsubscribe_address": values.unsubscribe_address,
+            "unsubscribe_url": values.unsubscribe_url,
+        }
         before, between, after = self.frame
-        return b"".join((
-            _copy_headers(values, now or dt.datetime.now(dt.timezone.utc)), self.head, b"\r\n",
-            before, _join(self.text, slots, html=False), between, _join(self.html, slots, html=True), after,
-        ))
+        return b"".join(
+            (
+                _copy_headers(values, now or dt.datetime.now(dt.UTC)),
+                self.head,
+                b"\r\n",
+                before,
+                _join(self.text, slots, html=False),
+                between,
+                _join(self.html, slots, html=True),
+                after,
+            )
+        )
 
 
 def _encoded_segments(rendered: str, html: bool) -> list[bytes | str]:
@@ -119,7 +139,7 @@ def _qp(text: str) -> bytes:
     if len(last) <= 75:
         return encoded
     cut = 74
-    while cut > 0 and b"=" in last[max(cut - 2, 0):cut]:  # never split an =XX escape
+    while cut > 0 and b"=" in last[max(cut - 2, 0) : cut]:  # never split an =XX escape
         cut -= 1
     return encoded[:start] + last[:cut] + _SOFT_BREAK + last[cut:]
 
@@ -158,10 +178,14 @@ class CopyFiller:
         """
         return {row_id: copy.bytes() if copy else None for row_id, copy in self.prepare(session, rows).items()}
 
-    def prepare(self, session: Session, rows: Sequence[Any]) -> dict[int, "PreparedCopy | None"]:
+    def prepare(self, session: Session, rows: Sequence[Any]) -> dict[int, PreparedCopy | None]:
         """What `fill` needs from the database, read now; each copy's bytes made later, when wanted."""
         ids = {row.subscriber_id for row in rows if row.subscriber_id is not None}
-        names = dict(session.execute(select(Subscriber.id, Subscriber.name).where(Subscriber.id.in_(ids))).all()) if ids else {}
+        names = (
+            dict(session.execute(select(Subscriber.id, Subscriber.name).where(Subscriber.id.in_(ids))).all())
+            if ids
+            else {}
+        )
         prepared: dict[int, PreparedCopy | None] = {}
         for row in rows:
             if row.subscriber_id not in names:

@@ -7,10 +7,11 @@ it needs from up here: how to fill a bulletin copy (pipeline/mailing/copies.py)
 and what a hard bounce means (a point against the subscriber,
 pipeline/people/subscribers/bounces.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from pipeline.config import Settings
 from pipeline.mailing.copies import CopyFiller
@@ -31,8 +32,15 @@ def deliver_due(
     """`send_due` with bulletin copies filled in and each hard bounce counted against its subscriber
     (or given to `on_hard_bounce` instead); the other arguments are send_due's."""
     hook = on_hard_bounce if on_hard_bounce is not None else smtp_hard_bounce_hook(settings)
-    return send_due(settings, limit=limit, progress=progress, filler=CopyFiller(settings), on_hard_bounce=hook,
-                    now=now, limiter=limiter)
+    return send_due(
+        settings,
+        limit=limit,
+        progress=progress,
+        filler=CopyFiller(settings),
+        on_hard_bounce=hook,
+        now=now,
+        limiter=limiter,
+    )
 
 
 __all__ = ["deliver_due"]

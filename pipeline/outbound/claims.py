@@ -7,17 +7,20 @@ the end. A claim names its owner ("host:pid:nonce", pipeline/store/claims.py), s
 the claims of a sender that died on this host are taken over at once, and those of
 one elsewhere once their lease runs out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from pipeline.config import Settings
+from pipeline.errors import DatabaseError
 from pipeline.store.claims import claimant_is_gone
-from pipeline.store.db import DatabaseError, StatementWriter, transaction
+from pipeline.store.db import StatementWriter, transaction
 from pipeline.store.models import Outgoing, utcnow
 
 log = logging.getLogger(__name__)
@@ -37,15 +40,19 @@ def count_due(settings: Settings, now: dt.datetime | None = None) -> int:
     """Queued rows a flush would try now (spooled or about to be)."""
     now = now or utcnow()
     with transaction(settings.database.url, readonly=True) as session:
-        return session.scalar(select(func.count()).select_from(Outgoing).where(Outgoing.status == "queued", _is_due(now))) or 0
+        return (
+            session.scalar(select(func.count()).select_from(Outgoing).where(Outgoing.status == "queued", _is_due(now)))
+            or 0
+        )
 
 
 def _is_due(now: dt.datetime):  # type: ignore[no-untyped-def]
     return or_(Outgoing.next_attempt_at.is_(None), Outgoing.next_attempt_at <= now)
 
 
-def claim_batch(url: str, owner: str, size: int, now: dt.datetime, lease: dt.timedelta, *,
-                copies: bool = True) -> list[Claimed]:
+def claim_batch(
+    url: str, owner: str, size: int, now: dt.datetime, lease: dt.timedelta, *, copies: bool = True
+) -> list[Claimed]:
     """Claim up to `size` due, spooled rows for `owner`; two senders never claim the same row.
 
     With `copies=False` bulletin copies are left alone: a sender with no copy filler
@@ -58,7 +65,8 @@ def claim_batch(url: str, owner: str, size: int, now: dt.datetime, lease: dt.tim
         dead = [h for h in holders if h and claimant_is_gone(h)]
         free = or_(Outgoing.claimed_until.is_(None), Outgoing.claimed_until <= now, Outgoing.claimed_by.in_(dead))
         wanted = select(Outgoing.id, Outgoing.recipient, Outgoing.envelope_from, Outgoing.spool_name).where(
-            Outgoing.status == "queued", Outgoing.spool_name != "", _is_due(now), free)
+            Outgoing.status == "queued", Outgoing.spool_name != "", _is_due(now), free
+        )
         if not copies:  # a bulletin copy is a row with no bytes of its own
             wanted = wanted.where(or_(Outgoing.raw.is_not(None), Outgoing.bulletin_id.is_(None)))
         rows = session.execute(
@@ -68,17 +76,28 @@ def claim_batch(url: str, owner: str, size: int, now: dt.datetime, lease: dt.tim
         ).all()
         if rows:
             ids = [r.id for r in rows]
-            session.execute(update(Outgoing).where(Outgoing.id.in_(ids)).values(claimed_by=owner, claimed_until=now + lease))
+            session.execute(
+                update(Outgoing).where(Outgoing.id.in_(ids)).values(claimed_by=owner, claimed_until=now + lease)
+            )
     return [Claimed(*r) for r in rows]
 
 
 # Built once, on the table rather than the mapped class: an ORM-enabled UPDATE
 # per delivered message cost a third of the send loop (benchmark 3's profile).
-_outgoing = Outgoing.__table__
+_outgoing = cast(Table, Outgoing.__table__)
 _MARK_SENT = (
-    update(_outgoing).where(_outgoing.c.id == bindparam("row_id"))
-    .values(status="sent", sent_at=bindparam("now"), attempts=_outgoing.c.attempts + 1, last_error="", last_code=250,
-            claimed_by="", claimed_until=None, next_attempt_at=None)
+    update(_outgoing)
+    .where(_outgoing.c.id == bindparam("row_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        attempts=_outgoing.c.attempts + 1,
+        last_error="",
+        last_code=250,
+        claimed_by="",
+        claimed_until=None,
+        next_attempt_at=None,
+    )
 )
 
 
@@ -96,8 +115,11 @@ def unclaim(row: Outgoing) -> None:
 def renew_claims(url: str, owner: str, until: dt.datetime) -> None:
     """Extend `owner`'s claims on the rows it still holds."""
     with transaction(url) as session:
-        session.execute(update(Outgoing).where(Outgoing.claimed_by == owner, Outgoing.status == "queued")
-                        .values(claimed_until=until))
+        session.execute(
+            update(Outgoing)
+            .where(Outgoing.claimed_by == owner, Outgoing.status == "queued")
+            .values(claimed_until=until)
+        )
 
 
 def release_claims(url: str, owner: str) -> None:
@@ -128,6 +150,13 @@ def release_leftover_claims() -> None:
 
 
 __all__ = [
-    "Claimed", "claim_batch", "count_due", "mark_sent", "release_claims", "release_later", "release_leftover_claims",
-    "renew_claims", "unclaim",
+    "Claimed",
+    "claim_batch",
+    "count_due",
+    "mark_sent",
+    "release_claims",
+    "release_later",
+    "release_leftover_claims",
+    "renew_claims",
+    "unclaim",
 ]

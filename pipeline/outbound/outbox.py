@@ -13,22 +13,24 @@ A bulletin copy is queued without its bytes. The caller hands in a `Filler` that
 makes them (pipeline/mailing/copies.py); without one, copies stay queued, unspooled,
 for a run that has one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
-from pipeline.store.claims import pid_alive
 from pipeline.config import Settings
+from pipeline.errors import SpoolError
+from pipeline.store.claims import pid_alive
 from pipeline.store.db import transaction
-from pipeline.errors import MlnError
 from pipeline.store.models import Outgoing, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,17 +49,6 @@ class Filler(Protocol):
 
     def prepare(self, session: Session, rows: Sequence[Any]) -> Mapping[int, Copy | None]:
         """Row id -> its copy, or None when there is nothing left to send (its subscriber was removed)."""
-
-
-class SpoolError(MlnError):
-    """Some queued messages could not be written to the outbox folder; they stay queued."""
-
-    exit_code = 3
-
-    def __init__(self, message: str, spooled: int, failed: int) -> None:
-        super().__init__(message)
-        self.spooled = spooled
-        self.failed = failed
 
 
 def spool_name_for(row_id: int) -> str:
@@ -111,8 +102,12 @@ def spool_pending(settings: Settings, filler: Filler | None = None) -> int:
     return sum(spool_batches(settings, filler))
 
 
-def spool_batches(settings: Settings, filler: Filler | None = None, size: int = SPOOL_BATCH,
-                  on_written: Callable[[int, bytes], None] | None = None) -> Iterator[int]:
+def spool_batches(
+    settings: Settings,
+    filler: Filler | None = None,
+    size: int = SPOOL_BATCH,
+    on_written: Callable[[int, bytes], None] | None = None,
+) -> Iterator[int]:
     """`spool_pending` a batch at a time: yields how many files each batch wrote (and recorded).
 
     `on_written(row_id, data)` is told each file's bytes as it is written.
@@ -126,8 +121,15 @@ def spool_batches(settings: Settings, filler: Filler | None = None, size: int = 
     while True:
         with transaction(url, readonly=True) as session:
             rows = session.execute(
-                select(Outgoing.id, Outgoing.raw, Outgoing.bulletin_id, Outgoing.audience, Outgoing.subscriber_id,
-                       Outgoing.recipient, Outgoing.message_id)
+                select(
+                    Outgoing.id,
+                    Outgoing.raw,
+                    Outgoing.bulletin_id,
+                    Outgoing.audience,
+                    Outgoing.subscriber_id,
+                    Outgoing.recipient,
+                    Outgoing.message_id,
+                )
                 .where(Outgoing.status == "queued", Outgoing.spool_name == "", Outgoing.id > after_id, spoolable)
                 .order_by(Outgoing.id)
                 .limit(size)
@@ -149,13 +151,15 @@ def spool_batches(settings: Settings, filler: Filler | None = None, size: int = 
             raise SpoolError(
                 f"could not write queued messages to {settings.outbox_path}: {error}; "
                 "they stay queued: free space or fix permissions, then run `mln outbox flush`",
-                spooled=spooled, failed=failed,
+                spooled=spooled,
+                failed=failed,
             )
         after_id = rows[-1].id
 
 
-def _write_batch(settings: Settings, rows: list, copies: Mapping[int, Copy | None],
-                 on_written: Callable[[int, bytes], None] | None) -> tuple[dict[int, str], OSError | None]:
+def _write_batch(
+    settings: Settings, rows: list, copies: Mapping[int, Copy | None], on_written: Callable[[int, bytes], None] | None
+) -> tuple[dict[int, str], OSError | None]:
     """Write files until the first error (a full disk fails every later write too).
 
     Each copy is made just before its file is written: short stretches of Python between
@@ -176,15 +180,21 @@ def _write_batch(settings: Settings, rows: list, copies: Mapping[int, Copy | Non
 def _fail_orphans(url: str, ids: list[int]) -> None:
     """Bulletin copies whose subscriber was forgotten after they were queued: nothing to send."""
     with transaction(url) as session:
-        session.execute(update(Outgoing).where(Outgoing.id.in_(ids), Outgoing.status == "queued")
-                        .values(status="failed", last_error="the subscriber was removed before the copy was written"))
+        session.execute(
+            update(Outgoing)
+            .where(Outgoing.id.in_(ids), Outgoing.status == "queued")
+            .values(status="failed", last_error="the subscriber was removed before the copy was written")
+        )
     log.info("outbox: %d bulletin copies dropped: their subscribers were removed", len(ids))
 
 
-_outgoing = Outgoing.__table__
+_outgoing = cast(Table, Outgoing.__table__)
 # Only a row still queued: a row sent or cancelled meanwhile keeps its state.
-_RECORD_SPOOLED = (update(_outgoing).where(_outgoing.c.id == bindparam("row_id"), _outgoing.c.status == "queued")
-                   .values(spool_name=bindparam("name")))
+_RECORD_SPOOLED = (
+    update(_outgoing)
+    .where(_outgoing.c.id == bindparam("row_id"), _outgoing.c.status == "queued")
+    .values(spool_name=bindparam("name"))
+)
 
 
 def _record_spooled(url: str, written: dict[int, str]) -> None:
@@ -211,7 +221,7 @@ def sweep_sent_files(settings: Settings) -> int:
     removed = 0
     ids = sorted(by_id)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         with transaction(settings.database.url, readonly=True) as session:
             sent = session.scalars(select(Outgoing.id).where(Outgoing.id.in_(chunk), Outgoing.status == "sent")).all()
         for row_id in sent:
@@ -284,9 +294,17 @@ def outbox_status(settings: Settings, now: dt.datetime | None = None, failures: 
         status.unspooled = session.scalar(queued.where(Outgoing.spool_name == "")) or 0
         status.in_flight = session.scalar(queued.where(Outgoing.claimed_until > now)) or 0
         status.oldest_queued = session.scalar(select(func.min(Outgoing.created_at)).where(Outgoing.status == "queued"))
-        for row in session.scalars(select(Outgoing).where(Outgoing.status == "failed").order_by(Outgoing.id.desc()).limit(failures)):
+        for row in session.scalars(
+            select(Outgoing).where(Outgoing.status == "failed").order_by(Outgoing.id.desc()).limit(failures)
+        ):
             status.recent_failures.append(
-                {"id": row.id, "recipient": row.recipient, "kind": row.kind, "attempts": row.attempts, "error": row.last_error}
+                {
+                    "id": row.id,
+                    "recipient": row.recipient,
+                    "kind": row.kind,
+                    "attempts": row.attempts,
+                    "error": row.last_error,
+                }
             )
     return status
 
@@ -304,19 +322,32 @@ def retry(settings: Settings, ids: tuple[int, ...] = (), include_deferred: bool 
         failed = update(Outgoing).where(Outgoing.status == "failed")
         if ids:
             failed = failed.where(Outgoing.id.in_(ids))
-        result.failed_requeued = session.execute(
-            failed.values(status="queued", attempts=0, next_attempt_at=None, last_code=0)
-        ).rowcount
+        requeued = session.execute(failed.values(status="queued", attempts=0, next_attempt_at=None, last_code=0))
+        result.failed_requeued = cast(CursorResult, requeued).rowcount  # an UPDATE's result has a row count
         if include_deferred:
             deferred = update(Outgoing).where(Outgoing.status == "queued", Outgoing.next_attempt_at.is_not(None))
             if ids:
                 deferred = deferred.where(Outgoing.id.in_(ids))
-            result.deferred_made_due = session.execute(deferred.values(next_attempt_at=None)).rowcount
+            made_due = session.execute(deferred.values(next_attempt_at=None))
+            result.deferred_made_due = cast(CursorResult, made_due).rowcount
     return result
 
 
 __all__ = [
-    "Copy", "Filler", "OutboxStatus", "RetryResult", "SpoolError", "spool_batches", "outbox_status", "remove_spooled",
-    "spooled_file", "stored_copy",
-    "retry", "spool_name_for", "spool_path", "spool_pending", "sweep_sent_files", "write_spool_file",
+    "Copy",
+    "Filler",
+    "OutboxStatus",
+    "RetryResult",
+    "SpoolError",
+    "spool_batches",
+    "outbox_status",
+    "remove_spooled",
+    "spooled_file",
+    "stored_copy",
+    "retry",
+    "spool_name_for",
+    "spool_path",
+    "spool_pending",
+    "sweep_sent_files",
+    "write_spool_file",
 ]

@@ -23,27 +23,28 @@ RCPT or DATA) mark the row failed and are reported as hard bounces.
 The sender knows nothing of subscribers or bulletins: the caller passes in how
 to fill a bulletin copy and what a hard bounce means (pipeline/mailing/delivery.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
-from pipeline.errors import SmtpError
+from pipeline.errors import DatabaseError, SmtpError, SpoolError
 from pipeline.faults import crashpoint
 from pipeline.outbound import claims
 from pipeline.outbound.claims import Claimed
-from pipeline.outbound.outbox import Filler, SpoolError, remove_spooled, spooled_file, stored_copy, sweep_sent_files
+from pipeline.outbound.outbox import Filler, remove_spooled, spooled_file, stored_copy, sweep_sent_files
 from pipeline.outbound.smtp import PermanentFailure, SmtpConnection, TemporaryFailure
 from pipeline.outbound.spool_ahead import SpoolAhead
 from pipeline.store.claims import new_claim_token
-from pipeline.store.db import DatabaseError, StatementWriter, transaction
+from pipeline.store.db import StatementWriter, transaction
 from pipeline.store.models import Outgoing, utcnow
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 class RateLimiter:
     """At most `per_minute` message starts per minute (0: no limit)."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, per_minute: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
@@ -96,8 +99,13 @@ class SendReport:
 
     def as_dict(self) -> dict:
         return {
-            "sent": self.sent, "deferred": self.deferred, "failed": self.failed, "connections": self.connections,
-            "hard_bounces": [vars(b) for b in self.hard_bounces], "spool_error": self.spool_error, "stopped": self.stopped,
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "connections": self.connections,
+            "hard_bounces": [vars(b) for b in self.hard_bounces],
+            "spool_error": self.spool_error,
+            "stopped": self.stopped,
         }
 
 
@@ -138,8 +146,15 @@ class _Run:
     """One sending run: its owner id, its connection, its rate limiter, and what the caller
     passed in (the copy filler, shared with the spooling thread, and the hard-bounce hook)."""
 
-    def __init__(self, settings: Settings, report: SendReport, filler: Filler | None, hook: HardBounceHook | None,
-                 now: Callable[[], dt.datetime], limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        report: SendReport,
+        filler: Filler | None,
+        hook: HardBounceHook | None,
+        now: Callable[[], dt.datetime],
+        limiter: RateLimiter,
+    ) -> None:
         self.settings = settings
         self.url = settings.database.url
         self.report = report
@@ -210,8 +225,12 @@ class _Run:
         self.limiter.wait()
         try:
             # The previous message's record must be committed before this one can be accepted.
-            self.conn.send(item.envelope_from or self.settings.smtp.from_address, item.recipient, data,
-                           before_end=self.recorder.wait)
+            self.conn.send(
+                item.envelope_from or self.settings.smtp.from_address,
+                item.recipient,
+                data,
+                before_end=self.recorder.wait,
+            )
         except TemporaryFailure as exc:
             self._defer(row_id, exc)
             return
@@ -221,7 +240,9 @@ class _Run:
         finally:
             self.report.connections = self.conn.opened
         crashpoint(self.settings, "smtp.accepted")
-        self.recorder.record(lambda: self._record_sent(item), then=lambda: remove_spooled(self.settings, item.spool_name))
+        self.recorder.record(
+            lambda: self._record_sent(item), then=lambda: remove_spooled(self.settings, item.spool_name)
+        )
         self.report.sent += 1  # counted here: the loop's limit must see it before the record is written
 
     def _record_sent(self, item: Claimed) -> None:

@@ -12,13 +12,14 @@ opened on first use and reused after, and says how it went by raising:
 It knows nothing of the outbox or the database: the sending run
 (pipeline/outbound/sender.py) decides what each outcome means for a queued row.
 """
+
 from __future__ import annotations
 
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urlsplit
 
 from pipeline.config import Settings
@@ -131,9 +132,13 @@ class SmtpConnection:
             elif cfg.user:
                 smtp.login(cfg.user, str(cfg.password))
         except smtplib.SMTPAuthenticationError as exc:
-            raise SmtpError(f"{where} refused the login for smtp.user {cfg.user!r} ({exc.smtp_code}); check the user and ${cfg.password_env}") from None
+            raise SmtpError(
+                f"{where} refused the login for smtp.user {cfg.user!r} ({exc.smtp_code}); check the user and ${cfg.password_env}"
+            ) from None
         except smtplib.SMTPNotSupportedError:
-            raise SmtpError(f"{where} does not offer AUTH (before TLS?); use smtps:// or smtp.starttls = true, or leave smtp.user empty") from None
+            raise SmtpError(
+                f"{where} does not offer AUTH (before TLS?); use smtps:// or smtp.starttls = true, or leave smtp.user empty"
+            ) from None
         except ssl.SSLError as exc:
             raise SmtpError(f"TLS with {where} failed: {exc}; check smtp.ca_file (or smtp.tls_verify)") from None
         except (OSError, smtplib.SMTPException) as exc:
@@ -145,11 +150,17 @@ class SmtpConnection:
                 return smtplib.SMTP_SSL(ep.host, ep.port, timeout=timeout, context=tls_context(self.settings))
             return smtplib.SMTP(ep.host, ep.port, timeout=timeout)
         except ssl.SSLError as exc:
-            raise SmtpError(f"TLS with {ep.host}:{ep.port} failed: {exc}; check smtp.ca_file (or smtp.tls_verify)") from None
+            raise SmtpError(
+                f"TLS with {ep.host}:{ep.port} failed: {exc}; check smtp.ca_file (or smtp.tls_verify)"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise SmtpError(f"cannot connect to SMTP server {ep.host}:{ep.port}: {_describe(exc)}; is it running?") from None
+            raise SmtpError(
+                f"cannot connect to SMTP server {ep.host}:{ep.port}: {_describe(exc)}; is it running?"
+            ) from None
 
-    def send(self, envelope_from: str, recipient: str, data: bytes, before_end: Callable[[], None] = lambda: None) -> None:
+    def send(
+        self, envelope_from: str, recipient: str, data: bytes, before_end: Callable[[], None] = lambda: None
+    ) -> None:
         """Deliver one message to one recipient, or raise TemporaryFailure / PermanentFailure.
 
         `before_end()` runs after the message's body is on the wire and before the final
@@ -216,8 +227,10 @@ class SmtpConnection:
         if code in _REFUSES_US or (stage == "MAIL" and code >= 500):
             # Our sender or our login is refused: no recipient's fault, and every message would fail.
             self.close()
-            raise SmtpError(f"the SMTP server refused us at {stage}: {code} {text}; check smtp.from_address, smtp.user "
-                            "and the server's relay rules (messages stay queued)")
+            raise SmtpError(
+                f"the SMTP server refused us at {stage}: {code} {text}; check smtp.from_address, smtp.user "
+                "and the server's relay rules (messages stay queued)"
+            )
         if 500 <= code < 600:
             raise PermanentFailure(code, text, stage)
         raise TemporaryFailure(code, text)
@@ -247,4 +260,12 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-__all__ = ["Endpoint", "PermanentFailure", "SmtpConnection", "TemporaryFailure", "dot_stuffed", "parse_endpoint", "tls_context"]
+__all__ = [
+    "Endpoint",
+    "PermanentFailure",
+    "SmtpConnection",
+    "TemporaryFailure",
+    "dot_stuffed",
+    "parse_endpoint",
+    "tls_context",
+]

@@ -4,6 +4,7 @@ The sender (pipeline/outbound/sender.py) starts one `SpoolAhead` per run and
 claims only rows whose file is written, so every message is in the outbox before
 it is sent; this thread keeps that true without writing every copy first.
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,7 +41,7 @@ class SpoolAhead:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="mln-spool", daemon=True)
 
-    def start(self) -> "SpoolAhead":
+    def start(self) -> SpoolAhead:
         self._thread.start()
         return self
 

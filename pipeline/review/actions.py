@@ -4,19 +4,21 @@ Each function is one transaction. The row is locked before its state is
 checked, so a second reviewer acting at the same moment waits for the first
 and is then told what the first did ("already approved by X at T").
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.store import db
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput, WrongState
-from pipeline.store.models import AuditEvent, Message, Submission, utcnow
 from pipeline.review.common import get_submission, iso, record, when
 from pipeline.review.mail import changes_requested_mail, rejection_mail
+from pipeline.store import db
+from pipeline.store.models import AuditEvent, Message, Submission, utcnow
 
 # Which states each decision may be taken from.
 ALLOWED_FROM = {
@@ -59,8 +61,10 @@ def approve_one(session: Session, submission_id: int, actor: str) -> dict[str, A
     row = get_submission(session, submission_id, lock=True)
     check_state(row, "approve")
     if row.item_id is None:
-        raise WrongState(f"submission {row.id} has no File No because its key theme is missing or unknown; "
-                         f"set it first with `mln edit {row.id} theme=NUMBER`")
+        raise WrongState(
+            f"submission {row.id} has no File No because its key theme is missing or unknown; "
+            f"set it first with `mln edit {row.id} theme=NUMBER`"
+        )
     decide(row, "approved", actor)
     record(session, row, "approve", actor)
     return _result(row)
@@ -93,8 +97,14 @@ def request_changes(settings: Settings, submission_id: int, message: str, actor:
 
 
 def _result(row: Submission) -> dict[str, Any]:
-    return {"id": row.id, "file_no": row.file_no, "title": row.title, "status": row.status,
-            "reviewed_by": row.reviewed_by, "reviewed_at": iso(row.reviewed_at)}
+    return {
+        "id": row.id,
+        "file_no": row.file_no,
+        "title": row.title,
+        "status": row.status,
+        "reviewed_by": row.reviewed_by,
+        "reviewed_at": iso(row.reviewed_at),
+    }
 
 
 def history(settings: Settings, submission_id: int) -> list[dict[str, Any]]:
@@ -107,10 +117,18 @@ def history_rows(session: Session, row: Submission) -> list[dict[str, Any]]:
     """The first arrival, then every recorded event. A corrected form that replaced the content
     is a "resent" event; the first arrival is then the earliest copy it names."""
     query = select(AuditEvent).where(AuditEvent.submission_id == row.id).order_by(AuditEvent.at, AuditEvent.id)
-    events = [{"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in session.scalars(query)]
+    events: list[dict[str, Any]] = [
+        {"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in session.scalars(query)
+    ]
     earliest = [e["detail"]["earlier"] for e in events if e["action"] == "resent" and "earlier" in e["detail"]]
-    first = earliest[0] if earliest else {"received_at": iso(row.received_at), "message_pk": row.message_pk}
+    first: dict[str, Any] = (
+        earliest[0] if earliest else {"received_at": iso(row.received_at), "message_pk": row.message_pk}
+    )
     source = session.get(Message, first["message_pk"]) if first.get("message_pk") is not None else None
-    arrived = {"at": first["received_at"], "actor": source.from_addr if source else row.sender, "action": "received",
-               "detail": {"message": first.get("message_pk"), "subject": source.subject if source else ""}}
+    arrived = {
+        "at": first["received_at"],
+        "actor": source.from_addr if source else row.sender,
+        "action": "received",
+        "detail": {"message": first.get("message_pk"), "subject": source.subject if source else ""},
+    }
     return [arrived, *events]

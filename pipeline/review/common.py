@@ -1,4 +1,5 @@
 """Helpers shared by the review modules: loading and locking one submission, recording an audit event."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,7 @@ def record(session: Session, row: Submission, action: str, actor: str, **detail:
 
 def when(value: dt.datetime | None) -> str:
     """A time for a person: '2026-11-24 10:31 UTC'."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown time"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown time"
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -5,22 +5,24 @@ an edit is refused when it brings a problem the form did not already have.
 Problems the edit fixes are dropped from the submission. Setting a valid theme
 on a submission that had none files it under a new File No.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipeline.store import db
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput, WrongState
+from pipeline.review.common import get_submission, iso, record
+from pipeline.store import db
 from pipeline.store.counters import allocate_file_no, file_year
 from pipeline.store.models import Item, Submission
 from pipeline.store.models.submissions import submission_columns
 from pipeline.templates_io import RawForm, ValidatedForm, validate_form
 from pipeline.templates_io.fields import FIELDS
-from pipeline.review.common import get_submission, iso, record
 
 EDITABLE_FIELDS = tuple(f.key for f in FIELDS if f.key != "file_no")
 # "status" on the form is the practice's progress; "progress" is accepted too, as it is the column's name.
@@ -42,7 +44,7 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = _ALIASES.get(key.strip().lower(), key.strip().lower())
         if not sep:
-            raise InvalidInput(f"{pair!r} is not field=value, e.g. theme=6 or \"title=Care home education package\"")
+            raise InvalidInput(f'{pair!r} is not field=value, e.g. theme=6 or "title=Care home education package"')
         if key == "file_no":
             raise InvalidInput("File No cannot be edited: it is the improvement's identity")
         if key not in EDITABLE_FIELDS:
@@ -53,8 +55,9 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return edits
 
 
-def edit_submission(settings: Settings, submission_id: int, edits: Mapping[str, str], actor: str,
-                    today: dt.date | None = None) -> dict[str, Any]:
+def edit_submission(
+    settings: Settings, submission_id: int, edits: Mapping[str, str], actor: str, today: dt.date | None = None
+) -> dict[str, Any]:
     """Apply `edits` (form field -> text) after validating them; one audited transaction."""
     with db.transaction(settings.database.url) as session:
         row = get_submission(session, submission_id, lock=True)
@@ -75,7 +78,13 @@ def edit_submission(settings: Settings, submission_id: int, edits: Mapping[str, 
             _file_under_new_number(session, settings, row)
             changes["file_no"] = [None, row.file_no]
         record(session, row, "edit", actor, changes=changes)
-        return {"id": row.id, "file_no": row.file_no, "status": row.status, "changes": changes, "problems": list(row.problems)}
+        return {
+            "id": row.id,
+            "file_no": row.file_no,
+            "status": row.status,
+            "changes": changes,
+            "problems": list(row.problems),
+        }
 
 
 def _apply(row: Submission, edits: Mapping[str, str], form: ValidatedForm) -> dict[str, list[Any]]:

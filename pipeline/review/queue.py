@@ -3,26 +3,28 @@
 Listings are read page by page (LIMIT/OFFSET per status, on the
 (status, received_at) index), so a large table is never loaded whole.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.store import db
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
 from pipeline.mail import parse_mail
+from pipeline.review.common import get_submission, iso
+from pipeline.store import db
 from pipeline.store.models import SUBMISSION_STATUSES, Attachment, Item, Message, Submission
 from pipeline.templates_io import match_choice, parse_date
 from pipeline.templates_io.dates import DateProblem
-from pipeline.review.common import get_submission, iso
 
 # The queue's order: what needs a decision first (pending, needs_changes, approved, rejected).
 QUEUE_STATUSES = SUBMISSION_STATUSES
@@ -36,8 +38,13 @@ class QueueFilter:
     since: dt.datetime | None = None
 
 
-def make_filter(settings: Settings, status: str = "pending", theme: str | None = None, region: str | None = None,
-                since: str | None = None) -> QueueFilter:
+def make_filter(
+    settings: Settings,
+    status: str = "pending",
+    theme: str | None = None,
+    region: str | None = None,
+    since: str | None = None,
+) -> QueueFilter:
     """Turn what the user typed into a filter; InvalidInput names what is wrong."""
     if status != "all" and status not in QUEUE_STATUSES:
         raise InvalidInput(f"status {status!r} is not one of {', '.join(QUEUE_STATUSES)} or all")
@@ -51,9 +58,13 @@ def make_filter(settings: Settings, status: str = "pending", theme: str | None =
 
 def resolve_theme(settings: Settings, text: str) -> int:
     match = match_choice(text, settings.network.themes)
-    if match.ok:
-        return int(match.number)
-    hint = f"; did you mean '{match.suggestions[0]}'?" if match.suggestions else f"; give 1 to {len(settings.network.themes)} or a name"
+    if match.number is not None:  # match.ok, spelled out so the type narrows to int
+        return match.number
+    hint = (
+        f"; did you mean '{match.suggestions[0]}'?"
+        if match.suggestions
+        else f"; give 1 to {len(settings.network.themes)} or a name"
+    )
     raise InvalidInput(f"theme {text!r} is not one of the key themes{hint}")
 
 
@@ -78,11 +89,15 @@ def _since(settings: Settings, text: str) -> dt.datetime:
         if loose is None:
             raise InvalidInput("--since needs a date, e.g. 2026-11-01") from None
         day = loose.date
-    return dt.datetime.combine(day, dt.time(), ZoneInfo(settings.network.timezone)).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(settings.network.timezone)).astimezone(dt.UTC)
 
 
 def _filtered(flt: QueueFilter, status: str) -> Select:
-    query = select(Submission, Item.file_no).outerjoin(Item, Submission.item_id == Item.id).where(Submission.status == status)
+    query = (
+        select(Submission, Item.file_no)
+        .outerjoin(Item, Submission.item_id == Item.id)
+        .where(Submission.status == status)
+    )
     if flt.theme_number is not None:
         query = query.where(Submission.theme_number == flt.theme_number)
     if flt.region is not None:
@@ -118,10 +133,21 @@ def list_queue(settings: Settings, flt: QueueFilter, limit: int = 100, offset: i
 
 def queue_row(row: Submission, file_no: str | None) -> dict[str, Any]:
     return {
-        "id": row.id, "file_no": file_no or "", "revision": row.revision, "title": row.title, "theme": row.theme,
-        "theme_number": row.theme_number, "locality": row.locality, "region": row.region, "status": row.status,
-        "sender": row.sender, "sender_name": row.sender_name, "unknown_sender": bool(row.unknown_sender),
-        "received_at": iso(row.received_at), "is_update": bool(row.is_update), "problem_count": len(row.problems or []),
+        "id": row.id,
+        "file_no": file_no or "",
+        "revision": row.revision,
+        "title": row.title,
+        "theme": row.theme,
+        "theme_number": row.theme_number,
+        "locality": row.locality,
+        "region": row.region,
+        "status": row.status,
+        "sender": row.sender,
+        "sender_name": row.sender_name,
+        "unknown_sender": bool(row.unknown_sender),
+        "received_at": iso(row.received_at),
+        "is_update": bool(row.is_update),
+        "problem_count": len(row.problems or []),
     }
 
 
@@ -163,8 +189,15 @@ def _message(session: Session, row: Submission) -> dict[str, Any] | None:
         text = parse_mail(msg.raw).text or ""
     except Exception:  # noqa: BLE001 - a message we cannot re-read is still shown by its headers
         text = ""
-    return {"id": msg.id, "message_id": msg.message_id, "from": msg.from_addr, "from_name": msg.from_name,
-            "subject": msg.subject, "received_at": iso(msg.received_at), "text": text[:4000]}
+    return {
+        "id": msg.id,
+        "message_id": msg.message_id,
+        "from": msg.from_addr,
+        "from_name": msg.from_name,
+        "subject": msg.subject,
+        "received_at": iso(msg.received_at),
+        "text": text[:4000],
+    }
 
 
 def _attachment(session: Session, attachment_id: int | None) -> dict[str, Any] | None:
@@ -178,8 +211,17 @@ def _revisions(session: Session, row: Submission) -> list[dict[str, Any]]:
     if row.item_id is None:
         return []
     query = select(Submission).where(Submission.item_id == row.item_id).order_by(Submission.revision, Submission.id)
-    return [{"id": r.id, "revision": r.revision, "status": r.status, "title": r.title, "received_at": iso(r.received_at),
-             "sender": r.sender} for r in session.scalars(query)]
+    return [
+        {
+            "id": r.id,
+            "revision": r.revision,
+            "status": r.status,
+            "title": r.title,
+            "received_at": iso(r.received_at),
+            "sender": r.sender,
+        }
+        for r in session.scalars(query)
+    ]
 
 
 def write_originals(settings: Settings, submission_id: int, directory: Path) -> list[Path]:
@@ -190,8 +232,12 @@ def write_originals(settings: Settings, submission_id: int, directory: Path) -> 
         row = get_submission(session, submission_id)
         if row.message_pk is None:
             return written
-        for attachment in session.scalars(select(Attachment).where(Attachment.message_pk == row.message_pk).order_by(Attachment.id)):
-            written.append(_write_new(directory, _safe_name(attachment.filename, f"attachment-{attachment.id}"), attachment.data))
+        for attachment in session.scalars(
+            select(Attachment).where(Attachment.message_pk == row.message_pk).order_by(Attachment.id)
+        ):
+            written.append(
+                _write_new(directory, _safe_name(attachment.filename, f"attachment-{attachment.id}"), attachment.data)
+            )
         msg = session.get(Message, row.message_pk)
         if msg is not None:
             written.append(_write_new(directory, f"message-{msg.id}.eml", msg.raw))
@@ -213,4 +259,3 @@ def _write_new(directory: Path, name: str, data: bytes) -> Path:
         path = directory / f"{Path(name).stem}-{n}{Path(name).suffix}"
     path.write_bytes(data)
     return path
-

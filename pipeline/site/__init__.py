@@ -7,6 +7,7 @@ otherwise) beside the list endpoints.
 pages, so this package imports its builder lazily (the builder imports the
 bulletin's renderer).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,19 +3,20 @@
 Reads items and bulletins in one read-only transaction, renders every page
 (pages.py), and hands each file to the writer, which rewrites only what changed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.store import db
-from pipeline.outbound.bulletin.content import check_audience
-from pipeline.config import Settings
-from pipeline.site import pages
 from pipeline import urls
+from pipeline.config import Settings
+from pipeline.outbound.bulletin.content import check_audience
+from pipeline.site import pages
 from pipeline.site.data import load_bulletins, load_items
 from pipeline.site.search_index import search_json, search_script
 from pipeline.site.writer import SiteWriter
+from pipeline.store import db
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,14 @@ class BuildReport:
 def site_info(settings: Settings, audience: str) -> pages.SiteInfo:
     network = settings.network
     return pages.SiteInfo(
-        network_name=network.name, short_name=network.short_name, organisation_line=network.organisation_line,
-        shared_address=network.shared_address, audience=audience, base_url=site_base_url(settings),
-        themes=network.themes, templates_dir=str(settings.templates_path),
+        network_name=network.name,
+        short_name=network.short_name,
+        organisation_line=network.organisation_line,
+        shared_address=network.shared_address,
+        audience=audience,
+        base_url=site_base_url(settings),
+        themes=network.themes,
+        templates_dir=str(settings.templates_path),
     )
 
 
@@ -61,13 +67,22 @@ def build_site(settings: Settings, out_dir: str | Path, audience: str = "interna
     groups = pages.sections(items, site.themes)
     write_pages(writer, site, groups, items, bulletins)
     report = writer.finish()
-    return BuildReport(out_dir=str(root), audience=audience, items=len(items), bulletins=len(bulletins),
-                       files=len(writer.current), written=tuple(report.written), unchanged=report.unchanged,
-                       removed=tuple(report.removed), kept=tuple(report.kept))
+    return BuildReport(
+        out_dir=str(root),
+        audience=audience,
+        items=len(items),
+        bulletins=len(bulletins),
+        files=len(writer.current),
+        written=tuple(report.written),
+        unchanged=report.unchanged,
+        removed=tuple(report.removed),
+        kept=tuple(report.kept),
+    )
 
 
-def write_pages(writer: SiteWriter, site: pages.SiteInfo, groups: list[pages.Section], items: list,
-                bulletins: list) -> None:
+def write_pages(
+    writer: SiteWriter, site: pages.SiteInfo, groups: list[pages.Section], items: list, bulletins: list
+) -> None:
     templates = Path(site.templates_dir)
     for name in pages.ASSETS:
         writer.write(f"assets/{name}", pages.asset(name, templates))

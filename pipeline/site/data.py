@@ -6,6 +6,7 @@ approved or sent issues with their frozen renditions. The external audience
 sees only items whose latest approved revision says `share_externally = yes`
 (True: a clear yes; a no, a box left blank or an unclear answer keeps it out).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from pipeline.index_export import IndexRow, index_rows
 from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.intro import safe_link
 from pipeline.periods import Period
-from pipeline.index_export import IndexRow, index_rows
 from pipeline.store.models import Bulletin, BulletinRendition, Item, Submission
 from pipeline.templates_io.dates import describe_date
 
@@ -86,9 +87,13 @@ def load_items(session: Session, audience: str) -> list[SiteItem]:
 
 
 def _approved_by_file_no(session: Session) -> dict[str, list[Submission]]:
-    query = (select(Submission, Item.file_no).join(Item, Submission.item_id == Item.id)
-             .where(Submission.status == "approved").order_by(Item.file_no, Submission.revision, Submission.id)
-             .execution_options(yield_per=1000))
+    query = (
+        select(Submission, Item.file_no)
+        .join(Item, Submission.item_id == Item.id)
+        .where(Submission.status == "approved")
+        .order_by(Item.file_no, Submission.revision, Submission.id)
+        .execution_options(yield_per=1000)
+    )
     found: dict[str, list[Submission]] = defaultdict(list)
     for submission, file_no in session.execute(query):
         found[file_no].append(submission)
@@ -102,11 +107,21 @@ def _site_item(row: IndexRow, latest: Submission, revisions: list[Submission], a
     if not show_email:
         row = _without_email(row)
     return SiteItem(
-        row=row, theme_number=latest.theme_number or 0, region=latest.region or "", locality=latest.locality or "",
-        organisation=latest.organisation or "", organisation_type=latest.organisation_type or "",
-        summary=latest.summary or "", actions=latest.actions or "", outcomes=latest.outcomes or "",
-        learning=latest.learning or "", completion_note=latest.completion_note or "", link=safe_link(latest.link or ""),
-        show_email=show_email, share_externally=shared, sort_date=_sort_date(latest),
+        row=row,
+        theme_number=latest.theme_number or 0,
+        region=latest.region or "",
+        locality=latest.locality or "",
+        organisation=latest.organisation or "",
+        organisation_type=latest.organisation_type or "",
+        summary=latest.summary or "",
+        actions=latest.actions or "",
+        outcomes=latest.outcomes or "",
+        learning=latest.learning or "",
+        completion_note=latest.completion_note or "",
+        link=safe_link(latest.link or ""),
+        show_email=show_email,
+        share_externally=shared,
+        sort_date=_sort_date(latest),
         revisions=tuple(_revision(r) for r in revisions),
     )
 
@@ -124,9 +139,15 @@ def _sort_date(row: Submission) -> str:
 
 def _revision(row: Submission) -> Revision:
     updated = describe_date(row.date_updated, row.date_updated_precision or "month") if row.date_updated else ""
-    return Revision(number=row.revision or 0, received=_day(row.received_at), approved=_day(row.approved_at),
-                    file_updated=updated, status=row.progress or "Planned", title=row.title or "",
-                    is_update=bool(row.is_update))
+    return Revision(
+        number=row.revision or 0,
+        received=_day(row.received_at),
+        approved=_day(row.approved_at),
+        file_updated=updated,
+        status=row.progress or "Planned",
+        title=row.title or "",
+        is_update=bool(row.is_update),
+    )
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
@@ -136,9 +157,14 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 def load_bulletins(session: Session, audience: str) -> list[SiteBulletin]:
     """Approved and sent issues, newest first, as the audience received them."""
     check_audience(audience)
-    query = (select(Bulletin).where(Bulletin.status.in_(("approved", "sent")))
-             .options(selectinload(Bulletin.entries), selectinload(Bulletin.renditions).options(undefer(BulletinRendition.html)))
-             .order_by(Bulletin.number.desc()))
+    query = (
+        select(Bulletin)
+        .where(Bulletin.status.in_(("approved", "sent")))
+        .options(
+            selectinload(Bulletin.entries), selectinload(Bulletin.renditions).options(undefer(BulletinRendition.html))
+        )
+        .order_by(Bulletin.number.desc())
+    )
     found = []
     for bulletin in session.scalars(query):
         rendition = next((r for r in bulletin.renditions if r.audience == audience), None)
@@ -146,11 +172,17 @@ def load_bulletins(session: Session, audience: str) -> list[SiteBulletin]:
             continue
         entries = _entries_for(bulletin, audience)
         updates = sum(1 for e in entries if e.is_update)
-        found.append(SiteBulletin(
-            number=bulletin.number, subject=rendition.subject or bulletin.subject, period_label=_period_label(bulletin),
-            html=rendition.html, published=bulletin.sent_at or bulletin.approved_at or bulletin.created_at,
-            new_count=len(entries) - updates, update_count=updates,
-        ))
+        found.append(
+            SiteBulletin(
+                number=bulletin.number,
+                subject=rendition.subject or bulletin.subject,
+                period_label=_period_label(bulletin),
+                html=rendition.html,
+                published=bulletin.sent_at or bulletin.approved_at or bulletin.created_at,
+                new_count=len(entries) - updates,
+                update_count=updates,
+            )
+        )
     return found
 
 

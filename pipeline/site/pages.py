@@ -4,6 +4,7 @@ Each function returns the page as text; nothing here touches the disk or the
 database. Pages carry no build time or other changing value, so an unchanged
 item renders to the same bytes and an incremental build can skip it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import jinja2
 
+from pipeline import urls
 from pipeline.outbound.bulletin.content import STATUSES
 from pipeline.outbound.bulletin.personalise import personalise
 from pipeline.outbound.bulletin.render import longdate, paragraphs
 from pipeline.outbound.bulletin.view import STATUS_SLUGS
-from pipeline import urls
 from pipeline.site.data import SiteBulletin, SiteItem
 
 OTHER_THEME = "Other themes"
@@ -57,21 +58,44 @@ def sections(items: list[SiteItem], themes: tuple[str, ...]) -> list[Section]:
 
 def render_home(site: SiteInfo, groups: list[Section], latest: SiteBulletin | None) -> str:
     href = urls.bulletin_path(latest.number) if latest else ""
-    return _render("home.html.j2", urls.HOME, site, current="home", sections=groups, latest=latest, latest_href=href,
-                   total=sum(len(s.items) for s in groups))
+    return _render(
+        "home.html.j2",
+        urls.HOME,
+        site,
+        current="home",
+        sections=groups,
+        latest=latest,
+        latest_href=href,
+        total=sum(len(s.items) for s in groups),
+    )
 
 
 def render_index(site: SiteInfo, groups: list[Section]) -> str:
     items = [item for s in groups for item in s.items]
     regions = sorted({item.region for item in items if item.region})
     paths = {item.file_no: urls.item_path(item.file_no) for item in items}
-    return _render("index.html.j2", urls.INDEX, site, current="index", sections=groups, regions=regions,
-                   item_paths=paths, total=len(items))
+    return _render(
+        "index.html.j2",
+        urls.INDEX,
+        site,
+        current="index",
+        sections=groups,
+        regions=regions,
+        item_paths=paths,
+        total=len(items),
+    )
 
 
 def render_item(site: SiteInfo, item: SiteItem, section: Section) -> str:
-    return _render("item.html.j2", urls.item_path(item.file_no), site, current="", item=item, theme=section.theme,
-                   anchor=section.anchor)
+    return _render(
+        "item.html.j2",
+        urls.item_path(item.file_no),
+        site,
+        current="",
+        item=item,
+        theme=section.theme,
+        anchor=section.anchor,
+    )
 
 
 def render_bulletin_list(site: SiteInfo, bulletins: list[SiteBulletin]) -> str:
@@ -93,23 +117,33 @@ def web_values(site: SiteInfo) -> dict[str, str]:
 
 def render_feed(site: SiteInfo, bulletins: list[SiteBulletin]) -> str:
     short = urls.slug(site.short_name).lower()
-    entries = [{
-        "subject": b.subject,
-        "id": urls.absolute(site.base_url, urls.bulletin_path(b.number)) or f"urn:mln:{short}:bulletin:{b.number}",
-        "published": _atom_time(b.published),
-        "path": urls.bulletin_path(b.number),
-        "summary": f"{b.period_label}: {b.new_count} new item(s), {b.update_count} update(s).",
-    } for b in bulletins]
+    entries = [
+        {
+            "subject": b.subject,
+            "id": urls.absolute(site.base_url, urls.bulletin_path(b.number)) or f"urn:mln:{short}:bulletin:{b.number}",
+            "published": _atom_time(b.published),
+            "path": urls.bulletin_path(b.number),
+            "summary": f"{b.period_label}: {b.new_count} new item(s), {b.update_count} update(s).",
+        }
+        for b in bulletins
+    ]
     updated = max((e["published"] for e in entries), default="1970-01-01T00:00:00Z")
     feed_id = urls.absolute(site.base_url, urls.FEED) or f"urn:mln:{short}:bulletins"
-    return _render("feed.atom.j2", urls.FEED, site, entries=entries, updated=updated, feed_id=feed_id,
-                   link=lambda path: urls.absolute(site.base_url, path) or path)
+    return _render(
+        "feed.atom.j2",
+        urls.FEED,
+        site,
+        entries=entries,
+        updated=updated,
+        feed_id=feed_id,
+        link=lambda path: urls.absolute(site.base_url, path) or path,
+    )
 
 
 def _atom_time(value: dt.datetime) -> str:
     if value.tzinfo is None:  # stored as UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def asset(name: str, templates_dir: Path) -> bytes:
@@ -147,4 +181,3 @@ def _longdate(value: dt.datetime | dt.date) -> str:
 
 def _shortdate(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
-

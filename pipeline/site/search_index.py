@@ -5,6 +5,7 @@ spaces with a leading space, so the page's script finds a word by its start
 (" audit" matches "audits"). Duplicates are dropped, which keeps the index a
 fraction of the size of the text it covers.
 """
+
 from __future__ import annotations
 
 import json

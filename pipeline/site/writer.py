@@ -12,6 +12,7 @@ so a file is removed only when its path is a plain relative one inside the folde
 reached without following a symbolic link, and it still holds exactly what the
 manifest says was written. Anything else is left alone and listed as kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,7 +56,9 @@ class SiteWriter:
         self.current[path] = digest
         target = self.root / safe_relative(path)
         if not target.parent.resolve().is_relative_to(self.root.resolve()):
-            raise WrongState(f"{target.parent} leads out of the site folder {self.root} (a symbolic link?): remove it and build again")
+            raise WrongState(
+                f"{target.parent} leads out of the site folder {self.root} (a symbolic link?): remove it and build again"
+            )
         if self.previous.get(path) == digest and target.is_file():
             self.report.unchanged += 1
             return

@@ -1,6 +1,7 @@
 """Claim tokens shared by everything that claims work in the database (mailbox actions,
 deliveries): "host:pid:nonce", so a claim left by a process that died on this host can
 be taken over at once, and one from elsewhere after its lease."""
+
 from __future__ import annotations
 
 import os

@@ -4,10 +4,11 @@ Each question goes to the group batch (pipeline/store/group_batch.py) when this
 session is handling a group of messages, else to the database in one statement.
 Callers never know which: a handler or the composer asks the same way in both.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from pipeline.config import Settings
 from pipeline.store import group_batch, sequences
 from pipeline.store.models import utcnow
 from pipeline.templates_io.themes import theme_code
+
 
 def count_auto_reply(session: Session, address: str, limit: int) -> bool:
     """Count one automatic reply to `address` today; False once today's `limit` is reached."""
@@ -40,7 +42,11 @@ def allocate_file_no(session: Session, settings: Settings, theme: str, year: int
     """The next File No for a theme and year: (file_no, theme code, sequence). Safe under concurrent workers."""
     code = theme_code(theme, settings.network.themes)
     batch = group_batch.current(session)
-    sequence = batch.next_file_no(session, code, year) if batch is not None else sequences.take_file_numbers(session, code, year)
+    sequence = (
+        batch.next_file_no(session, code, year)
+        if batch is not None
+        else sequences.take_file_numbers(session, code, year)
+    )
     prefix = f"{settings.network.file_no_prefix}-" if settings.network.file_no_prefix else ""
     return f"{prefix}{code}-{year}-{sequence:03d}", code, int(sequence or 0)
 

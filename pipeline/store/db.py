@@ -1,24 +1,20 @@
 """Engines, the one place transactions are opened, and migrations."""
+
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.errors import ConfigError, MlnError
+from pipeline.errors import ConfigError, DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-
-class DatabaseError(MlnError):
-    """The database cannot be reached or is not set up."""
-
-    exit_code = 3
 
 
 @lru_cache(maxsize=16)
@@ -42,8 +38,13 @@ def _postgresql_engine(url: str) -> Engine:
     # queries; a poll group's many-row INSERTs (thousands of placeholders) were parsed
     # afresh every time, 1.2 s of CPU per 2,000 messages. SQLAlchemy writes $n itself
     # here, and psycopg's raw cursors send the query as it is.
-    engine = create_engine(url, pool_pre_ping=True, future=True, paramstyle="numeric_dollar",
-                           connect_args={"cursor_factory": psycopg.RawCursor})
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        future=True,
+        paramstyle="numeric_dollar",
+        connect_args={"cursor_factory": psycopg.RawCursor},
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]

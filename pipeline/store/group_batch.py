@@ -22,11 +22,12 @@ goes to the database. The statements themselves are in pipeline/store/sequences.
 composer ask through pipeline/store/counters.py (or, for members,
 pipeline/people/members), which turn to the batch when there is one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,8 +49,15 @@ class _Block:
 class GroupBatch:
     """The answers a group's messages share; see the module's docstring."""
 
-    def __init__(self, size: int, asked: set[str], members: set[str], reply_counts: dict[str, int], day: dt.date,
-                 reply_limit: int) -> None:
+    def __init__(
+        self,
+        size: int,
+        asked: set[str],
+        members: set[str],
+        reply_counts: dict[str, int],
+        day: dt.date,
+        reply_limit: int,
+    ) -> None:
         self.size = max(size, 1)
         self._asked_members = asked
         self._members = members
@@ -94,15 +102,20 @@ class GroupBatch:
             sequences.write_reply_counts(session, {a: self._counts[a] for a in sorted(self._counted)}, self.day)
 
 
-def begin(session: Session, size: int, members_asked: Iterable[str], repliable: Iterable[str],
-          reply_limit: int) -> GroupBatch:
+def begin(
+    session: Session, size: int, members_asked: Iterable[str], repliable: Iterable[str], reply_limit: int
+) -> GroupBatch:
     """Ask the group's questions and keep the answers on the session until `end`.
 
     `members_asked`: the senders whose membership the handlers may ask about;
     `repliable`: the senders who may get an automatic reply (compose.may_auto_reply).
     """
     asked = sorted({_member_address(a) for a in members_asked} - {""})
-    members = set(session.scalars(select(Member.email).where(Member.email.in_(asked), Member.active.is_(True)))) if asked else set()
+    members = (
+        set(session.scalars(select(Member.email).where(Member.email.in_(asked), Member.active.is_(True))))
+        if asked
+        else set()
+    )
     day = utcnow().date()
     addresses = sorted({a.lower() for a in repliable if a})
     counts = sequences.lock_reply_counts(session, addresses, day) if addresses and reply_limit > 0 else {}

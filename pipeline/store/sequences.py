@@ -2,12 +2,14 @@
 
 Asked through pipeline/store/counters.py, or once for a group by pipeline/store/group_batch.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, cast
 
-from sqlalchemy import Integer, bindparam, update
+from sqlalchemy import Integer, Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from pipeline.store.models import AutoReplyCount, FileNoSequence
@@ -42,25 +44,35 @@ def write_reply_counts(session: Session, counts: dict[str, int], day: dt.date) -
 
 
 def _count_statement(insert: Callable) -> Any:
-    table = AutoReplyCount.__table__
-    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=1)
-            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count + 1},
-                                   where=table.c.count < bindparam("p_limit"))
-            .returning(table.c.count))
+    table = cast(Table, AutoReplyCount.__table__)
+    return (
+        insert(table)
+        .values(address=bindparam("p_address"), day=bindparam("p_day"), count=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.address, table.c.day],
+            set_={"count": table.c.count + 1},
+            where=table.c.count < bindparam("p_limit"),
+        )
+        .returning(table.c.count)
+    )
 
 
 def _lock_statement(insert: Callable) -> Any:
-    table = AutoReplyCount.__table__
-    return (insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
-            .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
-            .returning(table.c.address, table.c.count))
+    table = cast(Table, AutoReplyCount.__table__)
+    return (
+        insert(table)
+        .values(address=bindparam("p_address"), day=bindparam("p_day"), count=0)
+        .on_conflict_do_update(index_elements=[table.c.address, table.c.day], set_={"count": table.c.count})
+        .returning(table.c.address, table.c.count)
+    )
 
 
 def _write_statement(insert: Callable) -> Any:
-    table = AutoReplyCount.__table__
+    table = cast(Table, AutoReplyCount.__table__)
     statement = insert(table).values(address=bindparam("p_address"), day=bindparam("p_day"), count=bindparam("p_count"))
-    return statement.on_conflict_do_update(index_elements=[table.c.address, table.c.day],
-                                           set_={"count": statement.excluded["count"]})
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.address, table.c.day], set_={"count": statement.excluded["count"]}
+    )
 
 
 def lock_file_numbers(session: Session, code: str, year: int) -> None:
@@ -85,20 +97,29 @@ def give_back_file_numbers(session: Session, code: str, year: int, count: int) -
 
 
 def _reserve(insert: Callable) -> Any:
-    table = FileNoSequence.__table__
-    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=0)
-            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last}))
+    table = cast(Table, FileNoSequence.__table__)
+    return (
+        insert(table)
+        .values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=0)
+        .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last})
+    )
 
 
 def _take_numbers(insert: Callable) -> Any:
-    table = FileNoSequence.__table__
+    table = cast(Table, FileNoSequence.__table__)
     count = bindparam("p_count", type_=Integer)
-    return (insert(table).values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=count)
-            .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + count})
-            .returning(table.c.last))
+    return (
+        insert(table)
+        .values(theme_code=bindparam("p_code"), year=bindparam("p_year"), last=count)
+        .on_conflict_do_update(index_elements=[table.c.theme_code, table.c.year], set_={"last": table.c.last + count})
+        .returning(table.c.last)
+    )
 
 
 def _give_back(_insert: Callable) -> Any:
-    table = FileNoSequence.__table__
-    return (update(table).where(table.c.theme_code == bindparam("p_code"), table.c.year == bindparam("p_year"))
-            .values(last=table.c.last - bindparam("p_count", type_=Integer)))
+    table = cast(Table, FileNoSequence.__table__)
+    return (
+        update(table)
+        .where(table.c.theme_code == bindparam("p_code"), table.c.year == bindparam("p_year"))
+        .values(last=table.c.last - bindparam("p_count", type_=Integer))
+    )

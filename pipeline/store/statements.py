@@ -1,7 +1,9 @@
 """Core statements run in the session's transaction: built once per kind of database, run without the ORM."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session

@@ -7,6 +7,7 @@ Pure library, no database:
 - `validate_form(raw, network)` -> ValidatedForm(values, problems);
 - `generate_template(fmt, network)` -> bytes of the blank form (docx, xlsx, csv, txt).
 """
+
 from pipeline.templates_io.dates import LooseDate, parse_date, parse_date_pair
 from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.generate import CONTENT_TYPES, FORMATS, generate_template, template_filename, template_text
@@ -15,7 +16,20 @@ from pipeline.templates_io.themes import match_choice, theme_code
 from pipeline.templates_io.validate import STATUSES, ValidatedForm, validate_form
 
 __all__ = [
-    "CONTENT_TYPES", "FORMATS", "STATUSES", "LooseDate", "RawForm", "ValidatedForm", "generate_template", "match_choice",
-    "parse_date", "parse_date_pair", "read_forms", "read_text_forms", "template_filename", "template_text", "theme_code",
+    "CONTENT_TYPES",
+    "FORMATS",
+    "STATUSES",
+    "LooseDate",
+    "RawForm",
+    "ValidatedForm",
+    "generate_template",
+    "match_choice",
+    "parse_date",
+    "parse_date_pair",
+    "read_forms",
+    "read_text_forms",
+    "template_filename",
+    "template_text",
+    "theme_code",
     "validate_form",
 ]

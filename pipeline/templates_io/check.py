@@ -1,4 +1,5 @@
 """Read and check a form file outside the mail flow: what `mln form FILE` shows."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,22 @@ def form_summary(form: ValidatedForm) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in form.values.items():
         if isinstance(value, LooseDate):
-            values[key] = {"date": value.date.isoformat(), "precision": value.precision, "planned": value.planned,
-                           "written": value.written}
+            values[key] = {
+                "date": value.date.isoformat(),
+                "precision": value.precision,
+                "planned": value.planned,
+                "written": value.written,
+            }
         elif isinstance(value, dt.date):
             values[key] = value.isoformat()
         else:
             values[key] = value
-    return {"source": form.raw.source, "ok": form.ok, "problems": list(form.problems), "notes": list(form.notes),
-            "share_externally": form.share.state if not form.share.chosen else ("yes" if form.share.value else "no"),
-            "values": values, "macros_ignored": form.raw.macros}
+    return {
+        "source": form.raw.source,
+        "ok": form.ok,
+        "problems": list(form.problems),
+        "notes": list(form.notes),
+        "share_externally": form.share.state if not form.share.chosen else ("yes" if form.share.value else "no"),
+        "values": values,
+        "macros_ignored": form.raw.macros,
+    }

@@ -11,6 +11,7 @@ Ticks and filled boxes choose; crosses choose only where nothing is ticked and
 another option is left unmarked (a ballot paper's X), and a lone cross on the only
 option is unclear.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,6 +54,7 @@ def normalise(text: str) -> str:
 
 # ---------------------------------------------------------------- tick marks
 
+
 @dataclass(frozen=True)
 class _Mark:
     kind: str  # on | off | cross
@@ -70,10 +72,10 @@ def _segments(text: str, marks: Sequence[_Mark], mark_first: bool) -> list[tuple
     for i, mark in enumerate(marks):
         if mark_first:
             end = marks[i + 1].start if i + 1 < len(marks) else len(text)
-            found.append((mark, _CHUNKS.split(text[mark.end:end].strip())[0]))
+            found.append((mark, _CHUNKS.split(text[mark.end : end].strip())[0]))
         else:
             start = marks[i - 1].end if i else 0
-            found.append((mark, _CHUNKS.split(text[start:mark.start].strip())[-1]))
+            found.append((mark, _CHUNKS.split(text[start : mark.start].strip())[-1]))
     return found
 
 
@@ -88,7 +90,7 @@ def read_ticks(text: str, classify: Classify, options_in: Callable[[str], set]) 
     marks = _marks(text)
     if not marks:
         return None
-    letters_only = all(text[m.start:m.end] in "xX" for m in marks)
+    letters_only = all(text[m.start : m.end] in "xX" for m in marks)
     if letters_only and not options_in(_without(text, marks)):
         return None  # an "x" among words, with no option named: not a line of ticks
     segments = _pick_side(text, marks, classify)
@@ -100,7 +102,7 @@ def read_ticks(text: str, classify: Classify, options_in: Callable[[str], set]) 
 def _without(text: str, marks: Sequence[_Mark]) -> str:
     out, last = [], 0
     for m in marks:
-        out.append(text[last:m.start])
+        out.append(text[last : m.start])
         last = m.end
     out.append(text[last:])
     return " ".join(out)
@@ -116,9 +118,9 @@ def _pick_side(text: str, marks: Sequence[_Mark], classify: Classify) -> list[tu
         return first if score_first > score_last else last
     if score_first == 0 or _picked(first, classify) == _picked(last, classify):
         return first
-    if not text[:marks[0].start].strip():  # the line starts with a mark: "☐ Yes ☒ No"
+    if not text[: marks[0].start].strip():  # the line starts with a mark: "☐ Yes ☒ No"
         return first
-    if not text[marks[-1].end:].strip():  # the line ends with one: "Yes ☐ No ☒"
+    if not text[marks[-1].end :].strip():  # the line ends with one: "Yes ☐ No ☒"
         return last
     return _nearer(text, marks, first, last)
 
@@ -131,8 +133,8 @@ def _picked(segments: Sequence[tuple[_Mark, str]], classify: Classify) -> set:
 
 def _nearer(text: str, marks: Sequence[_Mark], first: list, last: list) -> list[tuple[_Mark, str]] | None:
     """'Yes ✓      No' belongs to Yes, 'Yes      ✓ No' to No; 'Yes ✓ No' cannot be told."""
-    gaps_before = [len(text[:m.start]) - len(text[:m.start].rstrip()) for m in marks]
-    gaps_after = [len(text[m.end:]) - len(text[m.end:].lstrip()) for m in marks]
+    gaps_before = [len(text[: m.start]) - len(text[: m.start].rstrip()) for m in marks]
+    gaps_after = [len(text[m.end :]) - len(text[m.end :].lstrip()) for m in marks]
     if all(b < a for b, a in zip(gaps_before, gaps_after)):
         return last
     if all(a < b for b, a in zip(gaps_before, gaps_after)):
@@ -140,8 +142,13 @@ def _nearer(text: str, marks: Sequence[_Mark], first: list, last: list) -> list[
     return None
 
 
-def _chosen(text: str, marks: Sequence[_Mark], segments: Sequence[tuple[_Mark, str]], classify: Classify,
-            options_in: Callable[[str], set]) -> Reading:
+def _chosen(
+    text: str,
+    marks: Sequence[_Mark],
+    segments: Sequence[tuple[_Mark, str]],
+    classify: Classify,
+    options_in: Callable[[str], set],
+) -> Reading:
     on = [seg for mark, seg in segments if mark.kind == "on"]
     crosses = [seg for mark, seg in segments if mark.kind == "cross"]
     offs = [seg for mark, seg in segments if mark.kind == "off"]
@@ -165,35 +172,187 @@ def _chosen(text: str, marks: Sequence[_Mark], segments: Sequence[tuple[_Mark, s
 
 # ---------------------------------------------------------------- yes / no
 
-_PLACEHOLDERS = re.compile(r"^(choose an item|click or tap here to enter text|click here to enter text|please select|select|"
-                           r"select one|select an option|choose one|choose|please choose|tick one|tick|delete as appropriate)$")
-_PRINTED_HINTS = re.compile(r"[(\[]?\s*\b(?:please\s+)?(?:delete|circle|tick|select|choose|highlight|underline)\s+(?:one|as appropriate|"
-                            r"as applicable|which applies|whichever applies|one option|the one that applies)\b[.!]?\s*[)\]]?", re.IGNORECASE)
-_YES_WORDS = {"yes", "y", "yep", "yeah", "yea", "aye", "ok", "okay", "sure", "agreed", "agree", "true", "1", "consent",
-              "consented", "share", "ydw", "ie", "oes", "cewch", "gallwch", "gellir", "caniateir", "iawn"}
-_YES_PHRASES = ("happy to share", "happy for", "happy to", "happy", "i agree", "we agree", "i consent", "we consent",
-                "consent given", "please share", "please do", "by all means", "of course", "certainly", "absolutely",
-                "definitely", "fine to share", "fine", "willing to share", "permission given", "go ahead", "share externally",
-                "can be shared", "may be shared", "can share", "ok to share", "okay to share", "that is fine", "thats fine")
-_NO_WORDS = {"no", "n", "nope", "nah", "not", "dont", "never", "false", "0", "declined", "decline", "refused", "na", "nac",
-             "naddo", "nage", "dim", "internal", "internally", "private", "confidential", "restricted"}
-_NO_PHRASES = ("do not", "please do not", "please dont", "prefer not", "rather not", "would rather not", "not happy",
-               "no thanks", "no thank you", "internal only", "for internal use", "network only", "members only", "nac ydw",
-               "nac oes", "ddim")
+_PLACEHOLDERS = re.compile(
+    r"^(choose an item|click or tap here to enter text|click here to enter text|please select|select|"
+    r"select one|select an option|choose one|choose|please choose|tick one|tick|delete as appropriate)$"
+)
+_PRINTED_HINTS = re.compile(
+    r"[(\[]?\s*\b(?:please\s+)?(?:delete|circle|tick|select|choose|highlight|underline)\s+(?:one|as appropriate|"
+    r"as applicable|which applies|whichever applies|one option|the one that applies)\b[.!]?\s*[)\]]?",
+    re.IGNORECASE,
+)
+_YES_WORDS = {
+    "yes",
+    "y",
+    "yep",
+    "yeah",
+    "yea",
+    "aye",
+    "ok",
+    "okay",
+    "sure",
+    "agreed",
+    "agree",
+    "true",
+    "1",
+    "consent",
+    "consented",
+    "share",
+    "ydw",
+    "ie",
+    "oes",
+    "cewch",
+    "gallwch",
+    "gellir",
+    "caniateir",
+    "iawn",
+}
+_YES_PHRASES = (
+    "happy to share",
+    "happy for",
+    "happy to",
+    "happy",
+    "i agree",
+    "we agree",
+    "i consent",
+    "we consent",
+    "consent given",
+    "please share",
+    "please do",
+    "by all means",
+    "of course",
+    "certainly",
+    "absolutely",
+    "definitely",
+    "fine to share",
+    "fine",
+    "willing to share",
+    "permission given",
+    "go ahead",
+    "share externally",
+    "can be shared",
+    "may be shared",
+    "can share",
+    "ok to share",
+    "okay to share",
+    "that is fine",
+    "thats fine",
+)
+_NO_WORDS = {
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "not",
+    "dont",
+    "never",
+    "false",
+    "0",
+    "declined",
+    "decline",
+    "refused",
+    "na",
+    "nac",
+    "naddo",
+    "nage",
+    "dim",
+    "internal",
+    "internally",
+    "private",
+    "confidential",
+    "restricted",
+}
+_NO_PHRASES = (
+    "do not",
+    "please do not",
+    "please dont",
+    "prefer not",
+    "rather not",
+    "would rather not",
+    "not happy",
+    "no thanks",
+    "no thank you",
+    "internal only",
+    "for internal use",
+    "network only",
+    "members only",
+    "nac ydw",
+    "nac oes",
+    "ddim",
+)
 # Words that make a yes conditional, partial or unsure: then it is not a clear yes.
-_HEDGES = {"but", "except", "excluding", "without", "if", "once", "after", "when", "unless", "subject", "provided",
-           "providing", "pending", "check", "ask", "first", "only", "later", "maybe", "perhaps", "possibly", "probably",
-           "tbc", "tba", "unsure", "unknown", "not", "dont", "no", "nor", "never", "internal", "internally", "partly",
-           "partially", "some", "anonymised", "anonymized", "anonymous", "condition", "conditions", "until", "yet", "future",
-           "eventually", "discuss", "depends", "depending", "principle", "think", "guess", "suppose", "hopefully",
-           "presumably", "na", "dim", "or", "neu", "ond"}
+_HEDGES = {
+    "but",
+    "except",
+    "excluding",
+    "without",
+    "if",
+    "once",
+    "after",
+    "when",
+    "unless",
+    "subject",
+    "provided",
+    "providing",
+    "pending",
+    "check",
+    "ask",
+    "first",
+    "only",
+    "later",
+    "maybe",
+    "perhaps",
+    "possibly",
+    "probably",
+    "tbc",
+    "tba",
+    "unsure",
+    "unknown",
+    "not",
+    "dont",
+    "no",
+    "nor",
+    "never",
+    "internal",
+    "internally",
+    "partly",
+    "partially",
+    "some",
+    "anonymised",
+    "anonymized",
+    "anonymous",
+    "condition",
+    "conditions",
+    "until",
+    "yet",
+    "future",
+    "eventually",
+    "discuss",
+    "depends",
+    "depending",
+    "principle",
+    "think",
+    "guess",
+    "suppose",
+    "hopefully",
+    "presumably",
+    "na",
+    "dim",
+    "or",
+    "neu",
+    "ond",
+}
 _HEDGE_PHRASES = re.compile(r"\b(to be (confirmed|agreed|decided|discussed)|in due course|at a later date|not sure)\b")
 # Phrases with a "no" in them that mean yes, and "both editions" said outright.
-_FRIENDLY = re.compile(r"\b(no problems?|no objections?|no issues?|no worries|not a problem|no reason not to|no concerns|"
-                       r"no restrictions|internally and externally|internal and external|externally and internally|"
-                       r"external and internal|both internally and externally|both)\b")
-_UNDECIDED = re.compile(r"\b(not sure|unsure|dont know|do not know|undecided|not decided|to be decided|tbc|tbd|maybe|"
-                        r"possibly|perhaps|ask me|check with)\b")
+_FRIENDLY = re.compile(
+    r"\b(no problems?|no objections?|no issues?|no worries|not a problem|no reason not to|no concerns|"
+    r"no restrictions|internally and externally|internal and external|externally and internally|"
+    r"external and internal|both internally and externally|both)\b"
+)
+_UNDECIDED = re.compile(
+    r"\b(not sure|unsure|dont know|do not know|undecided|not decided|to be decided|tbc|tbd|maybe|"
+    r"possibly|perhaps|ask me|check with)\b"
+)
 _NOT_APPLICABLE = re.compile(r"^(n ?/ ?a|n\.a\.?|not applicable|none|nil|-+|\?+|tbc|tba|tbd)$", re.IGNORECASE)
 
 
@@ -205,7 +364,7 @@ def yes_no(text: str) -> bool | None:
         return None
     said_no = next((p for p in _NO_PHRASES if norm == p or norm.startswith(p + " ")), None)
     if said_no or words[0] in _NO_WORDS:
-        rest = norm[len(said_no):].split() if said_no else words[1:]  # "Nac ydw" is Welsh for "no, I do not"
+        rest = norm[len(said_no) :].split() if said_no else words[1:]  # "Nac ydw" is Welsh for "no, I do not"
         return None if set(rest) & (_YES_WORDS - {"share", "ok", "okay", "1"}) else False
     if words[0] in _YES_WORDS or _starts_with(norm, _YES_PHRASES):
         hedged = set(words[1:]) & _HEDGES or _HEDGE_PHRASES.search(norm) or "?" in text
@@ -222,7 +381,9 @@ _BARE_OPTIONS = {"yes", "no", "y", "n", "ydw", "na", "ie", "nac"}
 
 def _yes_no_options(text: str) -> set:
     words = set(normalise(text).split())
-    return ({True} if words & {"yes", "y", "ydw", "ie", "oes"} else set()) | ({False} if words & {"no", "n", "na", "nac"} else set())
+    return ({True} if words & {"yes", "y", "ydw", "ie", "oes"} else set()) | (
+        {False} if words & {"no", "n", "na", "nac"} else set()
+    )
 
 
 def read_consent(text: str) -> Reading:
@@ -275,50 +436,173 @@ _UNSURE, _NEUTRAL = "unsure", ""
 # Tried longest first, each consuming its words: "not yet implemented" never reads as "implemented".
 _STATUS_PHRASES: dict[str, str] = {
     # qualified or negated completion: still under way
-    "not yet fully implemented": BEING, "not fully implemented": BEING, "not yet complete": BEING, "not yet completed": BEING,
-    "not complete yet": BEING, "not completed yet": BEING, "not finished yet": BEING, "not yet finished": BEING,
-    "partially implemented": BEING, "partly implemented": BEING, "part implemented": BEING, "partially complete": BEING,
-    "partially completed": BEING, "partly complete": BEING, "part complete": BEING, "nearly complete": BEING,
-    "almost complete": BEING, "nearly completed": BEING, "almost completed": BEING, "mostly implemented": BEING,
-    "largely implemented": BEING, "half implemented": BEING, "partially in place": BEING, "partly in place": BEING,
-    "being implemented": BEING, "being piloted": BEING, "being trialled": BEING, "being trialed": BEING, "being tested": BEING,
-    "being rolled out": BEING, "rolling out": BEING, "roll out": BEING, "in progress": BEING, "in hand": BEING,
-    "up and running": BEING, "under way": BEING, "on going": BEING, "pilot phase": BEING, "in development": BEING,
-    "being developed": BEING, "implementation phase": BEING, "implementation stage": BEING, "in implementation": BEING,
-    "implementation underway": BEING, "yn cael ei weithredu": BEING, "ar waith": BEING, "ar y gweill": BEING, "wedi dechrau": BEING,
+    "not yet fully implemented": BEING,
+    "not fully implemented": BEING,
+    "not yet complete": BEING,
+    "not yet completed": BEING,
+    "not complete yet": BEING,
+    "not completed yet": BEING,
+    "not finished yet": BEING,
+    "not yet finished": BEING,
+    "partially implemented": BEING,
+    "partly implemented": BEING,
+    "part implemented": BEING,
+    "partially complete": BEING,
+    "partially completed": BEING,
+    "partly complete": BEING,
+    "part complete": BEING,
+    "nearly complete": BEING,
+    "almost complete": BEING,
+    "nearly completed": BEING,
+    "almost completed": BEING,
+    "mostly implemented": BEING,
+    "largely implemented": BEING,
+    "half implemented": BEING,
+    "partially in place": BEING,
+    "partly in place": BEING,
+    "being implemented": BEING,
+    "being piloted": BEING,
+    "being trialled": BEING,
+    "being trialed": BEING,
+    "being tested": BEING,
+    "being rolled out": BEING,
+    "rolling out": BEING,
+    "roll out": BEING,
+    "in progress": BEING,
+    "in hand": BEING,
+    "up and running": BEING,
+    "under way": BEING,
+    "on going": BEING,
+    "pilot phase": BEING,
+    "in development": BEING,
+    "being developed": BEING,
+    "implementation phase": BEING,
+    "implementation stage": BEING,
+    "in implementation": BEING,
+    "implementation underway": BEING,
+    "yn cael ei weithredu": BEING,
+    "ar waith": BEING,
+    "ar y gweill": BEING,
+    "wedi dechrau": BEING,
     # not started
-    "not yet implemented": PLANNED, "not implemented yet": PLANNED, "not yet started": PLANNED, "not started yet": PLANNED,
-    "not started": PLANNED, "not yet begun": PLANNED, "not begun": PLANNED, "not yet commenced": PLANNED,
-    "not commenced": PLANNED, "yet to start": PLANNED, "yet to begin": PLANNED, "yet to commence": PLANNED,
-    "yet to be implemented": PLANNED, "yet to be started": PLANNED, "to be implemented": PLANNED, "due to start": PLANNED,
-    "due to begin": PLANNED, "due to commence": PLANNED, "to commence": PLANNED, "to start": PLANNED,
-    "not implemented": PLANNED, "about to start": PLANNED, "in planning": PLANNED, "planning stage": PLANNED,
-    "awaiting approval": PLANNED, "awaiting funding": PLANNED, "awaiting sign off": PLANNED, "heb ddechrau": PLANNED,
-    "wedi ei gynllunio": PLANNED, "wedii gynllunio": PLANNED,
+    "not yet implemented": PLANNED,
+    "not implemented yet": PLANNED,
+    "not yet started": PLANNED,
+    "not started yet": PLANNED,
+    "not started": PLANNED,
+    "not yet begun": PLANNED,
+    "not begun": PLANNED,
+    "not yet commenced": PLANNED,
+    "not commenced": PLANNED,
+    "yet to start": PLANNED,
+    "yet to begin": PLANNED,
+    "yet to commence": PLANNED,
+    "yet to be implemented": PLANNED,
+    "yet to be started": PLANNED,
+    "to be implemented": PLANNED,
+    "due to start": PLANNED,
+    "due to begin": PLANNED,
+    "due to commence": PLANNED,
+    "to commence": PLANNED,
+    "to start": PLANNED,
+    "not implemented": PLANNED,
+    "about to start": PLANNED,
+    "in planning": PLANNED,
+    "planning stage": PLANNED,
+    "awaiting approval": PLANNED,
+    "awaiting funding": PLANNED,
+    "awaiting sign off": PLANNED,
+    "heb ddechrau": PLANNED,
+    "wedi ei gynllunio": PLANNED,
+    "wedii gynllunio": PLANNED,
     # done
-    "fully implemented": DONE, "implemented and evaluated": DONE, "completed and evaluated": DONE, "in place": DONE,
-    "business as usual": DONE, "rolled out": DONE, "being evaluated": DONE, "under evaluation": DONE, "awaiting evaluation": DONE,
-    "evaluation in progress": DONE, "evaluation underway": DONE, "evaluation under way": DONE,
-    "wedi ei gwblhau": DONE, "wedii gwblhau": DONE, "wedi ei weithredu": DONE, "wedii weithredu": DONE,
+    "fully implemented": DONE,
+    "implemented and evaluated": DONE,
+    "completed and evaluated": DONE,
+    "in place": DONE,
+    "business as usual": DONE,
+    "rolled out": DONE,
+    "being evaluated": DONE,
+    "under evaluation": DONE,
+    "awaiting evaluation": DONE,
+    "evaluation in progress": DONE,
+    "evaluation underway": DONE,
+    "evaluation under way": DONE,
+    "wedi ei gwblhau": DONE,
+    "wedii gwblhau": DONE,
+    "wedi ei weithredu": DONE,
+    "wedii weithredu": DONE,
     # what comes next, not the status itself
-    "evaluation planned": _NEUTRAL, "evaluation pending": _NEUTRAL, "evaluation due": _NEUTRAL, "evaluation to follow": _NEUTRAL,
-    "review planned": _NEUTRAL, "review due": _NEUTRAL, "to be evaluated": _NEUTRAL, "to be reviewed": _NEUTRAL,
+    "evaluation planned": _NEUTRAL,
+    "evaluation pending": _NEUTRAL,
+    "evaluation due": _NEUTRAL,
+    "evaluation to follow": _NEUTRAL,
+    "review planned": _NEUTRAL,
+    "review due": _NEUTRAL,
+    "to be evaluated": _NEUTRAL,
+    "to be reviewed": _NEUTRAL,
     # not a status: ask
-    "on hold": _UNSURE, "not sure": _UNSURE, "dont know": _UNSURE, "do not know": _UNSURE,
+    "on hold": _UNSURE,
+    "not sure": _UNSURE,
+    "dont know": _UNSURE,
+    "do not know": _UNSURE,
 }
 _STATUS_WORDS: dict[str, str] = {
-    "planned": PLANNED, "planning": PLANNED, "plan": PLANNED, "proposed": PLANNED, "proposal": PLANNED, "future": PLANNED,
-    "pending": PLANNED, "scoping": PLANNED, "cynlluniedig": PLANNED, "arfaethedig": PLANNED,
-    "ongoing": BEING, "underway": BEING, "started": BEING, "implementing": BEING, "live": BEING, "current": BEING,
-    "active": BEING, "piloting": BEING, "pilot": BEING, "piloted": BEING, "trialling": BEING, "trial": BEING,
-    "testing": BEING, "developing": BEING, "commenced": BEING, "begun": BEING, "progressing": BEING, "launched": BEING,
-    "implemented": DONE, "complete": DONE, "completed": DONE, "done": DONE, "finished": DONE, "achieved": DONE,
-    "evaluated": DONE, "embedded": DONE, "mainstreamed": DONE, "delivered": DONE, "bau": DONE, "cwblhawyd": DONE,
-    "paused": _UNSURE, "stopped": _UNSURE, "abandoned": _UNSURE, "withdrawn": _UNSURE, "cancelled": _UNSURE,
-    "canceled": _UNSURE, "suspended": _UNSURE, "unknown": _UNSURE, "tbc": _UNSURE, "unsure": _UNSURE,
+    "planned": PLANNED,
+    "planning": PLANNED,
+    "plan": PLANNED,
+    "proposed": PLANNED,
+    "proposal": PLANNED,
+    "future": PLANNED,
+    "pending": PLANNED,
+    "scoping": PLANNED,
+    "cynlluniedig": PLANNED,
+    "arfaethedig": PLANNED,
+    "ongoing": BEING,
+    "underway": BEING,
+    "started": BEING,
+    "implementing": BEING,
+    "live": BEING,
+    "current": BEING,
+    "active": BEING,
+    "piloting": BEING,
+    "pilot": BEING,
+    "piloted": BEING,
+    "trialling": BEING,
+    "trial": BEING,
+    "testing": BEING,
+    "developing": BEING,
+    "commenced": BEING,
+    "begun": BEING,
+    "progressing": BEING,
+    "launched": BEING,
+    "implemented": DONE,
+    "complete": DONE,
+    "completed": DONE,
+    "done": DONE,
+    "finished": DONE,
+    "achieved": DONE,
+    "evaluated": DONE,
+    "embedded": DONE,
+    "mainstreamed": DONE,
+    "delivered": DONE,
+    "bau": DONE,
+    "cwblhawyd": DONE,
+    "paused": _UNSURE,
+    "stopped": _UNSURE,
+    "abandoned": _UNSURE,
+    "withdrawn": _UNSURE,
+    "cancelled": _UNSURE,
+    "canceled": _UNSURE,
+    "suspended": _UNSURE,
+    "unknown": _UNSURE,
+    "tbc": _UNSURE,
+    "unsure": _UNSURE,
 }
 # "Phase 1 complete", "PDSA cycle 2 done", "pilot completed": one part done, the work still under way.
-_PART_DONE = re.compile(r"\b(phase|stage|step|cycle|part|wave|pilot)\s+(\w+\s+)?(complete|completed|implemented|done|finished)\b")
+_PART_DONE = re.compile(
+    r"\b(phase|stage|step|cycle|part|wave|pilot)\s+(\w+\s+)?(complete|completed|implemented|done|finished)\b"
+)
 _LONGEST_FIRST = sorted(_STATUS_PHRASES, key=len, reverse=True)
 
 

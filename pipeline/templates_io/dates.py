@@ -7,6 +7,7 @@ quarter of the NHS financial year (April to March: Q2 is July to September 2025)
 "45719" is an Excel serial date; "TBC", "unknown" and the like are no date at all
 (`not_known`), which is not a mistake. What was written is kept beside what was read.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,23 +15,87 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH_WORDS = {name: i + 1 for i, name in enumerate(MONTHS)}
 _MONTH_WORDS.update({name[:3]: i + 1 for i, name in enumerate(MONTHS)})
 _MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7})
-_PLANNED = re.compile(r"\b(to\s+commence|commencing|to\s+start|starting|planned|plan\s+to|will\s+start|due\s+to\s+start|from)\b", re.I)
-_FILLER = {"for", "in", "by", "on", "of", "the", "around", "about", "approx", "approximately", "evaluation", "implementation",
-           "completion", "completed", "due", "end", "early", "mid", "late", "expected", "estimated", "est", "review", "date",
-           "tbc", "tba", "tbd", "provisional", "provisionally", "hopefully", "target", "circa", "ca", "c", "since", "started",
-           "began", "begun", "commenced", "ongoing", "launched", "live", "went"}
+_PLANNED = re.compile(
+    r"\b(to\s+commence|commencing|to\s+start|starting|planned|plan\s+to|will\s+start|due\s+to\s+start|from)\b", re.I
+)
+_FILLER = {
+    "for",
+    "in",
+    "by",
+    "on",
+    "of",
+    "the",
+    "around",
+    "about",
+    "approx",
+    "approximately",
+    "evaluation",
+    "implementation",
+    "completion",
+    "completed",
+    "due",
+    "end",
+    "early",
+    "mid",
+    "late",
+    "expected",
+    "estimated",
+    "est",
+    "review",
+    "date",
+    "tbc",
+    "tba",
+    "tbd",
+    "provisional",
+    "provisionally",
+    "hopefully",
+    "target",
+    "circa",
+    "ca",
+    "c",
+    "since",
+    "started",
+    "began",
+    "begun",
+    "commenced",
+    "ongoing",
+    "launched",
+    "live",
+    "went",
+}
 # Words meaning "no date yet": read as not known, never as a mistake.
-_NOT_KNOWN = re.compile(r"^[\s(\-\u2013\u2014]*(tbc|tba|tbd|t\.b\.c|t\.b\.a|to be (confirmed|agreed|arranged|decided|determined|"
-                        r"advised|set)|unknown|not known|not yet known|not sure|unsure|don'?t know|n ?/ ?a|n\.a|not applicable|none|"
-                        r"nil|not set|not decided|undecided|ongoing|on going|open ended|open-ended|no end date|continuous|"
-                        r"not yet|awaiting|depends|dependent)(?![a-z0-9])", re.IGNORECASE)
-_WEEK_OF = re.compile(r"\b(w\s*/\s*[cb]|w\.\s?[cb]\.?|wc|wb|week\s+(commencing|beginning|starting|of))(?![a-z0-9])\.?:?", re.IGNORECASE)
-_QUARTER = re.compile(r"^(?:(?P<fy1>(?:fy\s*)?\d{2,4}\s*[/\-]\s*\d{2,4})\s+)?(?:q|qtr|quarter)\s*(?P<q>[1-4])"
-                      r"(?:\s*(?:of|in)?\s*(?:fy\s*)?(?P<fy2>\d{2,4}(?:\s*[/\-]\s*\d{2,4})?))?$", re.IGNORECASE)
+_NOT_KNOWN = re.compile(
+    r"^[\s(\-\u2013\u2014]*(tbc|tba|tbd|t\.b\.c|t\.b\.a|to be (confirmed|agreed|arranged|decided|determined|"
+    r"advised|set)|unknown|not known|not yet known|not sure|unsure|don'?t know|n ?/ ?a|n\.a|not applicable|none|"
+    r"nil|not set|not decided|undecided|ongoing|on going|open ended|open-ended|no end date|continuous|"
+    r"not yet|awaiting|depends|dependent)(?![a-z0-9])",
+    re.IGNORECASE,
+)
+_WEEK_OF = re.compile(
+    r"\b(w\s*/\s*[cb]|w\.\s?[cb]\.?|wc|wb|week\s+(commencing|beginning|starting|of))(?![a-z0-9])\.?:?", re.IGNORECASE
+)
+_QUARTER = re.compile(
+    r"^(?:(?P<fy1>(?:fy\s*)?\d{2,4}\s*[/\-]\s*\d{2,4})\s+)?(?:q|qtr|quarter)\s*(?P<q>[1-4])"
+    r"(?:\s*(?:of|in)?\s*(?:fy\s*)?(?P<fy2>\d{2,4}(?:\s*[/\-]\s*\d{2,4})?))?$",
+    re.IGNORECASE,
+)
 _QUARTER_MONTHS = {1: 4, 2: 7, 3: 10, 4: 1}  # NHS financial-year quarters: Q1 is April to June
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, so serial 1 is 1 January 1900 (with its 1900 leap-day bug)
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)\b", re.I)
@@ -84,7 +149,8 @@ def _looks_like_a_date(text: str) -> bool:
         return False
     words = re.findall(r"[A-Za-z]{3,}", text)
     return any(month_from_word(w) for w in words if w.lower() not in _FILLER) or bool(
-        re.search(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,5}", text))
+        re.search(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,5}", text)
+    )
 
 
 def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> LooseDate | None:
@@ -111,8 +177,10 @@ def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> Lo
     if found is None:
         if not_known(body) or not_known(cleaned):
             return None
-        raise DateProblem(f"'{cleaned}' is not a date we can read; please write it like 07/09/2006, 7 Sept 2006 or June 2006",
-                          slip=_looks_like_a_date(body))
+        raise DateProblem(
+            f"'{cleaned}' is not a date we can read; please write it like 07/09/2006, 7 Sept 2006 or June 2006",
+            slip=_looks_like_a_date(body),
+        )
     day, month, year = found
     if day is not None and month > 12 >= day:  # "02/13/2026": month first, and only one reading is a real date
         day, month = month, day
@@ -120,8 +188,10 @@ def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> Lo
     try:
         value = dt.date(year, month, day or 1)
     except ValueError:
-        raise DateProblem(f"'{cleaned}' is not a real date; please check the day and month (we read dates day first, as 07/09/2006)",
-                          slip=True) from None
+        raise DateProblem(
+            f"'{cleaned}' is not a real date; please check the day and month (we read dates day first, as 07/09/2006)",
+            slip=True,
+        ) from None
     return LooseDate(value, "day" if day else "month", planned, cleaned, note)
 
 
@@ -137,8 +207,14 @@ def _quarter(text: str, today: dt.date) -> LooseDate | None:
     quarter = int(match["q"])
     month = _QUARTER_MONTHS[quarter]
     value = dt.date(start + 1 if quarter == 4 else start, month, 1)
-    note = "" if len(years) == 2 else (f"we read '{text}' as {describe_date(value, 'quarter')} "
-                                       f"(quarter {quarter} of the {start}/{str(start + 1)[2:]} financial year)")
+    note = (
+        ""
+        if len(years) == 2
+        else (
+            f"we read '{text}' as {describe_date(value, 'quarter')} "
+            f"(quarter {quarter} of the {start}/{str(start + 1)[2:]} financial year)"
+        )
+    )
     return LooseDate(value, "quarter", note=note)
 
 

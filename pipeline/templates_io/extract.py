@@ -6,11 +6,12 @@ text lines are "Label: value" (or "Label<TAB>value"), with the value on the
 next line when the label line has none. Free-text fields run on over several
 lines. A second, different title starts a second form.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from pipeline.templates_io.fields import FIELDS_BY_KEY, is_guidance, match_label, normalise_label
 
@@ -19,14 +20,22 @@ MAX_LINES = 5000
 MAX_ROWS = 2000
 MAX_CELLS = 60
 _QUOTE = re.compile(r"^\s*((?:>\s?)+)")
-_SIGN_OFF = re.compile(r"^(many thanks|thanks|thank you|kind regards|best regards|regards|best wishes|cheers|yours sincerely|"
-                       r"sent from my|-- ?$|_{5,}|-{5,}\s*original message|on .{4,200} wrote:$)", re.I)
+_SIGN_OFF = re.compile(
+    r"^(many thanks|thanks|thank you|kind regards|best regards|regards|best wishes|cheers|yours sincerely|"
+    r"sent from my|-- ?$|_{5,}|-{5,}\s*original message|on .{4,200} wrote:$)",
+    re.I,
+)
 # Where a reply's copy of the earlier message begins when it is not '>'-quoted (Outlook and others).
-_ORIGINAL = re.compile(r"^(-{2,}\s*original message\s*-{2,}|_{10,}|on .{4,200} wrote:|begin forwarded message:|"
-                       r"-{5,}\s*forwarded message\s*-{5,})$", re.I)
+_ORIGINAL = re.compile(
+    r"^(-{2,}\s*original message\s*-{2,}|_{10,}|on .{4,200} wrote:|begin forwarded message:|"
+    r"-{5,}\s*forwarded message\s*-{5,})$",
+    re.I,
+)
 CORE_FIELDS = {"title", "theme", "summary", "locality"}
 CHOICE_FIELDS = {"share_externally", "status"}  # answered by ticking one of several options, maybe one per cell
-_TICK = re.compile(r"[\u2610-\u2612\u2713-\u2718\u25a0-\u25a3\u25cb\u25cf\u25c9\u221a\u2705\u274c\u274e]|[\[(]\s*[xX*]?\s*[\])]")
+_TICK = re.compile(
+    r"[\u2610-\u2612\u2713-\u2718\u25a0-\u25a3\u25cb\u25cf\u25c9\u221a\u2705\u274c\u274e]|[\[(]\s*[xX*]?\s*[\])]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -102,12 +111,12 @@ def split_label(line: str) -> tuple[str, str] | None:
     """('field key', 'value') when the line starts with a known label, else None. The longest label wins."""
     separators = list(re.finditer(r"[:\t]|\s{3,}", line[:120]))[:4]  # a label ends at one of the first few
     for match in reversed(separators):
-        key = match_label(line[:match.start()])
+        key = match_label(line[: match.start()])
         if key:
-            return key, line[match.end():].strip()
+            return key, line[match.end() :].strip()
     tick = _TICK.search(line[:120])  # "Share externally? ☐ Yes ☒ No": the label ends where the boxes begin
-    if tick and tick.start() and (key := match_label(line[:tick.start()])) in CHOICE_FIELDS:
-        return key, line[tick.start():].strip()
+    if tick and tick.start() and (key := match_label(line[: tick.start()])) in CHOICE_FIELDS:
+        return key, line[tick.start() :].strip()
     key = exact_label(line)
     return (key, "") if key else None
 
@@ -149,7 +158,7 @@ def feed_lines(collector: FormCollector, lines: Iterable[str]) -> None:
         if count >= MAX_LINES:
             break
         quote = _QUOTE.match(raw)
-        line = raw[quote.end():] if quote else raw
+        line = raw[quote.end() :] if quote else raw
         line = line.rstrip()
         stripped = line.strip()
         earlier = earlier or bool(_ORIGINAL.match(stripped))
@@ -184,7 +193,7 @@ def feed_lines(collector: FormCollector, lines: Iterable[str]) -> None:
 
 def feed_table(collector: FormCollector, rows: Sequence[Sequence[str]]) -> None:
     """A table of cell texts, in either layout (label|value rows, or a header row of labels)."""
-    rows = [list(r[:MAX_CELLS]) for r in rows[:MAX_ROWS * 2] if any(c.strip() for c in r)][:MAX_ROWS]
+    rows = [list(r[:MAX_CELLS]) for r in rows[: MAX_ROWS * 2] if any(c.strip() for c in r)][:MAX_ROWS]
     if not rows:
         return
     header = [label_of_cell(c) if c.strip() else None for c in rows[0]]
@@ -208,12 +217,12 @@ def _is_header_row(cells: Sequence[str], keys: Sequence[str | None]) -> bool:
 def _tick_cells(cells: Sequence[str], start: int) -> list[str]:
     """'Yes' | '☒' | 'No' | '☐' after a choice label: the options and boxes in the cells that follow, when boxes are there."""
     run: list[str] = []
-    for cell in cells[start:start + 8]:
+    for cell in cells[start : start + 8]:
         text = clean_text(cell)
         if len(text) > 40 or exact_label(text) or is_guidance(text):
             break
         run.append(text)
-    return run if any(_TICK.search(c) for c in [*cells[start - 1:start], *run]) else []
+    return run if any(_TICK.search(c) for c in [*cells[start - 1 : start], *run]) else []
 
 
 def _feed_row(collector: FormCollector, cells: Sequence[str]) -> None:

@@ -5,6 +5,7 @@ xlsx: labels in column A, values in B, guidance in C, drop-downs for theme,
 region, status and share_externally (their lists on a hidden sheet).
 csv: `field,value` rows. txt: `Label: ` lines to fill in the body of an email.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,8 +41,10 @@ def _title(network: NetworkSettings) -> str:
 
 
 def _intro(network: NetworkSettings) -> str:
-    return (f"Fill in the right-hand column and email the form to {network.shared_address}. "
-            "Leave File No blank for a new plan; to update a plan, give the File No we sent you.")
+    return (
+        f"Fill in the right-hand column and email the form to {network.shared_address}. "
+        "Leave File No blank for a new plan; to update a plan, give the File No we sent you."
+    )
 
 
 def _docx(network: NetworkSettings) -> bytes:
@@ -87,8 +90,12 @@ def _xlsx(network: NetworkSettings) -> bytes:
     sheet.title = "Template"
     lists = book.create_sheet("Lists")
     lists.sheet_state = "hidden"
-    columns = {"theme": list(network.themes), "region": list(network.regions), "status": list(STATUSES),
-               "share_externally": ["Yes", "No"]}
+    columns = {
+        "theme": list(network.themes),
+        "region": list(network.regions),
+        "status": list(STATUSES),
+        "share_externally": ["Yes", "No"],
+    }
     ranges = {}
     for col, (key, values) in enumerate(columns.items(), start=1):
         letter = chr(ord("A") + col - 1)
@@ -136,9 +143,12 @@ def _csv(network: NetworkSettings) -> bytes:
 
 def template_text(network: NetworkSettings) -> str:
     """The form as 'Label: ' lines, for the body of an email. Lines starting '#' are guidance."""
-    lines = [f"# {_title(network)}", f"# {_intro(network)}",
-             "# Write after each colon. Summary, actions, outcomes and learning may run over several lines.",
-             "# Key themes (give the number or the name): " + "; ".join(f"{i} {t}" for i, t in enumerate(network.themes, 1))]
+    lines = [
+        f"# {_title(network)}",
+        f"# {_intro(network)}",
+        "# Write after each colon. Summary, actions, outcomes and learning may run over several lines.",
+        "# Key themes (give the number or the name): " + "; ".join(f"{i} {t}" for i, t in enumerate(network.themes, 1)),
+    ]
     if network.regions:
         lines.append("# Regions: " + "; ".join(network.regions))
     lines.append("# Status: " + ", ".join(STATUSES))

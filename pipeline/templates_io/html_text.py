@@ -5,13 +5,37 @@ source in the middle of words' runs; a plain tag-stripper keeps those breaks and
 splits "Key theme" over two lines. Here runs of whitespace become one space,
 as a browser shows them, except inside <pre>.
 """
+
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
-_BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "ul", "ol", "dl", "dt", "dd",
-           "section", "article", "header", "footer", "hr"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "hr",
+}
 _SKIP = {"script", "style", "head", "title", "template"}
 
 

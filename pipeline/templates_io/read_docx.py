@@ -10,17 +10,18 @@ drop-down (FORMDROPDOWN) its chosen entry, a date picker its stored date
 drawn in Wingdings become their Unicode look-alikes, and text struck through
 ("Yes / ~~No~~", delete as appropriate) is left out, as the member deleted it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from defusedxml import ElementTree as SafeET
 
-from pipeline.templates_io.errors import Damaged
+from pipeline.errors import Damaged
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -28,16 +29,58 @@ W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 TICKED, UNTICKED = "\u2612", "\u2610"  # ☒ ☐
 # Symbol fonts draw tick boxes from ordinary code points: what each looks like, in Unicode.
 _SYMBOLS = {
-    "wingdings": {0xA8: "\u2610", 0x6F: "\u2610", 0x71: "\u2610", 0x72: "\u2610", 0xFE: "\u2611", 0xFD: "\u2612",
-                  0x78: "\u2612", 0xFC: "\u2713", 0xFB: "\u2717", 0xA1: "\u25cb", 0xA4: "\u25c9", 0x6E: "\u25a0",
-                  0x6C: "\u25cf"},
-    "wingdings 2": {0xA3: "\u2610", 0x2A: "\u2610", 0x50: "\u2713", 0x4F: "\u2717", 0x52: "\u2611", 0x53: "\u2612",
-                    0x54: "\u2612", 0x51: "\u2612"},
+    "wingdings": {
+        0xA8: "\u2610",
+        0x6F: "\u2610",
+        0x71: "\u2610",
+        0x72: "\u2610",
+        0xFE: "\u2611",
+        0xFD: "\u2612",
+        0x78: "\u2612",
+        0xFC: "\u2713",
+        0xFB: "\u2717",
+        0xA1: "\u25cb",
+        0xA4: "\u25c9",
+        0x6E: "\u25a0",
+        0x6C: "\u25cf",
+    },
+    "wingdings 2": {
+        0xA3: "\u2610",
+        0x2A: "\u2610",
+        0x50: "\u2713",
+        0x4F: "\u2717",
+        0x52: "\u2611",
+        0x53: "\u2612",
+        0x54: "\u2612",
+        0x51: "\u2612",
+    },
 }
-_CONTAINERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag", W + "ins", W + "hyperlink", W + "fldSimple",
-               W + "txbxContent", MC + "AlternateContent", MC + "Choice"}
-_SKIP = {W + "delText", W + "instrText", MC + "Fallback", W + "sdtPr", W + "rPr", W + "pPr", W + "tblPr", W + "trPr", W + "tcPr",
-         W + "del", W + "footnoteReference", W + "commentReference"}
+_CONTAINERS = {
+    W + "sdt",
+    W + "sdtContent",
+    W + "customXml",
+    W + "smartTag",
+    W + "ins",
+    W + "hyperlink",
+    W + "fldSimple",
+    W + "txbxContent",
+    MC + "AlternateContent",
+    MC + "Choice",
+}
+_SKIP = {
+    W + "delText",
+    W + "instrText",
+    MC + "Fallback",
+    W + "sdtPr",
+    W + "rPr",
+    W + "pPr",
+    W + "tblPr",
+    W + "trPr",
+    W + "tcPr",
+    W + "del",
+    W + "footnoteReference",
+    W + "commentReference",
+}
 
 MAX_ROWS = 2000  # as in extract.py: a form never comes near
 MAX_CELLS = 60
@@ -60,7 +103,9 @@ def read_blocks(archive: zipfile.ZipFile, filename: str) -> list[Block]:
         with archive.open(main_part(archive)) as handle:
             root = SafeET.fromstring(handle.read(), forbid_dtd=True)
     except SafeET.ParseError:
-        raise Damaged(f"{filename} is damaged (its text cannot be read). Please save the form again and re-attach it.") from None
+        raise Damaged(
+            f"{filename} is damaged (its text cannot be read). Please save the form again and re-attach it."
+        ) from None
     body = root.find(W + "body")
     blocks: list[Block] = []
     if body is not None:
@@ -180,6 +225,7 @@ def _runs(element, out: list[str], blocks: list[Block], fields: _Fields) -> None
 
 # ---------------------------------------------------------------- form controls
 
+
 def _control_value(sdt) -> str | None:  # type: ignore[no-untyped-def]
     """A content control's value when it is a tick box, a date picker or an emptied drop-down; None for text."""
     props = sdt.find(W + "sdtPr")
@@ -253,7 +299,9 @@ def _legacy_field_value(data) -> str | None:  # type: ignore[no-untyped-def]
         picked = choices.find(W + "result")
         if picked is None:
             picked = choices.find(W + "default")
-        index = int(picked.get(W + "val", "0")) if picked is not None and (picked.get(W + "val") or "0").isdigit() else 0
+        index = (
+            int(picked.get(W + "val", "0")) if picked is not None and (picked.get(W + "val") or "0").isdigit() else 0
+        )
         return entries[index] if 0 <= index < len(entries) else ""
     return None
 
@@ -263,6 +311,7 @@ def _on(value: str) -> bool:
 
 
 # ---------------------------------------------------------------- run formatting
+
 
 def _struck(run) -> bool:  # type: ignore[no-untyped-def]
     props = run.find(W + "rPr")

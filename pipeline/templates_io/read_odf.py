@@ -5,6 +5,7 @@ expanded; covered cells of a merge are skipped, as in the spreadsheet itself.
 Form controls (a check box or list box drawn in the text) are read for what was
 chosen: a check box as ☒ or ☐ with its label, a list box as its selected entry.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ import zipfile
 
 from defusedxml import ElementTree as SafeET
 
-from pipeline.templates_io.errors import Damaged
+from pipeline.errors import Damaged
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -25,8 +26,16 @@ MAX_REPEAT = 60
 MAX_ROWS = 2000  # as in extract.py: a form never comes near
 MAX_CELLS = 60
 _ROW_GROUPS = {TABLE + "table-header-rows", TABLE + "table-rows", TABLE + "table-row-group"}
-_SKIP = {OFFICE + "annotation", TEXT + "tracked-changes", TEXT + "note", OFFICE + "forms", TEXT + "sequence-decls",
-         TABLE + "table-columns", TABLE + "table-column", TABLE + "table-header-columns"}
+_SKIP = {
+    OFFICE + "annotation",
+    TEXT + "tracked-changes",
+    TEXT + "note",
+    OFFICE + "forms",
+    TEXT + "sequence-decls",
+    TABLE + "table-columns",
+    TABLE + "table-column",
+    TABLE + "table-header-columns",
+}
 
 Block = tuple[str, object]
 
@@ -38,7 +47,9 @@ def read_blocks(archive: zipfile.ZipFile, filename: str) -> list[Block]:
     except KeyError:
         raise Damaged(f"{filename} has no content inside it; please save the form again and re-attach it.") from None
     except SafeET.ParseError:
-        raise Damaged(f"{filename} is damaged (its text cannot be read). Please save the form again and re-attach it.") from None
+        raise Damaged(
+            f"{filename} is damaged (its text cannot be read). Please save the form again and re-attach it."
+        ) from None
     body = root.find(OFFICE + "body")
     blocks: list[Block] = []
     if body is not None:
@@ -58,8 +69,11 @@ def _form_controls(body) -> dict[str, str]:  # type: ignore[no-untyped-def]
             box = "\u2612" if state == "checked" else "\u2610"
             found[key] = f"{box} {control.get(FORM + 'label', '')}".strip()
         elif control.tag in (FORM + "listbox", FORM + "combobox"):
-            chosen = [o.get(FORM + "label", "") for o in control.findall(FORM + "option")
-                      if (o.get(FORM + "current-selected") or o.get(FORM + "selected")) == "true"]
+            chosen = [
+                o.get(FORM + "label", "")
+                for o in control.findall(FORM + "option")
+                if (o.get(FORM + "current-selected") or o.get(FORM + "selected")) == "true"
+            ]
             found[key] = control.get(FORM + "current-value") or ", ".join(chosen)
     return found
 

@@ -4,6 +4,7 @@ openpyxl reads .xlsx/.xlsm for values only (data_only, keep_vba=False): formulas
 show their cached result and macros are never run. Its XML goes through
 defusedxml or lxml with entities off, after our own DTD check in safety.py.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,7 @@ import datetime as dt
 import io
 import warnings
 
-from pipeline.templates_io.errors import Damaged
+from pipeline.errors import Damaged
 
 MAX_ROWS = 2000
 MAX_COLS = 60
@@ -23,9 +24,13 @@ def xlsx_tables(data: bytes, filename: str) -> list[list[list[str]]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about data validation and headers it does not keep
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True, keep_vba=False, keep_links=False)
+            book = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=False, data_only=True, keep_vba=False, keep_links=False
+            )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for damaged files
-        raise Damaged(f"{filename} is damaged and cannot be opened ({type(exc).__name__}). Please save it again and re-attach it.") from None
+        raise Damaged(
+            f"{filename} is damaged and cannot be opened ({type(exc).__name__}). Please save it again and re-attach it."
+        ) from None
     tables = []
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
@@ -86,7 +91,9 @@ def csv_table(data: bytes, filename: str = "the CSV file") -> list[list[str]]:
         try:
             return _csv_rows(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""), dialect)
         except csv.Error:
-            raise Damaged(f"{filename} is damaged and cannot be read as CSV. Please save it again and re-attach it.") from None
+            raise Damaged(
+                f"{filename} is damaged and cannot be read as CSV. Please save it again and re-attach it."
+            ) from None
 
 
 def _csv_rows(text: str, dialect) -> list[list[str]]:  # type: ignore[no-untyped-def]

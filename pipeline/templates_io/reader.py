@@ -1,16 +1,17 @@
 """One entry point per source: an attachment (`read_forms`) or a message body (`read_text_forms`)."""
+
 from __future__ import annotations
 
 import struct
 import zipfile
 import zlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from defusedxml import DefusedXmlException
 
 from pipeline.config import LimitSettings
+from pipeline.errors import BlankForm, Damaged, UnsafeXml
 from pipeline.templates_io import read_docx, read_odf, read_sheets
-from pipeline.templates_io.errors import BlankForm, Damaged, UnsafeXml
 from pipeline.templates_io.extract import FormCollector, RawForm, feed_lines, feed_table
 from pipeline.templates_io.safety import check_file
 
@@ -24,12 +25,26 @@ def read_forms(filename: str, content_type: str, data: bytes, limits: LimitSetti
     try:
         return _read(filename, data, limits)
     except DefusedXmlException:
-        raise UnsafeXml(f"{filename} contains XML with entity or document type declarations, which forms never have, so we "
-                        "did not read it. Please save the form again from Word, Excel or LibreOffice and send it again.") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, struct.error, NotImplementedError,
-            UnicodeError, SyntaxError):
+        raise UnsafeXml(
+            f"{filename} contains XML with entity or document type declarations, which forms never have, so we "
+            "did not read it. Please save the form again from Word, Excel or LibreOffice and send it again."
+        ) from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        KeyError,
+        ValueError,
+        struct.error,
+        NotImplementedError,
+        UnicodeError,
+        SyntaxError,
+    ):
         # A damaged part inside a file that looked whole: bad CRC, broken deflate stream, missing part.
-        raise Damaged(f"{filename} is damaged and cannot be read. Please save the form again and re-attach it.") from None
+        raise Damaged(
+            f"{filename} is damaged and cannot be read. Please save the form again and re-attach it."
+        ) from None
 
 
 def _read(filename: str, data: bytes, limits: LimitSettings) -> list[RawForm]:
@@ -37,10 +52,10 @@ def _read(filename: str, data: bytes, limits: LimitSettings) -> list[RawForm]:
     if checked is None:
         return []
     collector = FormCollector(filename or "attachment")
-    if checked.kind == "docx":
-        _feed_blocks(collector, read_docx.read_blocks(checked.zip, filename))
-    elif checked.kind in ("odt", "ods"):
-        _feed_blocks(collector, read_odf.read_blocks(checked.zip, filename))
+    if checked.kind in ("docx", "odt", "ods"):
+        assert checked.zip is not None  # check_file opened and checked the zip of every Office/ODF file
+        reader = read_docx if checked.kind == "docx" else read_odf
+        _feed_blocks(collector, reader.read_blocks(checked.zip, filename))
     elif checked.kind == "xlsx":
         for table in read_sheets.xlsx_tables(data, filename):
             feed_table(collector, table)
@@ -52,7 +67,9 @@ def _read(filename: str, data: bytes, limits: LimitSettings) -> list[RawForm]:
     forms = collector.results(min_filled=0, macros=checked.macros)
     filled = [form for form in forms if any(form.fields.values())]
     if forms and not filled:
-        raise BlankForm(f"The form in {filename} is blank: nothing was filled in. Please fill in the right-hand column and send it again.")
+        raise BlankForm(
+            f"The form in {filename} is blank: nothing was filled in. Please fill in the right-hand column and send it again."
+        )
     return filled
 
 

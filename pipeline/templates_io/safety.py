@@ -6,6 +6,7 @@ directory before anything is decompressed; readers then read through
 `zipfile`, which never inflates an entry past its declared size. Every XML part
 is checked for a DOCTYPE before it is parsed, so no entity is ever expanded.
 """
+
 from __future__ import annotations
 
 import io
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from pipeline.config import LimitSettings
-from pipeline.templates_io.errors import Damaged, EmptyFile, Encrypted, LegacyFormat, TooLarge, UnsafeArchive, UnsafeXml, Unsupported, WrongContent
+from pipeline.errors import (
+    Damaged,
+    EmptyFile,
+    Encrypted,
+    LegacyFormat,
+    TooLarge,
+    UnsafeArchive,
+    UnsafeXml,
+    Unsupported,
+    WrongContent,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -23,17 +34,52 @@ ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 # The kinds we read, by extension. Macro-enabled and template variants read as their base kind.
 KIND_BY_EXT = {
-    "docx": "docx", "docm": "docx", "dotx": "docx", "dotm": "docx",
-    "xlsx": "xlsx", "xlsm": "xlsx", "xltx": "xlsx", "xltm": "xlsx",
-    "odt": "odt", "ott": "odt", "ods": "ods", "ots": "ods",
-    "csv": "csv", "txt": "text", "text": "text",
+    "docx": "docx",
+    "docm": "docx",
+    "dotx": "docx",
+    "dotm": "docx",
+    "xlsx": "xlsx",
+    "xlsm": "xlsx",
+    "xltx": "xlsx",
+    "xltm": "xlsx",
+    "odt": "odt",
+    "ott": "odt",
+    "ods": "ods",
+    "ots": "ods",
+    "csv": "csv",
+    "txt": "text",
+    "text": "text",
 }
 LEGACY_EXT = {"doc": "Word", "xls": "Excel", "dot": "Word", "xlt": "Excel"}
-IGNORED_EXT = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "emf", "wmf", "ics", "vcf", "p7s", "asc", "sig", "svg", "webp"}
+IGNORED_EXT = {
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "bmp",
+    "tif",
+    "tiff",
+    "emf",
+    "wmf",
+    "ics",
+    "vcf",
+    "p7s",
+    "asc",
+    "sig",
+    "svg",
+    "webp",
+}
 _SIGNATURES = (
-    (b"%PDF", "a PDF file"), (b"{\\rtf", "an RTF file"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"), (b"\x1f\x8b", "a gzip archive"),
-    (b"MZ", "a Windows program"), (b"\x7fELF", "a program"),
+    (b"%PDF", "a PDF file"),
+    (b"{\\rtf", "an RTF file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"MZ", "a Windows program"),
+    (b"\x7fELF", "a program"),
 )
 # No form's text part comes near this; a bigger one would only cost memory and time to parse.
 MAX_XML_PART_BYTES = 10 * 1024 * 1024
@@ -72,15 +118,19 @@ def check_file(filename: str, data: bytes, limits: LimitSettings) -> Checked | N
     if not data:
         raise EmptyFile(f"The attachment {name} is empty (0 bytes); please attach the completed form again.")
     if len(data) > limits.max_attachment_bytes:
-        raise TooLarge(f"The attachment {name} is {_mb(len(data))}, over our limit of {_mb(limits.max_attachment_bytes)}; "
-                       "please remove pictures from the form or send its text in the body of an email.")
+        raise TooLarge(
+            f"The attachment {name} is {_mb(len(data))}, over our limit of {_mb(limits.max_attachment_bytes)}; "
+            "please remove pictures from the form or send its text in the body of an email."
+        )
     if ext in IGNORED_EXT:
         return None
     if data.startswith(OLE_MAGIC):
         return _ole(name, ext, data)
     kind = KIND_BY_EXT.get(ext)
     if ext in LEGACY_EXT:
-        raise WrongContent(f"{name} is named as an older {LEGACY_EXT[ext]} file but is really {describe_content(data)}. {RESEND}")
+        raise WrongContent(
+            f"{name} is named as an older {LEGACY_EXT[ext]} file but is really {describe_content(data)}. {RESEND}"
+        )
     if kind in ("docx", "xlsx", "odt", "ods"):
         return _zip(name, ext, kind, data, limits)
     if kind in ("csv", "text"):
@@ -94,13 +144,19 @@ def check_file(filename: str, data: bytes, limits: LimitSettings) -> Checked | N
 
 def _ole(name: str, ext: str, data: bytes) -> Checked:
     if ENCRYPTION_INFO in data:
-        raise Encrypted(f"{name} is protected with a password, so we cannot open it. Please save a copy without the "
-                        "password (in Word or Excel: File > Info > Protect > remove the password) and send that.")
+        raise Encrypted(
+            f"{name} is protected with a password, so we cannot open it. Please save a copy without the "
+            "password (in Word or Excel: File > Info > Protect > remove the password) and send that."
+        )
     if ext in LEGACY_EXT:
-        raise LegacyFormat(f"{name} is an older {LEGACY_EXT[ext]} file ({ext}), which we do not read. Please save it as "
-                           f"{'.docx' if LEGACY_EXT[ext] == 'Word' else '.xlsx'} (File > Save As) and send it again.")
-    raise WrongContent(f"{name} is named .{ext} but is really an older Office file (.doc or .xls). Please open it and save it "
-                       "as .docx or .xlsx (File > Save As), then send it again.")
+        raise LegacyFormat(
+            f"{name} is an older {LEGACY_EXT[ext]} file ({ext}), which we do not read. Please save it as "
+            f"{'.docx' if LEGACY_EXT[ext] == 'Word' else '.xlsx'} (File > Save As) and send it again."
+        )
+    raise WrongContent(
+        f"{name} is named .{ext} but is really an older Office file (.doc or .xls). Please open it and save it "
+        "as .docx or .xlsx (File > Save As), then send it again."
+    )
 
 
 def _zip(name: str, ext: str, kind: str, data: bytes, limits: LimitSettings) -> Checked:
@@ -110,24 +166,34 @@ def _zip(name: str, ext: str, kind: str, data: bytes, limits: LimitSettings) -> 
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):
-        raise Damaged(f"{name} appears to be damaged or cut short (it is not a complete .{ext} file). "
-                      "Please save the form again and re-attach it.") from None
+        raise Damaged(
+            f"{name} appears to be damaged or cut short (it is not a complete .{ext} file). "
+            "Please save the form again and re-attach it."
+        ) from None
     _check_zip_limits(name, infos, len(data), limits)
     if any(info.flag_bits & 0x1 for info in infos):
-        raise Encrypted(f"{name} is protected with a password, so we cannot open it. Please send a copy without the password.")
+        raise Encrypted(
+            f"{name} is protected with a password, so we cannot open it. Please send a copy without the password."
+        )
     actual = _zip_kind(archive)
     if actual is None:
         raise WrongContent(f"{name} is named .{ext} but is not a Word, Excel or OpenDocument file inside. {RESEND}")
     if actual != kind:
-        raise WrongContent(f"{name} is named .{ext} but is really a .{actual} file. Please save it with the right name "
-                           f"(.{actual}) and send it again.")
+        raise WrongContent(
+            f"{name} is named .{ext} but is really a .{actual} file. Please save it with the right name "
+            f"(.{actual}) and send it again."
+        )
     if kind in ("odt", "ods") and _odf_encrypted(archive):
-        raise Encrypted(f"{name} is protected with a password, so we cannot open it. Please save a copy without the "
-                        "password (File > Properties > Security, or Save As without 'Save with password') and send that.")
+        raise Encrypted(
+            f"{name} is protected with a password, so we cannot open it. Please save a copy without the "
+            "password (File > Properties > Security, or Save As without 'Save with password') and send that."
+        )
     for info in infos:
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             check_xml_prolog(name, archive, info)
-    macros = any(info.filename.lower().endswith("vbaproject.bin") or info.filename.startswith("Basic/") for info in infos)
+    macros = any(
+        info.filename.lower().endswith("vbaproject.bin") or info.filename.startswith("Basic/") for info in infos
+    )
     return Checked(kind, archive, macros)
 
 
@@ -135,12 +201,20 @@ def _check_zip_limits(name: str, infos: list[zipfile.ZipInfo], packed: int, limi
     total = sum(info.file_size for info in infos)
     compressed = sum(info.compress_size for info in infos)
     ratio = total / max(compressed, 1)
-    biggest = max((info.file_size / max(info.compress_size, 1) for info in infos if info.file_size > 1_000_000), default=0)
+    biggest = max(
+        (info.file_size / max(info.compress_size, 1) for info in infos if info.file_size > 1_000_000), default=0
+    )
     xml_part = max((info.file_size for info in infos if info.filename.lower().endswith(".xml")), default=0)
-    if (len(infos) > limits.zip_max_entries or total > limits.zip_max_total_bytes or max(ratio, biggest) > limits.zip_max_ratio
-            or xml_part > MAX_XML_PART_BYTES):
-        raise UnsafeArchive(f"{name} unpacks to far more data than a form holds ({len(infos)} parts, {_mb(total)} from "
-                            f"{_mb(packed)}), so we did not open it. Please send the form as a plain .docx or .xlsx file.")
+    if (
+        len(infos) > limits.zip_max_entries
+        or total > limits.zip_max_total_bytes
+        or max(ratio, biggest) > limits.zip_max_ratio
+        or xml_part > MAX_XML_PART_BYTES
+    ):
+        raise UnsafeArchive(
+            f"{name} unpacks to far more data than a form holds ({len(infos)} parts, {_mb(total)} from "
+            f"{_mb(packed)}), so we did not open it. Please send the form as a plain .docx or .xlsx file."
+        )
 
 
 def _zip_kind(archive: zipfile.ZipFile) -> str | None:
@@ -191,10 +265,12 @@ def check_xml_prolog(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo)
         if not match or match.end() == pos:
             break
         pos = match.end()
-    rest = text[pos:pos + 20].upper()
+    rest = text[pos : pos + 20].upper()
     if rest.startswith("<!DOCTYPE") or rest.startswith("<!ENTITY"):
-        raise UnsafeXml(f"{name} contains XML with a document type declaration, which forms never have, so we did not "
-                        "open it. Please save the form again from Word, Excel or LibreOffice and send it again.")
+        raise UnsafeXml(
+            f"{name} contains XML with a document type declaration, which forms never have, so we did not "
+            "open it. Please save the form again from Word, Excel or LibreOffice and send it again."
+        )
     if pos >= len(text) and len(head) == 256 * 1024:
         raise UnsafeXml(f"{name} contains XML we cannot read safely. Please save the form again and send it again.")
 

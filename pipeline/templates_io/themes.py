@@ -3,30 +3,68 @@
 Anything else is a problem, with a "did you mean" taken from close spellings.
 Themes and regions come from the network settings, so a network's own list works.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 # Other names people use for the default themes, keyed by the normalised theme name.
 THEME_ALIASES: dict[str, tuple[str, ...]] = {
-    "culturally appropriate services": ("culture and diversity", "cultural diversity", "diversity", "culturally appropriate",
-                                        "black and minority ethnic", "bme"),
+    "culturally appropriate services": (
+        "culture and diversity",
+        "cultural diversity",
+        "diversity",
+        "culturally appropriate",
+        "black and minority ethnic",
+        "bme",
+    ),
     "in patient services": ("inpatient services", "in patients", "inpatients", "inpatient", "in patient", "wards"),
     "liaison general hospital": ("liaison", "general hospital", "general hospital liaison", "liaison services"),
     "care homes housing home care day services": ("care home", "care homes", "care homes housing"),
-    "specialist cmht intermediate care": ("cmht", "specialist cmht", "community mental health team", "intermediate care"),
-    "service user engagement": ("service user involvement", "user engagement", "user involvement", "service users",
-                                "carer engagement"),
+    "specialist cmht intermediate care": (
+        "cmht",
+        "specialist cmht",
+        "community mental health team",
+        "intermediate care",
+    ),
+    "service user engagement": (
+        "service user involvement",
+        "user engagement",
+        "user involvement",
+        "service users",
+        "carer engagement",
+    ),
     "health promotion": ("promotion", "mental health promotion", "wellbeing"),
     "primary care": ("gp", "general practice"),
     "workforce": ("workforce development", "training", "staff development"),
     "commissioning": ("commissioners",),
 }
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+_NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+)
 
 
 def normalise(text: str) -> str:
@@ -82,11 +120,33 @@ def match_choice(text: str, choices: Sequence[str], numbered: bool = True, with_
 
 # Words that add nothing to which entry of a list is meant ("the North East region", "Yorkshire and the Humber").
 _NOISE = {"the", "and", "of", "region", "regional", "area", "england", "nhs", "network", "in", "a", "an", "sector"}
-_SHORT_FORMS = {"yorks": "yorkshire", "humberside": "humber", "mids": "midlands", "n": "north", "s": "south", "e": "east",
-                "w": "west", "ne": "north east", "nw": "north west", "se": "south east", "sw": "south west", "ee": "east england",
-                "em": "east midlands", "wm": "west midlands", "3rd": "third", "voluntary": "third", "vcs": "third", "vcse": "third",
-                "mh": "mental health", "mht": "mental health trust", "pct": "primary care trust", "la": "local authority",
-                "ss": "social services", "org": "organisation", "orgs": "organisations"}
+_SHORT_FORMS = {
+    "yorks": "yorkshire",
+    "humberside": "humber",
+    "mids": "midlands",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "ne": "north east",
+    "nw": "north west",
+    "se": "south east",
+    "sw": "south west",
+    "ee": "east england",
+    "em": "east midlands",
+    "wm": "west midlands",
+    "3rd": "third",
+    "voluntary": "third",
+    "vcs": "third",
+    "vcse": "third",
+    "mh": "mental health",
+    "mht": "mental health trust",
+    "pct": "primary care trust",
+    "la": "local authority",
+    "ss": "social services",
+    "org": "organisation",
+    "orgs": "organisations",
+}
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -114,8 +174,12 @@ def match_loosely(text: str, choices: Sequence[str]) -> Match:
     def holds(i: int, c: tuple[str, ...]) -> bool:  # all of this entry's words, and none that only others have
         return bool(c) and set(c) <= set(words) and not (set(words) - set(c)) & others[i]
 
-    for test in (lambda i, c: c == words, holds, lambda i, c: set(words) <= set(c),
-                 lambda i, c: _initials(c) == "".join(words)):
+    for test in (
+        lambda i, c: c == words,
+        holds,
+        lambda i, c: set(words) <= set(c),
+        lambda i, c: _initials(c) == "".join(words),
+    ):
         found = [i for i, c in table.items() if test(i, c)]
         if len(found) == 1:
             return Match(found[0], choices[found[0] - 1])

@@ -1,4 +1,5 @@
 """Check one form and turn its text into clean values, with each problem as a plain-English sentence."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,15 +14,22 @@ from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.fields import FIELDS, FIELDS_BY_KEY
 from pipeline.templates_io.themes import count_words, match_choice, match_loosely
 
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _EMAIL_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 FILE_NO = re.compile(r"^(?:[A-Z0-9]{1,10}-)?[A-Z]{2}\d?-\d{4}-\d{3,}$")
 # A File No written loosely: any case, spaces or other dashes between its parts, punctuation around it.
-_LOOSE_FILE_NO = re.compile(r"(?<![A-Z0-9])(?:([A-Z0-9]{1,10})\s?[\-_\u2010-\u2015]\s?)?([A-Z]{2}\d?)[\s\-_/.\u2010-\u2015]*"
-                            r"(\d{4})[\s\-_/.\u2010-\u2015]*(\d{1,6})(?![0-9])")
+_LOOSE_FILE_NO = re.compile(
+    r"(?<![A-Z0-9])(?:([A-Z0-9]{1,10})\s?[\-_\u2010-\u2015]\s?)?([A-Z]{2}\d?)[\s\-_/.\u2010-\u2015]*"
+    r"(\d{4})[\s\-_/.\u2010-\u2015]*(\d{1,6})(?![0-9])"
+)
 _NOT_GIVEN = re.compile(r"^(n ?/ ?a|n\.a|not applicable|none|nil|-+|\?+|tbc|unknown|not known)$", re.IGNORECASE)
-_NO_FILE_NO = re.compile(r"^(n ?/ ?a|n\.a\.?|none|nil|new|new plan|new project|new submission|not applicable|tbc|unknown|"
-                         r"not known|no|-+|\?+|blank|leave blank|not yet|not issued)$", re.IGNORECASE)
+_NO_FILE_NO = re.compile(
+    r"^(n ?/ ?a|n\.a\.?|none|nil|new|new plan|new project|new submission|not applicable|tbc|unknown|"
+    r"not known|no|-+|\?+|blank|leave blank|not yet|not issued)$",
+    re.IGNORECASE,
+)
 MAX_TITLE = 200
 MAX_TEXT = 10_000
 
@@ -34,7 +42,9 @@ class ValidatedForm:
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    share: Reading = field(default_factory=lambda: Reading(BLANK))  # the Share externally box as read: yes/no, blank, unclear
+    share: Reading = field(
+        default_factory=lambda: Reading(BLANK)
+    )  # the Share externally box as read: yes/no, blank, unclear
 
     @property
     def ok(self) -> bool:
@@ -66,8 +76,10 @@ def validate_form(raw: RawForm, network: NetworkSettings, today: dt.date | None 
     _link(form)
     _file_no(form, network)
     if len(form.values["title"]) > MAX_TITLE:
-        form.problems.append(f"The title is {len(form.values['title'])} characters long; please shorten it to {MAX_TITLE} or fewer "
-                             "and put the detail in Summary / aim.")
+        form.problems.append(
+            f"The title is {len(form.values['title'])} characters long; please shorten it to {MAX_TITLE} or fewer "
+            "and put the detail in Summary / aim."
+        )
     return form
 
 
@@ -76,11 +88,11 @@ def _lead_contact(form: ValidatedForm) -> None:
     name, email = form.values["lead_name"], form.values["lead_email"]
     found = _EMAIL_IN_TEXT.search(name)
     if found:
-        form.values["lead_name"] = re.sub(r"[\s,;<>()\[\]]+$", "", name[:found.start()]).strip(" ,;<(") or ""
+        form.values["lead_name"] = re.sub(r"[\s,;<>()\[\]]+$", "", name[: found.start()]).strip(" ,;<(") or ""
         if not email:
             form.values["lead_email"] = email = found.group(0)
     if email.lower().startswith("mailto:"):
-        form.values["lead_email"] = email[len("mailto:"):]
+        form.values["lead_email"] = email[len("mailto:") :]
     form.values["lead_email"] = form.values["lead_email"].strip().strip("<>").strip()
 
 
@@ -124,8 +136,10 @@ def _region(form: ValidatedForm, network: NetworkSettings) -> None:
     if match.ok:
         form.values["region"] = match.name
         return
-    form.notes.append(f"Region '{text}' is not one of the network's regions ({', '.join(network.regions)}); "
-                      "we have kept it as you wrote it.")
+    form.notes.append(
+        f"Region '{text}' is not one of the network's regions ({', '.join(network.regions)}); "
+        "we have kept it as you wrote it."
+    )
 
 
 def _organisation_type(form: ValidatedForm, network: NetworkSettings) -> None:
@@ -139,7 +153,9 @@ def _organisation_type(form: ValidatedForm, network: NetworkSettings) -> None:
 def _email(form: ValidatedForm) -> None:
     email = form.values["lead_email"]
     if email and not EMAIL.match(email):
-        form.problems.append(f"Lead contact email '{email}' is not a valid email address; please check it (it should look like name@example.nhs.uk).")
+        form.problems.append(
+            f"Lead contact email '{email}' is not a valid email address; please check it (it should look like name@example.nhs.uk)."
+        )
 
 
 def _dates(form: ValidatedForm, today: dt.date) -> None:
@@ -178,7 +194,9 @@ def _dates(form: ValidatedForm, today: dt.date) -> None:
         if value.note:
             form.notes.append(f"For {label(key)} {value.note}.")
         if not 1990 <= value.date.year <= today.year + 10:
-            form.problems.append(f"{label(key)} is in {value.date.year}, which looks like a typing slip; please check the year.")
+            form.problems.append(
+                f"{label(key)} is in {value.date.year}, which looks like a typing slip; please check the year."
+            )
 
 
 def _date_problem(form: ValidatedForm, key: str, exc: DateProblem) -> None:
@@ -200,16 +218,21 @@ def _status(form: ValidatedForm) -> None:
         if _planned_start(form):  # "To commence Oct 06" in the date box says it
             form.values["status"] = "Planned"
         elif text:  # the printed choices, none picked
-            form.problems.append(f"Status is missing (none of '{_quote(text)}' is chosen); please keep just one of Planned, "
-                                 "Being implemented or Implemented.")
+            form.problems.append(
+                f"Status is missing (none of '{_quote(text)}' is chosen); please keep just one of Planned, "
+                "Being implemented or Implemented."
+            )
         return
     named = [s for s in STATUSES if s in status_words(text)]
     if len(named) > 1:
-        form.problems.append(f"Status '{_quote(text)}' could mean {' or '.join(named)}; please write just one of Planned, "
-                             "Being implemented or Implemented.")
+        form.problems.append(
+            f"Status '{_quote(text)}' could mean {' or '.join(named)}; please write just one of Planned, "
+            "Being implemented or Implemented."
+        )
     else:
-        form.problems.append(f"Status '{_quote(text)}' is not one we know; please write Planned, Being implemented or "
-                             "Implemented.")
+        form.problems.append(
+            f"Status '{_quote(text)}' is not one we know; please write Planned, Being implemented or Implemented."
+        )
 
 
 def normalise_status(text: str) -> str | None:
@@ -229,7 +252,7 @@ def _share(form: ValidatedForm) -> None:
 
 def _quote(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _link(form: ValidatedForm) -> None:
@@ -239,7 +262,9 @@ def _link(form: ValidatedForm) -> None:
     if link.lower().startswith("www."):
         link = "https://" + link
     if not re.match(r"^https?://[^\s<>\"]+$", link, re.I):
-        form.problems.append(f"Link '{form.values['link']}' is not a web address; please give one starting with https:// or leave it blank.")
+        form.problems.append(
+            f"Link '{form.values['link']}' is not a web address; please give one starting with https:// or leave it blank."
+        )
         return
     form.values["link"] = link
 
@@ -249,8 +274,10 @@ def _file_no(form: ValidatedForm, network: NetworkSettings) -> None:
     found = loose_file_no(text, network.file_no_prefix)
     form.values["file_no"] = found
     if text and not found and not _NO_FILE_NO.match(text.strip(" .")):
-        form.problems.append(f"File No '{_quote(text)}' is not a File No we issue (they look like CH-2026-014); please copy it "
-                             "from our acknowledgement, or leave it blank if this is a new plan.")
+        form.problems.append(
+            f"File No '{_quote(text)}' is not a File No we issue (they look like CH-2026-014); please copy it "
+            "from our acknowledgement, or leave it blank if this is a new plan."
+        )
 
 
 def loose_file_no(text: str, prefix: str = "") -> str:

@@ -1,6 +1,7 @@
 """Fixtures for OAuth 2.0 tests: a local identity platform, a Dovecot that checks XOAUTH2 against it,
 an aiosmtpd sink that accepts AUTH XOAUTH2, and settings pointing at all three.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,15 +10,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from fixtures.dovecot import free_port, mail_user, wait_for_port
-from pipeline.auth import forget_token_sources
-from pipeline.config import (DatabaseSettings, MailboxSettings, OAuth2Settings, PathSettings, Settings,
-                             SmtpSettings)
-
-from auth.oauth_server import start_oauth_server
 from auth.oauth_dovecot import OAuthDovecot, write_config
+from auth.oauth_server import start_oauth_server
 from auth.xoauth2_sink import XOAuth2Sink, start_xoauth2_sink
+from fixtures.dovecot import free_port, mail_user, wait_for_port
+
+from pipeline.auth import forget_token_sources
+from pipeline.config import DatabaseSettings, MailboxSettings, OAuth2Settings, PathSettings, Settings, SmtpSettings
 
 CLIENT_ID = "3f2a9c1e-app-mln-bulletin"
 PUBLIC_CLIENT_ID = "8b7d0c44-public-mln-bulletin"
@@ -85,8 +84,16 @@ def xoauth2_sink(oauth_server):
     controller.stop()
 
 
-def make_settings(tmp_path: Path, oauth_server, *, mailbox_url: str = "maildir://./mailbox", smtp_url: str = "smtp://127.0.0.1:1",
-                  smtp_user: str = "", db_url: str = "", **oauth2) -> Settings:
+def make_settings(
+    tmp_path: Path,
+    oauth_server,
+    *,
+    mailbox_url: str = "maildir://./mailbox",
+    smtp_url: str = "smtp://127.0.0.1:1",
+    smtp_user: str = "",
+    db_url: str = "",
+    **oauth2,
+) -> Settings:
     """Settings for one test: files under tmp_path, tokens from the local identity platform."""
     oauth2.setdefault("provider", "microsoft")
     oauth2.setdefault("client_id", CLIENT_ID)

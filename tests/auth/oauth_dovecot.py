@@ -2,6 +2,7 @@
 introspection at the local identity platform; a passwd-file passdb beside it keeps PLAIN for set-up.
 The shared session Dovecot (tests/fixtures/dovecot.py) is left as it is.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -115,8 +116,15 @@ class OAuthDovecot:
 
     def start(self) -> None:
         with open(self.root / "dovecot.stderr", "ab") as log:
-            subprocess.run(["dovecot", "-c", str(self.config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                           close_fds=True, check=True, timeout=30)
+            subprocess.run(
+                ["dovecot", "-c", str(self.config)],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+                check=True,
+                timeout=30,
+            )
 
     def stop(self) -> None:
         subprocess.run(["doveadm", "-c", str(self.config), "stop"], capture_output=True, timeout=30)

@@ -12,6 +12,7 @@ revoke, expire or narrow them, or move the server's clock.
     server.skew = 7200                # the server's clock runs two hours ahead
     server.grant_scopes = ["https://graph.microsoft.com/User.Read"]  # grant less than asked
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,18 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Scopes that let a token open the mailbox (what Exchange Online would insist on).
-IMAP_SCOPES = {"https://outlook.office365.com/IMAP.AccessAsUser.All", "https://outlook.office365.com/.default", "imap", "https://mail.google.com/"}
-SMTP_SCOPES = {"https://outlook.office365.com/SMTP.Send", "https://outlook.office365.com/.default", "smtp", "https://mail.google.com/"}
+IMAP_SCOPES = {
+    "https://outlook.office365.com/IMAP.AccessAsUser.All",
+    "https://outlook.office365.com/.default",
+    "imap",
+    "https://mail.google.com/",
+}
+SMTP_SCOPES = {
+    "https://outlook.office365.com/SMTP.Send",
+    "https://outlook.office365.com/.default",
+    "smtp",
+    "https://mail.google.com/",
+}
 
 
 @dataclass
@@ -64,7 +75,9 @@ class OAuthServer:
     tokens: dict[str, Issued] = field(default_factory=dict)
     refresh_tokens: dict[str, Issued] = field(default_factory=dict)
     devices: dict[str, dict] = field(default_factory=dict)
-    service_accounts: dict[str, bytes] = field(default_factory=dict)  # client_email -> public key PEM (delegation granted)
+    service_accounts: dict[str, bytes] = field(
+        default_factory=dict
+    )  # client_email -> public key PEM (delegation granted)
     requests: list[dict] = field(default_factory=list)  # every token-endpoint request's form (for assertions)
     introspections: int = 0
     https_port: int = 0
@@ -149,10 +162,20 @@ class OAuthServer:
         if client is None:
             return 400, {"error": "unauthorized_client", "error_description": "AADSTS700016: application not found"}
         code, user_code = secrets.token_urlsafe(24), secrets.token_hex(4).upper()
-        self.devices[code] = {"client_id": client.client_id, "scopes": form.get("scope", "").split(), "user_code": user_code}
+        self.devices[code] = {
+            "client_id": client.client_id,
+            "scopes": form.get("scope", "").split(),
+            "user_code": user_code,
+        }
         uri = f"{self.base}/devicelogin"
-        return 200, {"device_code": code, "user_code": user_code, "verification_uri": uri, "expires_in": 900, "interval": 1,
-                     "message": f"To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."}
+        return 200, {
+            "device_code": code,
+            "user_code": user_code,
+            "verification_uri": uri,
+            "expires_in": 900,
+            "interval": 1,
+            "message": f"To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate.",
+        }
 
     def token(self, form: dict) -> tuple[int, dict]:
         with self.lock:
@@ -178,7 +201,10 @@ class OAuthServer:
             if issued is None or not issued.active:
                 return 400, {"error": "invalid_grant", "error_description": "AADSTS50173: the grant was revoked"}
             if issued.expires <= self.now():
-                return 400, {"error": "invalid_grant", "error_description": "AADSTS700082: the refresh token has expired"}
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "AADSTS700082: the refresh token has expired",
+                }
             return 200, self._issue(issued.user, form.get("scope", "").split() or issued.scopes, refresh=True)
         return 400, {"error": "unsupported_grant_type"}
 
@@ -218,11 +244,20 @@ class OAuthServer:
         return "" if claims.get("sub") == client.client_id else "AADSTS700027: wrong subject"
 
     def _issue(self, user: str, asked: list[str], refresh: bool) -> dict:
-        scopes = self.grant_scopes if self.grant_scopes is not None else [s for s in asked if s not in ("openid", "profile", "offline_access")]
+        scopes = (
+            self.grant_scopes
+            if self.grant_scopes is not None
+            else [s for s in asked if s not in ("openid", "profile", "offline_access")]
+        )
         token = secrets.token_urlsafe(32)
         with self.lock:
             self.tokens[token] = Issued(user, list(scopes), self.now() + self.expires_in)
-        answer = {"token_type": "Bearer", "access_token": token, "expires_in": self.expires_in, "scope": " ".join(scopes)}
+        answer = {
+            "token_type": "Bearer",
+            "access_token": token,
+            "expires_in": self.expires_in,
+            "scope": " ".join(scopes),
+        }
         if self.send_expires_at:
             answer["expires_at"] = int(self.now() + self.expires_in)
         if refresh:
@@ -230,9 +265,18 @@ class OAuthServer:
             with self.lock:
                 self.refresh_tokens[rt] = Issued(user, list(scopes), self.now() + 90 * 86400)
             answer["refresh_token"] = rt
-            answer["id_token"] = _unsigned_jwt({"iss": f"{self.authority}/v2.0", "sub": user, "aud": "x", "oid": user,
-                                                "tid": self.tenant, "preferred_username": f"{user}@example.nhs.test",
-                                                "exp": int(time.time()) + 3600, "iat": int(time.time())})
+            answer["id_token"] = _unsigned_jwt(
+                {
+                    "iss": f"{self.authority}/v2.0",
+                    "sub": user,
+                    "aud": "x",
+                    "oid": user,
+                    "tid": self.tenant,
+                    "preferred_username": f"{user}@example.nhs.test",
+                    "exp": int(time.time()) + 3600,
+                    "iat": int(time.time()),
+                }
+            )
             answer["client_info"] = _b64(json.dumps({"uid": user, "utid": self.tenant}).encode())
         return answer
 

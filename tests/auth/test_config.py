@@ -1,4 +1,5 @@
 """[oauth2], mailbox.auth and smtp.auth in mln.toml; the client secret only from the environment."""
+
 from __future__ import annotations
 
 import pytest

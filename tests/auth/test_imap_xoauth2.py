@@ -1,18 +1,22 @@
 """IMAP with SASL XOAUTH2, checked by a real Dovecot (`passdb { driver = oauth2 }`) that asks the local
 identity platform about every token. Each failure is one MailboxError line and the mail stays put."""
+
 from __future__ import annotations
 
 from email.message import EmailMessage
 
 import pytest
+from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
+from auth.test_tokens import sign_in
 
 from pipeline.errors import MailboxError
 from pipeline.passes import poll_once
 
-from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
-from auth.test_tokens import sign_in
-
-DELEGATED = ("https://outlook.office365.com/IMAP.AccessAsUser.All", "https://outlook.office365.com/SMTP.Send", "offline_access")
+DELEGATED = (
+    "https://outlook.office365.com/IMAP.AccessAsUser.All",
+    "https://outlook.office365.com/SMTP.Send",
+    "offline_access",
+)
 
 
 def a_message(n: int = 1) -> bytes:
@@ -29,8 +33,14 @@ def a_message(n: int = 1) -> bytes:
 def app_mailbox(oauth_mailbox, oauth_server, sqlite_url, tmp_path):
     """Client credentials: the application may open this one mailbox."""
     oauth_server.add_client(CLIENT_ID, secret=CLIENT_SECRET, mailbox=oauth_mailbox.user)
-    settings = make_settings(tmp_path, oauth_server, mailbox_url=oauth_mailbox.url, db_url=sqlite_url,
-                             client_secret=CLIENT_SECRET, scopes=("https://outlook.office365.com/.default",))
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        mailbox_url=oauth_mailbox.url,
+        db_url=sqlite_url,
+        client_secret=CLIENT_SECRET,
+        scopes=("https://outlook.office365.com/.default",),
+    )
     return oauth_mailbox, settings
 
 
@@ -38,8 +48,15 @@ def app_mailbox(oauth_mailbox, oauth_server, sqlite_url, tmp_path):
 def delegated_mailbox(oauth_mailbox, oauth_server, sqlite_url, tmp_path):
     """Device code: a person signed in once as the mailbox (`mln auth login`)."""
     oauth_server.add_client(PUBLIC_CLIENT_ID)
-    settings = make_settings(tmp_path, oauth_server, mailbox_url=oauth_mailbox.url, db_url=sqlite_url,
-                             client_id=PUBLIC_CLIENT_ID, flow="device_code", scopes=DELEGATED)
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        mailbox_url=oauth_mailbox.url,
+        db_url=sqlite_url,
+        client_id=PUBLIC_CLIENT_ID,
+        flow="device_code",
+        scopes=DELEGATED,
+    )
     sign_in(settings, oauth_server, user=oauth_mailbox.user)
     return oauth_mailbox, settings
 
@@ -125,12 +142,21 @@ def test_mail_server_clock_far_ahead_fails_cleanly_then_recovers(app_mailbox, oa
     assert poll_once(settings).fetched == 1
 
 
-def test_token_endpoint_clock_behind_ours_does_not_make_tokens_look_expired(oauth_mailbox, oauth_server, sqlite_url, tmp_path):
+def test_token_endpoint_clock_behind_ours_does_not_make_tokens_look_expired(
+    oauth_mailbox, oauth_server, sqlite_url, tmp_path
+):
     # A generic endpoint that also sends an absolute expires_at, two hours in our past.
     oauth_server.add_client(CLIENT_ID, secret=CLIENT_SECRET, mailbox=oauth_mailbox.user)
     oauth_server.skew, oauth_server.send_expires_at = -2 * 3600, True
-    settings = make_settings(tmp_path, oauth_server, provider="generic", mailbox_url=oauth_mailbox.url, db_url=sqlite_url,
-                             client_secret=CLIENT_SECRET, scopes=("imap",))
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        provider="generic",
+        mailbox_url=oauth_mailbox.url,
+        db_url=sqlite_url,
+        client_secret=CLIENT_SECRET,
+        scopes=("imap",),
+    )
     for n in (1, 2):
         oauth_mailbox.append(a_message(n))
         assert poll_once(settings).fetched == 1
@@ -173,14 +199,31 @@ def test_google_service_account_acts_as_the_mailbox(oauth_mailbox, oauth_server,
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     email = "mln-bulletin@mln-project.iam.example.test"
     oauth_server.service_accounts[email] = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    (tmp_path / "service-account.json").write_text(json.dumps({
-        "type": "service_account", "client_email": email, "private_key_id": "k1", "token_uri": oauth_server.token_url,
-        "private_key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode()}))
-    settings = make_settings(tmp_path, oauth_server, provider="google", client_id="unused-for-service-accounts",
-                             mailbox_url=oauth_mailbox.url, db_url=sqlite_url, service_account_file="service-account.json",
-                             subject=oauth_mailbox.user)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "service-account.json").write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "client_email": email,
+                "private_key_id": "k1",
+                "token_uri": oauth_server.token_url,
+                "private_key": key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                ).decode(),
+            }
+        )
+    )
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        provider="google",
+        client_id="unused-for-service-accounts",
+        mailbox_url=oauth_mailbox.url,
+        db_url=sqlite_url,
+        service_account_file="service-account.json",
+        subject=oauth_mailbox.user,
+    )
     oauth_mailbox.append(a_message())
     assert poll_once(settings).fetched == 1
     issued = next(iter(oauth_server.tokens.values()))

@@ -1,5 +1,6 @@
 """SMTP AUTH XOAUTH2 through a real Postfix whose SASL is the OAuth Dovecot (smtpd_sasl_type = dovecot):
 the same oauth2 passdb and introspection check the token, and the message lands in the recipient's INBOX."""
+
 from __future__ import annotations
 
 import os
@@ -11,13 +12,12 @@ import tempfile
 import time
 
 import pytest
-
-from pipeline.outbound.claims import count_due
-from pipeline.outbound.sender import send_due
-
 from auth.conftest import CLIENT_ID, CLIENT_SECRET, make_settings
 from fixtures.smtp import POSTFIX_MAIN, POSTFIX_VIRTUAL_MAILDIR, _postfix_master_cf, free_port
 from outbox.outbox_helpers import queue
+
+from pipeline.outbound.claims import count_due
+from pipeline.outbound.sender import send_due
 
 SASL = """\
 smtpd_sasl_auth_enable = yes
@@ -40,7 +40,8 @@ def sasl_postfix(oauth_dovecot):
     os.chown(os.path.join(root, "data"), owner.pw_uid, owner.pw_gid)
     port = free_port()
     main = POSTFIX_MAIN.format(root=root) + POSTFIX_VIRTUAL_MAILDIR.format(
-        mail_root=oauth_dovecot.root / "mail", uid=oauth_dovecot.uid, gid=oauth_dovecot.gid)
+        mail_root=oauth_dovecot.root / "mail", uid=oauth_dovecot.uid, gid=oauth_dovecot.gid
+    )
     with open(os.path.join(root, "main.cf"), "w") as handle:
         handle.write(main + SASL.format(auth_port=oauth_dovecot.auth_port))
     with open(os.path.join(root, "master.cf"), "w") as handle:
@@ -77,15 +78,23 @@ def wait_for(predicate, timeout=20.0):
     return False
 
 
-def test_postfix_checks_xoauth2_with_dovecot_and_delivers(sasl_postfix, oauth_mailbox, oauth_dovecot, oauth_server,
-                                                          sqlite_url, tmp_path):
+def test_postfix_checks_xoauth2_with_dovecot_and_delivers(
+    sasl_postfix, oauth_mailbox, oauth_dovecot, oauth_server, sqlite_url, tmp_path
+):
     url, route, root = sasl_postfix
     recipient = oauth_dovecot.add_user()
     route("member@example.test", recipient)
     subprocess.run(["postfix", "-c", root, "reload"], capture_output=True, timeout=60)  # texthash: read again on reload
     oauth_server.add_client(CLIENT_ID, secret=CLIENT_SECRET, mailbox=oauth_mailbox.user)
-    settings = make_settings(tmp_path, oauth_server, smtp_url=url, smtp_user=oauth_mailbox.user, db_url=sqlite_url,
-                             client_secret=CLIENT_SECRET, scopes=("https://outlook.office365.com/.default",))
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        smtp_url=url,
+        smtp_user=oauth_mailbox.user,
+        db_url=sqlite_url,
+        client_secret=CLIENT_SECRET,
+        scopes=("https://outlook.office365.com/.default",),
+    )
     queue(settings, ["member@example.test"])
     report = send_due(settings)
     assert report.sent == 1, report.stopped

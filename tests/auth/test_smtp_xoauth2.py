@@ -1,8 +1,13 @@
 """SMTP AUTH XOAUTH2 against an in-process aiosmtpd that asks the local identity platform about each
 token. A refused or missing token stops the run with one clear line; the messages stay queued."""
+
 from __future__ import annotations
 
 import pytest
+from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
+from auth.test_imap_xoauth2 import DELEGATED
+from auth.test_tokens import sign_in
+from outbox.outbox_helpers import queue
 
 from pipeline.auth import forget_token_sources
 from pipeline.errors import SmtpError
@@ -10,26 +15,36 @@ from pipeline.outbound.claims import count_due
 from pipeline.outbound.sender import send_due
 from pipeline.outbound.smtp import SmtpConnection
 
-from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings
-from auth.test_imap_xoauth2 import DELEGATED
-from auth.test_tokens import sign_in
-from outbox.outbox_helpers import queue
-
 SENDER = "user42"
 
 
 @pytest.fixture
 def app_smtp(xoauth2_sink, oauth_server, sqlite_url, tmp_path):
     oauth_server.add_client(CLIENT_ID, secret=CLIENT_SECRET, mailbox=SENDER)
-    return make_settings(tmp_path, oauth_server, smtp_url=xoauth2_sink.url(), smtp_user=SENDER, db_url=sqlite_url,
-                         client_secret=CLIENT_SECRET, scopes=("https://outlook.office365.com/.default",))
+    return make_settings(
+        tmp_path,
+        oauth_server,
+        smtp_url=xoauth2_sink.url(),
+        smtp_user=SENDER,
+        db_url=sqlite_url,
+        client_secret=CLIENT_SECRET,
+        scopes=("https://outlook.office365.com/.default",),
+    )
 
 
 @pytest.fixture
 def delegated_smtp(xoauth2_sink, oauth_server, sqlite_url, tmp_path):
     oauth_server.add_client(PUBLIC_CLIENT_ID)
-    settings = make_settings(tmp_path, oauth_server, smtp_url=xoauth2_sink.url(), smtp_user=SENDER, db_url=sqlite_url,
-                             client_id=PUBLIC_CLIENT_ID, flow="device_code", scopes=DELEGATED)
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        smtp_url=xoauth2_sink.url(),
+        smtp_user=SENDER,
+        db_url=sqlite_url,
+        client_id=PUBLIC_CLIENT_ID,
+        flow="device_code",
+        scopes=DELEGATED,
+    )
     sign_in(settings, oauth_server, user=SENDER)
     return settings
 

@@ -1,17 +1,17 @@
 """Tokens from the local identity platform: client credentials (secret or certificate), device code,
 refresh before expiry, the 0600 cache file, and a backoff after failures."""
+
 from __future__ import annotations
 
 import logging
 import stat
 
 import pytest
+from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings, with_oauth2
 
 from pipeline.auth import AuthError, token_source
-from pipeline.commands.login import start_login, wait_for_login
 from pipeline.auth.source import TokenSource
-
-from auth.conftest import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, make_settings, with_oauth2
+from pipeline.commands.login import start_login, wait_for_login
 
 PROVIDERS = ["microsoft", "generic"]
 
@@ -25,9 +25,15 @@ def client_settings(tmp_path, oauth_server, provider="microsoft", **extra):
 
 def device_settings(tmp_path, oauth_server, provider="microsoft", **extra):
     oauth_server.add_client(PUBLIC_CLIENT_ID)
-    scopes = ("https://outlook.office365.com/IMAP.AccessAsUser.All", "https://outlook.office365.com/SMTP.Send", "offline_access")
+    scopes = (
+        "https://outlook.office365.com/IMAP.AccessAsUser.All",
+        "https://outlook.office365.com/SMTP.Send",
+        "offline_access",
+    )
     extra.setdefault("scopes", scopes if provider == "microsoft" else ("imap", "smtp", "offline_access"))
-    return make_settings(tmp_path, oauth_server, provider=provider, client_id=PUBLIC_CLIENT_ID, flow="device_code", **extra)
+    return make_settings(
+        tmp_path, oauth_server, provider=provider, client_id=PUBLIC_CLIENT_ID, flow="device_code", **extra
+    )
 
 
 def sign_in(settings, oauth_server, user="user2"):
@@ -72,13 +78,20 @@ def test_a_new_process_reuses_the_cached_token(tmp_path, oauth_server, provider)
 def test_certificate_credential(tmp_path, oauth_server):
     import trustme
 
-    cert = trustme.CA(key_type=trustme.KeyType.RSA).issue_cert("mln-bulletin.example.nhs.test", key_type=trustme.KeyType.RSA)
+    cert = trustme.CA(key_type=trustme.KeyType.RSA).issue_cert(
+        "mln-bulletin.example.nhs.test", key_type=trustme.KeyType.RSA
+    )
     cert_file, key_file = tmp_path / "app.crt", tmp_path / "app.key"
     cert.cert_chain_pems[0].write_to_path(str(cert_file))
     cert.private_key_pem.write_to_path(str(key_file))
     oauth_server.add_client(CLIENT_ID, certificate_pem=cert.cert_chain_pems[0].bytes(), mailbox="user1")
-    settings = make_settings(tmp_path, oauth_server, certificate_file="app.crt", private_key_file="app.key",
-                             scopes=("https://outlook.office365.com/.default",))
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        certificate_file="app.crt",
+        private_key_file="app.key",
+        scopes=("https://outlook.office365.com/.default",),
+    )
     token = token_source(settings).token()
     assert oauth_server.introspect(token.access_token)["username"] == "user1"
     assert "client_assertion" in oauth_server.requests[-1] and "client_secret" not in oauth_server.requests[-1]

@@ -1,25 +1,35 @@
 """The worker meets a revoked sign-in: one log line per step, backoff, no crash, nothing lost;
 after `mln auth login` it reads and sends everything that waited."""
+
 from __future__ import annotations
 
 import logging
-
-from pipeline.auth import forget_token_sources
-from pipeline.outbound.claims import count_due
-from pipeline.worker import Worker
 
 from auth.conftest import PUBLIC_CLIENT_ID, make_settings
 from auth.test_imap_xoauth2 import DELEGATED, a_message
 from auth.test_tokens import sign_in
 from outbox.outbox_helpers import queue
 
+from pipeline.auth import forget_token_sources
+from pipeline.outbound.claims import count_due
+from pipeline.worker import Worker
 
-def test_worker_backs_off_on_a_revoked_sign_in_and_recovers_after_login(oauth_mailbox, xoauth2_sink, oauth_server,
-                                                                        sqlite_url, tmp_path, caplog):
+
+def test_worker_backs_off_on_a_revoked_sign_in_and_recovers_after_login(
+    oauth_mailbox, xoauth2_sink, oauth_server, sqlite_url, tmp_path, caplog
+):
     oauth_server.add_client(PUBLIC_CLIENT_ID)
-    settings = make_settings(tmp_path, oauth_server, mailbox_url=oauth_mailbox.url, smtp_url=xoauth2_sink.url(),
-                             smtp_user=oauth_mailbox.user, db_url=sqlite_url, client_id=PUBLIC_CLIENT_ID,
-                             flow="device_code", scopes=DELEGATED)
+    settings = make_settings(
+        tmp_path,
+        oauth_server,
+        mailbox_url=oauth_mailbox.url,
+        smtp_url=xoauth2_sink.url(),
+        smtp_user=oauth_mailbox.user,
+        db_url=sqlite_url,
+        client_id=PUBLIC_CLIENT_ID,
+        flow="device_code",
+        scopes=DELEGATED,
+    )
     sign_in(settings, oauth_server, user=oauth_mailbox.user)
     oauth_mailbox.append(a_message())
     queue(settings, ["member@example.org"])

@@ -1,5 +1,6 @@
 """An aiosmtpd sink that accepts AUTH XOAUTH2 when the local identity platform says the token is
 active, allows sending, and belongs to the user named in the XOAUTH2 string."""
+
 from __future__ import annotations
 
 import base64
@@ -7,11 +8,12 @@ import json
 from dataclasses import dataclass
 
 from aiosmtpd.smtp import AuthResult
-
 from auth.oauth_server import SMTP_SCOPES, OAuthServer
 from fixtures.smtp import SinkHandler, _QuietController, free_port
 
-ERROR_CHALLENGE = base64.b64encode(json.dumps({"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/SMTP.Send"}).encode()).decode()
+ERROR_CHALLENGE = base64.b64encode(
+    json.dumps({"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/SMTP.Send"}).encode()
+).decode()
 
 
 class XOAuth2Handler(SinkHandler):
@@ -55,6 +57,8 @@ def start_xoauth2_sink(oauth: OAuthServer) -> tuple[_QuietController, XOAuth2Han
     handler.oauth = oauth
     handler.logins = []
     # No TLS on loopback in tests; _QuietController silences aiosmtpd's warning about exactly that.
-    controller = _QuietController(handler, hostname="127.0.0.1", port=free_port(), auth_required=True, auth_require_tls=False)
+    controller = _QuietController(
+        handler, hostname="127.0.0.1", port=free_port(), auth_required=True, auth_require_tls=False
+    )
     controller.start()
     return controller, handler

@@ -1,4 +1,5 @@
 """The benchmark runner works end to end at tiny sizes, against the real servers (no timing asserted)."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,36 @@ import pytest
 
 from pipeline.config import REPO_ROOT
 
-TINY = ["--ingest-messages", "6", "--ingest-repeats", "3", "--profile-messages", "3", "--idle-small", "2", "--idle-big", "4", "--idle-repeats", "2",
-        "--send-subscribers", "6", "--send-repeats", "3", "--send-profile-subscribers", "3", "--memory-small", "3", "--memory-big", "6", "--queue-submissions", "30",
-        "--queue-repeats", "1", "--backends", "sqlite"]
+TINY = [
+    "--ingest-messages",
+    "6",
+    "--ingest-repeats",
+    "3",
+    "--profile-messages",
+    "3",
+    "--idle-small",
+    "2",
+    "--idle-big",
+    "4",
+    "--idle-repeats",
+    "2",
+    "--send-subscribers",
+    "6",
+    "--send-repeats",
+    "3",
+    "--send-profile-subscribers",
+    "3",
+    "--memory-small",
+    "3",
+    "--memory-big",
+    "6",
+    "--queue-submissions",
+    "30",
+    "--queue-repeats",
+    "1",
+    "--backends",
+    "sqlite",
+]
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +47,13 @@ def bench(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
     """`python -m benchmarks` (what `make bench` runs) once, at tiny sizes; its stdout and JSON report."""
     tmp_path = tmp_path_factory.mktemp("bench")
     output = tmp_path / "report.json"
-    done = subprocess.run([sys.executable, "-m", "benchmarks", *TINY, "--output", str(output), "--workdir", str(tmp_path)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *TINY, "--output", str(output), "--workdir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done, json.loads(output.read_text())
 
@@ -81,8 +114,11 @@ def test_peak_memory_is_the_childs_own_not_the_spawners(tmp_path):
     ballast = bytearray(300_000_000)
     ballast[::4096] = b"1" * len(ballast[::4096])  # touch every page, so it is resident
     small, code = peak_rss_mb([sys.executable, "-c", "pass"], {}, tmp_path / "small.log")
-    big, _ = peak_rss_mb([sys.executable, "-c", "b = bytearray(200_000_000); b[::4096] = b'1' * len(b[::4096])"], {},
-                         tmp_path / "big.log")
+    big, _ = peak_rss_mb(
+        [sys.executable, "-c", "b = bytearray(200_000_000); b[::4096] = b'1' * len(b[::4096])"],
+        {},
+        tmp_path / "big.log",
+    )
 
     assert code == 0
     assert small < 150 < 200 < big < 300  # MB: the child's own sizes, not our 300 MB

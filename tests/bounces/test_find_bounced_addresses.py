@@ -1,4 +1,5 @@
 """Bounce detection on real bounce messages: one row per file in tests/messages/bounces/expected.toml."""
+
 from __future__ import annotations
 
 import tomllib
@@ -63,7 +64,9 @@ def test_domain_hint_ignores_someone_elses_verp_address():
 
 def test_envelope_header_wins_over_the_returned_headers():
     raw = (MESSAGES / "dsn-bounce.eml").read_bytes()
-    moved = raw.replace(b"X-Original-To: bulletin+bounce-Kx7Qm2pL.3f9a@", b"X-Original-To: bulletin+bounce-Env0Tok3n@", 1)
+    moved = raw.replace(
+        b"X-Original-To: bulletin+bounce-Kx7Qm2pL.3f9a@", b"X-Original-To: bulletin+bounce-Env0Tok3n@", 1
+    )
     assert find_bounced_addresses(moved).verp_token == "Env0Tok3n"
 
 
@@ -92,7 +95,11 @@ def test_which_reports_count_against_a_subscriber(report, counts):
 def test_make_verp_address_round_trips():
     address = make_verp_address("Ab3.x_Y-9=", "example.org")
     assert address == "bulletin+bounce-Ab3.x_Y-9=@example.org"
-    raw = (MESSAGES / "dsn-bounce.eml").read_bytes().replace(b"bulletin+bounce-Kx7Qm2pL.3f9a@example.org", address.encode())
+    raw = (
+        (MESSAGES / "dsn-bounce.eml")
+        .read_bytes()
+        .replace(b"bulletin+bounce-Kx7Qm2pL.3f9a@example.org", address.encode())
+    )
     assert find_bounced_addresses(raw, "example.org").verp_token == "Ab3.x_Y-9="
 
 

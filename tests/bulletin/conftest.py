@@ -1,4 +1,5 @@
 """Fixtures for the bulletin tests: the sample issue, the real templates, a headless Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outbound.bulletin import BulletinContent, content_from_dict
 from pipeline.config import REPO_ROOT
+from pipeline.outbound.bulletin import BulletinContent, content_from_dict
 
 SAMPLES = Path(__file__).with_name("samples")
 TEMPLATES = REPO_ROOT / "templates"

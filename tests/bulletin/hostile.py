@@ -1,4 +1,5 @@
 """A bulletin whose every field tries to inject markup or script (shared by the XSS tests)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,7 @@ HOSTILE_INTRO = (
     "Hello <script>alert('intro')</script> and <b onmouseover=alert(3)>bold</b>.\n\n"
     "[click me](javascript:alert(4)) and <javascript:alert(5)> and [data](data:text/html;base64,PHNjcmlwdD4=)\n\n"
     "![tracker](https://tracker.example.org/pixel.png)\n\n"
-    "<iframe src=\"https://evil.example.org\"></iframe>\n\n"
+    '<iframe src="https://evil.example.org"></iframe>\n\n'
     "A [fine link](https://mln.example.org/ok)."
 )
 
@@ -30,7 +31,7 @@ def hostile_content(base: BulletinContent) -> BulletinContent:
         lead_name=ATTR_BREAK,
         lead_email='x@example.org"><script>alert(6)</script>',
         status="Planned",
-        summary=f"{IMG}\n\n<a href=\"{JS_LINK}\">more</a>",
+        summary=f'{IMG}\n\n<a href="{JS_LINK}">more</a>',
         link=JS_LINK,
         share_externally=True,
     )

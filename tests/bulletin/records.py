@@ -1,4 +1,5 @@
 """Approved submissions in a real database, made with the real models (for the draft tests)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ import itertools
 from pipeline.store.db import transaction
 from pipeline.store.models import Item, Submission
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _sequence = itertools.count(1)
 
 
@@ -38,12 +39,25 @@ def add_submission(
             item = session.get(Submission, item_of).item
             revision, is_update = len(item.submissions) + 1, True
         row = Submission(
-            item=item, revision=revision, is_update=is_update, status=status, title=title, theme=theme, theme_number=6,
-            locality="Barnsley", region="Yorkshire & Humber", organisation="Barnsley Care Homes Forum (example)",
-            lead_name="Angela Dunmore", lead_email=lead_email, progress=progress,
-            date_commenced=dt.date(2026, 6, 1), date_commenced_precision="month",
+            item=item,
+            revision=revision,
+            is_update=is_update,
+            status=status,
+            title=title,
+            theme=theme,
+            theme_number=6,
+            locality="Barnsley",
+            region="Yorkshire & Humber",
+            organisation="Barnsley Care Homes Forum (example)",
+            lead_name="Angela Dunmore",
+            lead_email=lead_email,
+            progress=progress,
+            date_commenced=dt.date(2026, 6, 1),
+            date_commenced_precision="month",
             summary="Six modules for care home staff, from recognising depression to working with families.",
-            link="https://mln.example.org/index/ch", share_externally=share, sender=lead_email,
+            link="https://mln.example.org/index/ch",
+            share_externally=share,
+            sender=lead_email,
             received_at=(approved or at(2026, 11, 2)) - dt.timedelta(days=3),
         )
         session.add(row)

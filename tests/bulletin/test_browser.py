@@ -2,6 +2,7 @@
 
 Screenshots go to test-artifacts/bulletin/ for a person to look at.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -29,14 +30,18 @@ def open_bulletin(browser_context, tmp_path, html: str, width: int):
 
 @pytest.mark.parametrize("audience", ["internal", "external"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_reads_without_horizontal_scrolling(browser_context, tmp_path, artifacts_dir, sample_content, templates_dir, audience, width):
+def test_reads_without_horizontal_scrolling(
+    browser_context, tmp_path, artifacts_dir, sample_content, templates_dir, audience, width
+):
     rendered = render_bulletin(sample_content, audience, templates_dir)
     page, requests, _ = open_bulletin(browser_context, tmp_path, rendered.html, width)
     try:
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client, f"{scroll}px of content in a {client}px window"
         # Every theme is there: a section for each theme with items, the others named in one line.
-        sections = page.eval_on_selector_all("td[data-theme]", "els => els.map(e => [e.dataset.theme, e.offsetHeight > 0])")
+        sections = page.eval_on_selector_all(
+            "td[data-theme]", "els => els.map(e => [e.dataset.theme, e.offsetHeight > 0])"
+        )
         with_items = {item.theme for item in sample_content.items_for(audience)}
         assert [theme for theme, _ in sections] == [t for t in sample_content.themes if t in with_items]
         assert all(visible for _, visible in sections)
@@ -67,7 +72,9 @@ def test_container_is_600_px_on_a_wide_screen(browser_context, tmp_path, sample_
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_hostile_fields_stay_text_in_the_browser(browser_context, tmp_path, artifacts_dir, sample_content, templates_dir, width):
+def test_hostile_fields_stay_text_in_the_browser(
+    browser_context, tmp_path, artifacts_dir, sample_content, templates_dir, width
+):
     rendered = render_bulletin(hostile_content(sample_content), "internal", templates_dir)
     page, requests, dialogs = open_bulletin(browser_context, tmp_path, rendered.html, width)
     try:

@@ -1,4 +1,5 @@
 """`mln bulletin ...` through click's CliRunner, and once through a real subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -92,9 +93,13 @@ def test_subprocess_happy_path(config, db_url):
     add_submission(db_url, "Education package for care homes", at(2026, 11, 3))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLN_")}
     mln = [sys.executable, "-m", "pipeline.cli", "--config", str(config), "bulletin"]
-    drafted = subprocess.run([*mln, "draft", "--period", "2026-11", "--json"], env=env, capture_output=True, text=True, check=True)
+    drafted = subprocess.run(
+        [*mln, "draft", "--period", "2026-11", "--json"], env=env, capture_output=True, text=True, check=True
+    )
     bulletin_id = str(json.loads(drafted.stdout)["id"])
-    approved = subprocess.run([*mln, "approve", bulletin_id, "--json"], env=env, capture_output=True, text=True, check=True)
+    approved = subprocess.run(
+        [*mln, "approve", bulletin_id, "--json"], env=env, capture_output=True, text=True, check=True
+    )
     assert json.loads(approved.stdout)["status"] == "approved"
     listed = subprocess.run([*mln, "list", "--json"], env=env, capture_output=True, text=True, check=True)
     assert json.loads(listed.stdout)[0]["approved_by"]

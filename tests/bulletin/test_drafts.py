@@ -1,4 +1,5 @@
 """Drafts, previews and approval against SQLite and PostgreSQL (the db_url fixture)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,6 +8,8 @@ import threading
 
 import pytest
 
+from pipeline.config import Settings
+from pipeline.errors import NotFound, WrongState
 from pipeline.outbound.bulletin import parse_period
 from pipeline.outbound.bulletin.drafts import (
     approve_bulletin,
@@ -17,9 +20,7 @@ from pipeline.outbound.bulletin.drafts import (
     mark_bulletin_sent,
     preview_bulletin,
 )
-from pipeline.config import Settings
 from pipeline.store.db import transaction
-from pipeline.errors import NotFound, WrongState
 
 from .records import add_submission, at, edit_submission
 
@@ -36,8 +37,14 @@ def november(db_url):
     """Three approved in Nov–Dec 2026 (one an update), plus ones that must stay out."""
     ids = {
         "shared": add_submission(db_url, "Education package for care homes", at(2026, 11, 3)),
-        "private": add_submission(db_url, "Leave arrangements for informal patients", at(2026, 12, 30), share=False,
-                                  theme="In Patient Services", lead_email="c.ashworth@example.nhs.test"),
+        "private": add_submission(
+            db_url,
+            "Leave arrangements for informal patients",
+            at(2026, 12, 30),
+            share=False,
+            theme="In Patient Services",
+            lead_email="c.ashworth@example.nhs.test",
+        ),
     }
     old = add_submission(db_url, "Learning network newsletter", at(2025, 6, 1))
     ids["update"] = add_submission(db_url, "Learning network newsletter (updated)", at(2026, 11, 20), item_of=old)
@@ -163,9 +170,12 @@ def test_the_approval_time_in_london_decides_the_period(settings):
     url = settings.database.url
     add_submission(url, "Received in October, approved in November", at(2026, 11, 2))
     # 23:30 UTC on 30 April is 00:30 on 1 May in London (summer time): May–June's issue.
-    add_submission(url, "Approved just after midnight BST", dt.datetime(2026, 4, 30, 23, 30, tzinfo=dt.timezone.utc))
-    add_submission(url, "Approved on the last evening of April", dt.datetime(2026, 4, 30, 22, 30, tzinfo=dt.timezone.utc))
-    titles = lambda period: [i.title for i in bulletin_content(settings, draft_bulletin(settings, parse_period(period))["id"]).items]  # noqa: E731
+    add_submission(url, "Approved just after midnight BST", dt.datetime(2026, 4, 30, 23, 30, tzinfo=dt.UTC))
+    add_submission(url, "Approved on the last evening of April", dt.datetime(2026, 4, 30, 22, 30, tzinfo=dt.UTC))
+
+    def titles(period: str) -> list[str]:
+        return [i.title for i in bulletin_content(settings, draft_bulletin(settings, parse_period(period))["id"]).items]
+
     assert titles("2026-03") == ["Approved on the last evening of April"]
     assert titles("2026-05") == ["Approved just after midnight BST"]
     assert titles("2026-11") == ["Received in October, approved in November"]

@@ -1,4 +1,5 @@
 """Meetings fall on the last working day of the month (weekends and England & Wales bank holidays skipped)."""
+
 import datetime as dt
 
 import pytest

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.outbound.bulletin import Period, parse_period, period_for
 from pipeline.errors import InvalidInput
+from pipeline.outbound.bulletin import Period, parse_period, period_for
 
 D = dt.date
 
@@ -35,7 +35,10 @@ def test_next_period_crosses_the_year():
     assert Period(D(2026, 11, 1)).next() == Period(D(2027, 1, 1))
 
 
-@pytest.mark.parametrize("months, day, label", [(3, D(2026, 5, 9), "April–June 2026"), (1, D(2026, 5, 9), "May 2026"), (6, D(2026, 12, 1), "July–December 2026")])
+@pytest.mark.parametrize(
+    "months, day, label",
+    [(3, D(2026, 5, 9), "April–June 2026"), (1, D(2026, 5, 9), "May 2026"), (6, D(2026, 12, 1), "July–December 2026")],
+)
 def test_other_groupings(months, day, label):
     assert period_for(day, months).label == label
 
@@ -54,9 +57,9 @@ def test_groupings_that_do_not_divide_the_year_are_refused():
 def test_quarterly_issues_from_the_setting():
     import dataclasses
 
+    from pipeline.config import NetworkSettings, Settings
     from pipeline.localtime import months_per_issue
     from pipeline.periods import period_for
-    from pipeline.config import NetworkSettings, Settings
 
     settings = Settings(network=dataclasses.replace(NetworkSettings(), months_per_issue=3))
     period = period_for(dt.date(2026, 11, 24), months_per_issue(settings))

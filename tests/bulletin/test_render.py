@@ -1,4 +1,5 @@
 """The rendered bulletin, checked from the sample issue (tests/bulletin/samples/issue_12.json)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -113,8 +114,13 @@ def test_information_index_has_the_seven_columns_and_a_row_per_item(rendered):
     index = doc(rendered["internal"].html).xpath("//table[contains(@class,'index')]")[0]
     headers = [th.text_content() for th in index.xpath(".//th")]
     assert headers == [
-        "File No", "Practice example / improvement / learning", "Location", "Lead contact",
-        "Commenced / updated", "Completion / evaluation", "Status",
+        "File No",
+        "Practice example / improvement / learning",
+        "Location",
+        "Lead contact",
+        "Commenced / updated",
+        "Completion / evaluation",
+        "Status",
     ]
     rows = index.xpath(".//tr[contains(@class,'index-row')]")
     assert len(rows) == 9
@@ -182,7 +188,13 @@ def test_intro_markdown_is_rendered(rendered):
 def test_text_part_is_written_for_reading(rendered):
     text = rendered["internal"].text
     assert not re.search(r"</?(p|td|table|span|a|br)[\s/>]", text)
-    for heading in ("At a glance\n-----------", "1. LIAISON / GENERAL HOSPITAL\n---", "Information Index\n---", "Upcoming network meetings\n---", "How to take part\n---"):
+    for heading in (
+        "At a glance\n-----------",
+        "1. LIAISON / GENERAL HOSPITAL\n---",
+        "Information Index\n---",
+        "Upcoming network meetings\n---",
+        "How to take part\n---",
+    ):
         assert heading in text
     assert "* Delirium screening on admission to acute medical wards (NEW)" in text
     assert "  Link: https://mln.example.org/index/LG-2026-003" in text
@@ -210,7 +222,10 @@ def test_placeholders_are_filled_per_recipient(rendered):
     assert PLACEHOLDERS["recipient"] in html and PLACEHOLDERS["unsubscribe_address"] in html
     values = {"recipient": "a&b@example.org", "unsubscribe_address": "bulletin+unsubscribe-XYZ@example.org"}
     personal = personalise(html, values, html=True)
-    assert "a&amp;b@example.org" in personal and "mailto:bulletin+unsubscribe-XYZ@example.org?subject=unsubscribe" in personal
+    assert (
+        "a&amp;b@example.org" in personal
+        and "mailto:bulletin+unsubscribe-XYZ@example.org?subject=unsubscribe" in personal
+    )
     assert "__MLN_" not in personal
     assert "sent to a&b@example.org" in personalise(rendered["internal"].text, values, html=False)
     with pytest.raises(KeyError):
@@ -220,7 +235,9 @@ def test_placeholders_are_filled_per_recipient(rendered):
 def test_one_click_unsubscribe_link_only_with_a_web_base_url(sample_content, templates_dir):
     without = render_bulletin(sample_content, "external", templates_dir)
     assert PLACEHOLDERS["unsubscribe_url"] not in without.html
-    with_web = render_bulletin(dataclasses.replace(sample_content, base_url="https://bulletin.example.org"), "external", templates_dir)
+    with_web = render_bulletin(
+        dataclasses.replace(sample_content, base_url="https://bulletin.example.org"), "external", templates_dir
+    )
     assert f'href="{PLACEHOLDERS["unsubscribe_url"]}"' in with_web.html
     assert PLACEHOLDERS["unsubscribe_url"] in with_web.text
 

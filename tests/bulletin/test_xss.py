@@ -1,4 +1,5 @@
 """Every field is text: markup in submissions or the introduction never becomes HTML."""
+
 from __future__ import annotations
 
 import lxml.html

@@ -1,4 +1,5 @@
 """Every command explains itself, with an example."""
+
 from __future__ import annotations
 
 import importlib
@@ -48,8 +49,10 @@ def test_the_lazy_command_table_names_what_each_module_registers():
 
 
 def test_a_one_shot_command_does_not_import_the_bulletin_renderer():
-    code = ("import sys; from click.testing import CliRunner; from pipeline.cli import cli;"
-            "CliRunner().invoke(cli, ['queue', '--help']); print('premailer' in sys.modules, 'pipeline.commands.bulletin' in sys.modules)")
+    code = (
+        "import sys; from click.testing import CliRunner; from pipeline.cli import cli;"
+        "CliRunner().invoke(cli, ['queue', '--help']); print('premailer' in sys.modules, 'pipeline.commands.bulletin' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
 

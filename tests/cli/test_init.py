@@ -1,4 +1,5 @@
 """`mln init` sets up a working folder: config, editable rules, database."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner

@@ -1,4 +1,5 @@
 """Settings: one TOML file, environment overrides, and one clear line for every mistake."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,9 +25,14 @@ def test_defaults_need_no_file(tmp_path, monkeypatch):
 
 
 def test_file_then_environment(tmp_path):
-    path = write(tmp_path, '[mailbox]\nurl = "imap://mln@mail.example.org/INBOX"\nbatch_size = 10\n'
-                           '[network]\nthemes = ["Workforce", "Primary Care"]\n')
-    settings = load_settings(path, environ={"MLN_MAILBOX_BATCH_SIZE": "25", "MLN_NETWORK_REGIONS": "North East, North West"})
+    path = write(
+        tmp_path,
+        '[mailbox]\nurl = "imap://mln@mail.example.org/INBOX"\nbatch_size = 10\n'
+        '[network]\nthemes = ["Workforce", "Primary Care"]\n',
+    )
+    settings = load_settings(
+        path, environ={"MLN_MAILBOX_BATCH_SIZE": "25", "MLN_NETWORK_REGIONS": "North East, North West"}
+    )
     assert settings.mailbox.url == "imap://mln@mail.example.org/INBOX"
     assert settings.mailbox.batch_size == 25
     assert settings.network.themes == ("Workforce", "Primary Care")
@@ -55,13 +61,16 @@ def test_a_password_in_the_file_is_refused(tmp_path):
         load_settings(path, environ={})
 
 
-@pytest.mark.parametrize("text, environ, expected", [
-    ('[mailbox]\nbatch_size = "ten"\n', {}, "mailbox.batch_size in .*: expected a whole number"),
-    ('[mailbox]\nbatchsize = 3\n', {}, "unknown key mailbox.batchsize"),
-    ('[mailbx]\n', {}, r"unknown section \[mailbx\]"),
-    ('[mailbox\n', {}, "not valid TOML"),
-    ('', {"MLN_SMTP_STARTTLS": "maybe"}, "MLN_SMTP_STARTTLS \\(environment\\): expected true or false"),
-])
+@pytest.mark.parametrize(
+    "text, environ, expected",
+    [
+        ('[mailbox]\nbatch_size = "ten"\n', {}, "mailbox.batch_size in .*: expected a whole number"),
+        ("[mailbox]\nbatchsize = 3\n", {}, "unknown key mailbox.batchsize"),
+        ("[mailbx]\n", {}, r"unknown section \[mailbx\]"),
+        ("[mailbox\n", {}, "not valid TOML"),
+        ("", {"MLN_SMTP_STARTTLS": "maybe"}, "MLN_SMTP_STARTTLS \\(environment\\): expected true or false"),
+    ],
+)
 def test_mistakes_name_the_key_and_the_file(tmp_path, text, environ, expected):
     with pytest.raises(ConfigError, match=expected):
         load_settings(write(tmp_path, text), environ=environ)

@@ -1,4 +1,5 @@
 """The migrations build exactly what the models describe, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

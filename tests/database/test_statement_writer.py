@@ -1,10 +1,12 @@
 """StatementWriter: one held connection, each statement committed on its own (the sender's records)."""
+
 from __future__ import annotations
 
 import pytest
+from fixtures.database import migrated_database
 from sqlalchemy import select, text, update
 
-from fixtures.database import migrated_database
+from pipeline.errors import DatabaseError
 from pipeline.store import db
 from pipeline.store.models import MailboxState
 
@@ -41,7 +43,7 @@ def test_a_connection_the_server_drops_is_reported_then_replaced(postgres_url):
     writer = db.StatementWriter(postgres_url)
     try:
         writer.execute(update(MailboxState).values(last_uid=1), {})
-        with pytest.raises(db.DatabaseError, match="check database.url"):
+        with pytest.raises(DatabaseError, match="check database.url"):
             writer.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"), {})  # the server ends this session
         writer.execute(update(MailboxState).values(last_uid=2), {})  # on a new connection
         assert _last_uid(postgres_url) == 2

@@ -1,4 +1,5 @@
 """Intake test helpers: a config pointing at the test Dovecot and database, and `mln` as a subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from pipeline.store import db
 from pipeline.config import Settings, load_settings
+from pipeline.store import db
 from pipeline.store.models import Message
-
 
 
 @dataclass
@@ -30,12 +30,19 @@ class Intake:
     def settings(self) -> Settings:
         return load_settings(self.config_path, self.environ)
 
-    def run(self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         """`mln --config ... ARGS` in a subprocess, as cron or a person would run it."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLN_")}
         env.update(self.environ, **(extra_env or {}))
-        return subprocess.run([sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), *args],
-                              capture_output=True, text=True, env=env, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
 
     def poll_json(self) -> dict:
         result = self.run("poll", "--json")
@@ -53,8 +60,10 @@ class Intake:
 
     def all_folders(self) -> dict[str, int]:
         with self.account.client() as client:
-            return {name: len(client.select_folder(name, readonly=True) and client.search("ALL"))
-                    for _flags, _delim, name in client.list_folders()}
+            return {
+                name: len(client.select_folder(name, readonly=True) and client.search("ALL"))
+                for _flags, _delim, name in client.list_folders()
+            }
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 After any crash and one clean pass, every message is recorded exactly once,
 none is left in the inbox, and none has vanished from the mailbox.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,6 @@ import sys
 import time
 
 import pytest
-
 from fixtures.samples import numbered_message
 
 N = 24
@@ -64,7 +64,9 @@ def test_two_pollers_at_once(intake):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLN_")} | intake.environ
     command = [sys.executable, "-m", "pipeline.cli", "--config", str(intake.config_path), "poll", "--json"]
 
-    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     results = [p.communicate(timeout=120) for p in procs]
 
     assert [p.returncode for p in procs] == [0, 0], results

@@ -7,17 +7,17 @@ differ from handling them one by one: File Nos without gaps, the daily reply
 limit kept, unknown senders marked. And the number of statements a pass runs
 no longer grows with each message of a group.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 
 from sqlalchemy import event, select
 
-from pipeline.store import db
 from pipeline import passes
-from pipeline.intake import poll
-from pipeline.store.counters import allocate_file_no
 from pipeline.people.members import MemberInput, add_member
+from pipeline.store import db
+from pipeline.store.counters import allocate_file_no
 from pipeline.store.models import AutoReplyCount, FileNoSequence, Outgoing, Submission
 
 THEMES = {5: "In Patient Services", 3: "Workforce"}
@@ -52,8 +52,10 @@ def with_config(intake, extra: str):
 
 def submissions(intake) -> list[dict]:
     with db.transaction(intake.settings.database.url, readonly=True) as session:
-        return [{"file_no": s.file_no, "sender": s.sender, "unknown_sender": s.unknown_sender, "reply_id": s.reply_id}
-                for s in session.scalars(select(Submission).order_by(Submission.id))]
+        return [
+            {"file_no": s.file_no, "sender": s.sender, "unknown_sender": s.unknown_sender, "reply_id": s.reply_id}
+            for s in session.scalars(select(Submission).order_by(Submission.id))
+        ]
 
 
 def test_file_nos_taken_in_groups_have_no_gaps_and_the_next_form_counts_on(intake):
@@ -111,8 +113,12 @@ def test_unknown_senders_are_marked_within_a_group(intake):
     passes.poll_once(intake.settings)
 
     unknown = {s["sender"]: s["unknown_sender"] for s in submissions(intake)}
-    assert unknown == {"leader0@example.nhs.test": True, "leader1@example.nhs.test": False,
-                       "leader2@example.nhs.test": True, "leader3@example.nhs.test": True}
+    assert unknown == {
+        "leader0@example.nhs.test": True,
+        "leader1@example.nhs.test": False,
+        "leader2@example.nhs.test": True,
+        "leader3@example.nhs.test": True,
+    }
 
 
 def statements_in_a_pass(intake, numbers: range) -> Counter:

@@ -6,18 +6,19 @@ the next pass takes them one at a time, so the messages before one that kills
 the process are still filed. A conflict with another poller undoes the group, whose
 messages are then handled one at a time.
 """
+
 from __future__ import annotations
 
 import logging
 import signal
 
+from fixtures.samples import numbered_message, sample
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from fixtures.samples import numbered_message, sample
-from pipeline.store import db
 from pipeline import passes
 from pipeline.intake import recording
+from pipeline.store import db
 from pipeline.store import records as store
 from pipeline.store.models import MailboxState, Submission
 
@@ -79,9 +80,11 @@ def test_a_conflict_inside_a_group_undoes_it_and_each_message_is_handled_alone(i
     assert group_mark(intake) == max(calls)  # the undone group's mark stays; it only ever means "go one at a time"
 
 
-UNREADABLE_BOUNCE = (b"From: MAILER-DAEMON@mx.example.org\r\nTo: bulletin@example.org\r\n"
-                     b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example.org>\r\n"
-                     b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nSomething went wrong, but we will not say to whom.\r\n")
+UNREADABLE_BOUNCE = (
+    b"From: MAILER-DAEMON@mx.example.org\r\nTo: bulletin@example.org\r\n"
+    b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example.org>\r\n"
+    b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nSomething went wrong, but we will not say to whom.\r\n"
+)
 
 
 def test_a_message_its_handler_holds_sends_its_group_one_at_a_time(intake, caplog):

@@ -1,4 +1,5 @@
 """The local Maildir source: same flow as IMAP, for the demo and for sites that deliver to disk."""
+
 from __future__ import annotations
 
 import mailbox
@@ -7,10 +8,11 @@ import subprocess
 import sys
 
 from fixtures.samples import numbered_message, sample
-from pipeline.store import db
+
 from pipeline.config import load_settings
 from pipeline.intake.messages import list_messages
 from pipeline.passes import poll_once
+from pipeline.store import db
 
 
 def maildir_settings(tmp_path, environ=None):
@@ -42,8 +44,11 @@ def test_maildir_crash_after_commit_then_rerun(tmp_path):
     for n in range(6):
         box.add(numbered_message(n))
     env = {"MLN_DEBUG_CRASH_AT": "after_commit:2", "PATH": "/usr/bin:/bin"}
-    crashed = subprocess.run([sys.executable, "-m", "pipeline.cli", "--config", str(tmp_path / "mln.toml"), "poll"],
-                             env=env, capture_output=True)
+    crashed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--config", str(tmp_path / "mln.toml"), "poll"],
+        env=env,
+        capture_output=True,
+    )
     assert crashed.returncode == -signal.SIGKILL
 
     poll_once(load_settings(tmp_path / "mln.toml", {}))

@@ -1,17 +1,17 @@
 """`mln poll` against a real Dovecot: every message recorded once, moved only after commit."""
+
 from __future__ import annotations
 
 import subprocess
 
 import pytest
+from fixtures.samples import numbered_message, sample
 
-from pipeline.intake import handlers
 from pipeline.errors import MailboxError
+from pipeline.intake import handlers
+from pipeline.intake.mailbox.imap import ImapSource
 from pipeline.intake.messages import list_messages, retry_message
 from pipeline.passes import poll_once
-from pipeline.intake.mailbox.imap import ImapSource
-
-from fixtures.samples import numbered_message, sample
 
 
 def test_poll_records_each_message_and_files_it_by_rule(intake):
@@ -84,7 +84,9 @@ def test_messages_json_lists_the_documented_keys(intake):
 
 
 def test_broken_mime_gets_an_outcome_and_leaves_the_inbox(intake):
-    intake.account.append_many([sample("malformed-boundary.eml"), sample("missing-headers.eml"), sample("empty-body.eml")])
+    intake.account.append_many(
+        [sample("malformed-boundary.eml"), sample("missing-headers.eml"), sample("empty-body.eml")]
+    )
 
     summary = intake.poll_json()
 
@@ -147,8 +149,7 @@ def test_without_move_capability_falls_back_to_copy_and_uid_expunge(intake, monk
 
 
 def test_unreachable_server_exits_3_with_a_next_step(intake):
-    intake.config_path.write_text(intake.config_path.read_text().replace(
-        f":{intake.account.server.port}/", ":1/"))
+    intake.config_path.write_text(intake.config_path.read_text().replace(f":{intake.account.server.port}/", ":1/"))
 
     result = intake.run("poll")
 
@@ -160,16 +161,31 @@ def test_uidvalidity_change_refiles_without_handling_again(intake):
     # Messages kept in the inbox by a rule are seen again after a UIDVALIDITY change.
     rules = intake.config_path.parent / "rules"
     rules.mkdir()
-    (rules / "10-keep.toml").write_text('[[rule]]\nname = "keep"\nhandler = "ignore"\nkeep_in_inbox = true\n'
-                                        'options = { reason = "kept" }\n')
+    (rules / "10-keep.toml").write_text(
+        '[[rule]]\nname = "keep"\nhandler = "ignore"\nkeep_in_inbox = true\noptions = { reason = "kept" }\n'
+    )
     intake.config_path.write_text(intake.config_path.read_text() + f'rules_dir = "{rules}"\n')
     intake.account.append_many([numbered_message(n) for n in range(3)])
     intake.poll_json()
     assert len(intake.account.uids("INBOX")) == 3
 
     server = intake.account.server
-    subprocess.run(["doveadm", "-c", str(server.config), "mailbox", "update", "-u", intake.account.user,
-                    "--uid-validity", "4242", "INBOX"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "doveadm",
+            "-c",
+            str(server.config),
+            "mailbox",
+            "update",
+            "-u",
+            intake.account.user,
+            "--uid-validity",
+            "4242",
+            "INBOX",
+        ],
+        check=True,
+        capture_output=True,
+    )
     intake.account.append(numbered_message(99))
     summary = intake.poll_json()
 

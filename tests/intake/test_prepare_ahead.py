@@ -3,24 +3,21 @@
 A pass with enough new mail parses each group of messages, and reads the forms
 in their attachments, in a child process while it stores the group before it.
 """
+
 from __future__ import annotations
 
-import dataclasses
-import logging
 import os
 import signal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from pipeline.store import db
 from pipeline import passes
-from pipeline.intake import poll
-from pipeline.intake import prepare
 from pipeline.config import LimitSettings, load_settings
-from pipeline.store.models import Message, Submission
+from pipeline.intake import prepare
 from pipeline.mail import Fetched
+from pipeline.store import db
+from pipeline.store.models import Message, Submission
 
 SAMPLES = sorted((Path(__file__).parents[1] / "messages").glob("*.eml"))
 
@@ -30,7 +27,7 @@ def fetched(paths: list[Path]) -> list[Fetched]:
 
 
 def groups_of(items: list[Fetched], size: int) -> list[list[Fetched]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def test_the_child_gives_what_this_process_gives(monkeypatch):
@@ -68,7 +65,9 @@ def test_when_the_child_dies_the_pass_reads_the_rest_here(monkeypatch, caplog):
 
     assert [f for g, _ in seen for f in g] == messages
     for group, prepared in seen:
-        assert [p.mail.message_id for p in prepared] == [prepare.prepare(f.raw, LimitSettings()).mail.message_id for f in group]
+        assert [p.mail.message_id for p in prepared] == [
+            prepare.prepare(f.raw, LimitSettings()).mail.message_id for f in group
+        ]
     assert "reading the rest of this pass here" in caplog.text
 
 
@@ -82,8 +81,10 @@ def test_a_pass_with_the_child_files_the_same_as_one_without(dovecot, tmp_path, 
         url = f"sqlite:///{tmp_path}/{name}.db"
         db.upgrade(url)
         config = tmp_path / f"{name}.toml"
-        config.write_text(f'[database]\nurl = "{url}"\n[mailbox]\nurl = "{account.url}"\npassword_env = "P"\nbatch_size = 4\n'
-                          f'[paths]\noutbox_dir = "{tmp_path}/{name}-outbox"\n')
+        config.write_text(
+            f'[database]\nurl = "{url}"\n[mailbox]\nurl = "{account.url}"\npassword_env = "P"\nbatch_size = 4\n'
+            f'[paths]\noutbox_dir = "{tmp_path}/{name}-outbox"\n'
+        )
         settings = load_settings(config, {"P": account.password})
 
         summary = passes.poll_once(settings)
@@ -91,7 +92,10 @@ def test_a_pass_with_the_child_files_the_same_as_one_without(dovecot, tmp_path, 
         assert summary.fetched == len(SAMPLES) and account.uids("INBOX") == []
         assert (summary.read_ahead > 0) == (name == "child")
         with db.transaction(url, readonly=True) as session:
-            messages = [(m.message_id, m.outcome, m.handler, m.reason) for m in session.scalars(select(Message).order_by(Message.uid))]
+            messages = [
+                (m.message_id, m.outcome, m.handler, m.reason)
+                for m in session.scalars(select(Message).order_by(Message.uid))
+            ]
             forms = sorted((s.title, s.status, s.theme, s.lead_email) for s in session.scalars(select(Submission)))
             raws = [m.raw for m in session.scalars(select(Message).order_by(Message.uid))]
         outcomes[name] = (messages, forms)

@@ -1,4 +1,5 @@
 """The shipped inbox rules route each real-world sample to the handler its manifest names."""
+
 from __future__ import annotations
 
 import tomllib
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import REPO_ROOT
-from pipeline.mail import parse_mail
 from pipeline.intake.rules import load_rules, route
+from pipeline.mail import parse_mail
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 MANIFEST = tomllib.loads((MESSAGES / "manifest.toml").read_text(encoding="utf-8"))["message"]

@@ -1,4 +1,5 @@
 """The poll routes without writing each condition's reason (route(..., explain=False)); the decision must be the same."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import REPO_ROOT
-from pipeline.mail import parse_mail
 from pipeline.intake.rules import Condition, load_rules, route
+from pipeline.mail import parse_mail
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 SAMPLES = sorted(MESSAGES.rglob("*.eml"))
@@ -29,12 +30,22 @@ def test_routing_without_reasons_decides_the_same(path):
 
 @pytest.mark.parametrize("negate", [False, True])
 def test_every_condition_holds_exactly_when_its_test_says_so(negate):
-    conditions = [Condition(field, patterns, match, header, negate) for field, patterns, match, header in [
-        ("from", ("*@example.nhs.test",), "glob", ""), ("to", ("mln@",), "contains", ""), ("subject", ("^re:",), "regex", ""),
-        ("body", ("template",), "contains", ""), ("body_start", ("file no",), "contains", ""), ("cc", ("x@y",), "equals", ""),
-        ("header", ("auto*",), "glob", "auto-submitted"), ("has_attachment", ("docx", ".xlsx"), "contains", ""),
-        ("attachment_type", ("application/*",), "contains", ""), ("auto_submitted", (True,), "contains", ""),
-        ("looks_like_bounce", (False,), "contains", "")]]
+    conditions = [
+        Condition(field, patterns, match, header, negate)
+        for field, patterns, match, header in [
+            ("from", ("*@example.nhs.test",), "glob", ""),
+            ("to", ("mln@",), "contains", ""),
+            ("subject", ("^re:",), "regex", ""),
+            ("body", ("template",), "contains", ""),
+            ("body_start", ("file no",), "contains", ""),
+            ("cc", ("x@y",), "equals", ""),
+            ("header", ("auto*",), "glob", "auto-submitted"),
+            ("has_attachment", ("docx", ".xlsx"), "contains", ""),
+            ("attachment_type", ("application/*",), "contains", ""),
+            ("auto_submitted", (True,), "contains", ""),
+            ("looks_like_bounce", (False,), "contains", ""),
+        ]
+    ]
     rule_all = dataclasses.replace(RULES[0], all=tuple(conditions), any=())
     rule_any = dataclasses.replace(RULES[0], all=(), any=tuple(conditions))
     for path in SAMPLES:

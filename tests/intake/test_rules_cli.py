@@ -1,14 +1,15 @@
 """`mln rules check` names the file and line of each problem; `mln rules explain` says why."""
+
 from __future__ import annotations
 
 import json
 
 from click.testing import CliRunner
-
 from fixtures.samples import MESSAGES
+
 from pipeline.cli import cli
-from pipeline.mail import parse_mail
 from pipeline.intake.rules import load_rules, route
+from pipeline.mail import parse_mail
 
 
 def rules_dir(tmp_path, files: dict[str, str]):
@@ -20,11 +21,14 @@ def rules_dir(tmp_path, files: dict[str, str]):
 
 
 def test_check_reports_every_problem_with_file_and_line(tmp_path):
-    folder = rules_dir(tmp_path, {
-        "10-a.toml": '[[rule]]\nname = "ok"\nhandler = "hold"\n\n[[rule]]\nname = "typo"\nhandler = "submision"\n',
-        "20-b.toml": '[[rule]]\nname = "bad-regex"\nhandler = "hold"\nany = [ { subject = "(", match = "regex" } ]\n',
-        "30-c.toml": '[[rule\nname = "broken"\n',
-    })
+    folder = rules_dir(
+        tmp_path,
+        {
+            "10-a.toml": '[[rule]]\nname = "ok"\nhandler = "hold"\n\n[[rule]]\nname = "typo"\nhandler = "submision"\n',
+            "20-b.toml": '[[rule]]\nname = "bad-regex"\nhandler = "hold"\nany = [ { subject = "(", match = "regex" } ]\n',
+            "30-c.toml": '[[rule\nname = "broken"\n',
+        },
+    )
 
     result = CliRunner().invoke(cli, ["rules", "check", "--dir", str(folder)])
 
@@ -57,11 +61,14 @@ def test_explain_json_for_scripts():
 
 
 def test_a_rule_that_does_not_stop_adds_flags_and_options_and_lets_later_rules_decide(tmp_path):
-    folder = rules_dir(tmp_path, {
-        "10-tag.toml": '[[rule]]\nname = "from-trust"\nstop = false\nflag = "$Trust"\noptions = { list = "internal" }\n'
-                       'all = [ { from = "*@example.nhs.test", match = "glob" } ]\n',
-        "20-hold.toml": '[[rule]]\nname = "rest"\nhandler = "hold"\n',
-    })
+    folder = rules_dir(
+        tmp_path,
+        {
+            "10-tag.toml": '[[rule]]\nname = "from-trust"\nstop = false\nflag = "$Trust"\noptions = { list = "internal" }\n'
+            'all = [ { from = "*@example.nhs.test", match = "glob" } ]\n',
+            "20-hold.toml": '[[rule]]\nname = "rest"\nhandler = "hold"\n',
+        },
+    )
     mail = parse_mail((MESSAGES / "template-request.eml").read_bytes())
 
     routing = route(load_rules(folder), mail)
@@ -73,11 +80,14 @@ def test_a_rule_that_does_not_stop_adds_flags_and_options_and_lets_later_rules_d
 
 
 def test_negated_and_header_conditions(tmp_path):
-    folder = rules_dir(tmp_path, {
-        "10.toml": '[[rule]]\nname = "no-attachment-from-outlook"\nhandler = "ignore"\n'
-                   'all = [ { has_attachment = ["docx"], not = true }, { header = "Content-Language", value = "en-GB" } ]\n',
-        "90.toml": '[[rule]]\nname = "rest"\nhandler = "hold"\n',
-    })
+    folder = rules_dir(
+        tmp_path,
+        {
+            "10.toml": '[[rule]]\nname = "no-attachment-from-outlook"\nhandler = "ignore"\n'
+            'all = [ { has_attachment = ["docx"], not = true }, { header = "Content-Language", value = "en-GB" } ]\n',
+            "90.toml": '[[rule]]\nname = "rest"\nhandler = "hold"\n',
+        },
+    )
     rules = load_rules(folder)
     receipt = parse_mail((MESSAGES / "read-receipt.eml").read_bytes())  # Outlook, no attachment
     outlook = parse_mail((MESSAGES / "outlook-submission-docx.eml").read_bytes())  # has a .docx

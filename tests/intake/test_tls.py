@@ -1,11 +1,12 @@
 """IMAP over TLS against a real Dovecot: implicit TLS and STARTTLS, certificates verified by default."""
+
 from __future__ import annotations
 
 import pytest
 import trustme
-
 from fixtures.dovecot import start_dovecot, stop_dovecot
 from fixtures.samples import numbered_message
+
 from pipeline.config import load_settings
 from pipeline.errors import MailboxError
 from pipeline.passes import poll_once
@@ -26,9 +27,11 @@ def settings_for(tmp_path, url: str, ca_file: str = "", password: str = "secret"
     (tmp_path / "mln.toml").write_text(
         f'[database]\nurl = "sqlite:///{tmp_path}/mln.db"\n'
         f'[mailbox]\nurl = "{url}"\npassword_env = "PW"\nca_file = "{ca_file}"\n'
-        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n')
+        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
+    )
     settings = load_settings(tmp_path / "mln.toml", {"PW": password})
     from pipeline.setup import upgrade_database
+
     upgrade_database(settings.database.url)
     return settings
 
@@ -38,8 +41,11 @@ def test_poll_over_tls_with_our_ca(tls_server, tmp_path, scheme):
     server, ca_file = tls_server
     account = server.add_user()
     account.append(numbered_message(1))
-    url = (f"imaps://{account.user}@127.0.0.1:{server.tls_port}/INBOX" if scheme == "imaps"
-           else f"imap://{account.user}@127.0.0.1:{server.port}/INBOX?starttls=true")
+    url = (
+        f"imaps://{account.user}@127.0.0.1:{server.tls_port}/INBOX"
+        if scheme == "imaps"
+        else f"imap://{account.user}@127.0.0.1:{server.port}/INBOX?starttls=true"
+    )
 
     summary = poll_once(settings_for(tmp_path, url, str(ca_file)))
 
@@ -50,8 +56,11 @@ def test_poll_over_tls_with_our_ca(tls_server, tmp_path, scheme):
 def test_unknown_certificate_is_refused_by_default(tls_server, tmp_path, scheme):
     server, _ = tls_server
     account = server.add_user()
-    url = (f"imaps://{account.user}@127.0.0.1:{server.tls_port}/INBOX" if scheme == "imaps"
-           else f"imap://{account.user}@127.0.0.1:{server.port}/INBOX?starttls=true")
+    url = (
+        f"imaps://{account.user}@127.0.0.1:{server.tls_port}/INBOX"
+        if scheme == "imaps"
+        else f"imap://{account.user}@127.0.0.1:{server.port}/INBOX?starttls=true"
+    )
 
     with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
         poll_once(settings_for(tmp_path, url))

@@ -1,4 +1,5 @@
 """parse_mail on generated broken and hostile MIME (tests/messages/hostile.py): never an unhandled exception."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -8,7 +9,9 @@ import pytest
 
 from pipeline.mail import IncomingMail, parse_mail
 
-_SPEC = importlib.util.spec_from_file_location("hostile", Path(__file__).resolve().parents[1] / "messages" / "hostile.py")
+_SPEC = importlib.util.spec_from_file_location(
+    "hostile", Path(__file__).resolve().parents[1] / "messages" / "hostile.py"
+)
 hostile = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(hostile)
 

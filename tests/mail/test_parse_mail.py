@@ -1,4 +1,5 @@
 """parse_mail on the real-world sample corpus: one row per file in tests/messages/manifest.toml."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,4 +1,5 @@
 """Members tests: settings on a fresh database (SQLite and PostgreSQL), and submissions put in directly."""
+
 from __future__ import annotations
 
 from pathlib import Path

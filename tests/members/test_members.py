@@ -1,4 +1,5 @@
 """mln members add | list | remove | import, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def test_add_update_remove_and_theme_filter(mln):
     mln("members", "add", "bob@example.org", "--name", "Bob")
 
     leads = json.loads(mln("members", "list", "--theme", "3", "--json").output)
-    assert [(m["email"], m["name"], m["region"]) for m in leads] == [("ann.lee@example.nhs.test", "Ann Lee", "North East")]
+    assert [(m["email"], m["name"], m["region"]) for m in leads] == [
+        ("ann.lee@example.nhs.test", "Ann Lee", "North East")
+    ]
 
     assert mln("members", "remove", "ann.lee@example.nhs.test").exit_code == 0
     assert [m["email"] for m in json.loads(mln("members", "list", "--json").output)] == ["bob@example.org"]
@@ -52,8 +55,8 @@ def test_bad_theme_is_refused_with_a_clear_message(mln):
 
 
 def test_is_member_knows_active_members_only(settings, mln):
-    from pipeline.store import db
     from pipeline.people.members import is_member
+    from pipeline.store import db
 
     mln("members", "add", "ann@example.nhs.test")
     mln("members", "add", "gone@example.nhs.test")

@@ -9,6 +9,7 @@ fixed timestamps so that running this script again writes the same bytes.
 The .eml files are committed; this script is kept so they can be regenerated.
 People and addresses are invented (example.org / example.nhs.test).
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,10 +41,16 @@ CARE_HOMES_ITEM = [
     ("Status", "Being implemented"),
     ("Date commenced", "June 2026"),
     ("Completion, implementation or evaluation date", "Evaluation planned for Jan 27"),
-    ("Summary", "To give staff in twelve local care homes the confidence to recognise delirium "
-     "and depression in residents and to know when to call the in-reach team."),
-    ("Actions", "PDSA cycle 1: two-hour sessions piloted in two homes (June).\n"
-     "PDSA cycle 2: added a one-page prompt card after feedback (August)."),
+    (
+        "Summary",
+        "To give staff in twelve local care homes the confidence to recognise delirium "
+        "and depression in residents and to know when to call the in-reach team.",
+    ),
+    (
+        "Actions",
+        "PDSA cycle 1: two-hour sessions piloted in two homes (June).\n"
+        "PDSA cycle 2: added a one-page prompt card after feedback (August).",
+    ),
     ("Outcomes", "Referrals from the pilot homes rose from 3 to 11 a month; fewer out-of-hours calls."),
     ("Learning", "Night staff need their own sessions; managers must release staff."),
     ("Link", "https://www.example.org/mln/care-homes-in-reach"),
@@ -447,8 +454,9 @@ Content-Transfer-Encoding: base64
 # --- requests ---------------------------------------------------------------------------------
 
 
-def simple_text(from_: str, subject: str, body: str, message_id: str, date: str, to: str = "mln@example.org",
-                extra: str = "") -> bytes:
+def simple_text(
+    from_: str, subject: str, body: str, message_id: str, date: str, to: str = "mln@example.org", extra: str = ""
+) -> bytes:
     """A plain single-part message, as most webmail and phones send a short note."""
     return crlf(f"""From: {from_}
 To: {to}
@@ -465,18 +473,24 @@ Content-Transfer-Encoding: 7bit
 
 def template_request() -> bytes:
     return simple_text(
-        '"Oyelaran, Kemi" <kemi.oyelaran@example.nhs.test>', "Reporting template please",
+        '"Oyelaran, Kemi" <kemi.oyelaran@example.nhs.test>',
+        "Reporting template please",
         "Hello,\n\nPlease send me the reporting template - I have just taken over as team leader\n"
         "for the Wakefield group.\n\nMany thanks\nKemi",
-        "<20260921083015.GA4411@example.nhs.test>", "Mon, 21 Sep 2026 08:30:15 +0100")
+        "<20260921083015.GA4411@example.nhs.test>",
+        "Mon, 21 Sep 2026 08:30:15 +0100",
+    )
 
 
 def subscribe_request() -> bytes:
     return simple_text(
-        "Frances Doyle <frances.doyle@example.org>", "Bulletin",
+        "Frances Doyle <frances.doyle@example.org>",
+        "Bulletin",
         "Hi,\n\nplease add us to the bulletin - we are a carers' charity in Halifax and would\n"
         "like to hear about the network's work.\n\nFrances Doyle\nCalder Carers Trust",
-        "<0f1e2d3c4b5a@example.org>", "Tue, 22 Sep 2026 10:05:00 +0100")
+        "<0f1e2d3c4b5a@example.org>",
+        "Tue, 22 Sep 2026 10:05:00 +0100",
+    )
 
 
 BULLETIN_QUOTE = """> MLN Bulletin - September 2026
@@ -495,31 +509,45 @@ BULLETIN_QUOTE = """> MLN Bulletin - September 2026
 
 
 def subscribe_reply_to_bulletin() -> bytes:
-    body = ("Subscribe\n\nWe would like our team to get this too please.\n\nMartin Cole\n"
-            f"Moorside Day Services\n\nOn 1 Sep 2026, at 09:00, MLN Bulletin <bulletin@example.org> wrote:\n\n{BULLETIN_QUOTE}")
+    body = (
+        "Subscribe\n\nWe would like our team to get this too please.\n\nMartin Cole\n"
+        f"Moorside Day Services\n\nOn 1 Sep 2026, at 09:00, MLN Bulletin <bulletin@example.org> wrote:\n\n{BULLETIN_QUOTE}"
+    )
     return simple_text(
-        "Martin Cole <m.cole@example.org>", "Re: MLN Bulletin - September 2026", body,
-        "<CAB9x8y7z6@mail.example.org>", "Wed, 23 Sep 2026 12:14:09 +0100",
-        extra="In-Reply-To: <bulletin-2026-09.1@example.org>\nReferences: <bulletin-2026-09.1@example.org>\n")
+        "Martin Cole <m.cole@example.org>",
+        "Re: MLN Bulletin - September 2026",
+        body,
+        "<CAB9x8y7z6@mail.example.org>",
+        "Wed, 23 Sep 2026 12:14:09 +0100",
+        extra="In-Reply-To: <bulletin-2026-09.1@example.org>\nReferences: <bulletin-2026-09.1@example.org>\n",
+    )
 
 
 def unsubscribe_request() -> bytes:
     return simple_text(
-        "Derek Lund <derek.lund@example.org>", "Unsubscribe",
+        "Derek Lund <derek.lund@example.org>",
+        "Unsubscribe",
         "Please remove me from the mailing list, I have retired.\n\nDerek",
-        "<9a8b7c6d5e4f@example.org>", "Thu, 24 Sep 2026 16:40:00 +0100")
+        "<9a8b7c6d5e4f@example.org>",
+        "Thu, 24 Sep 2026 16:40:00 +0100",
+    )
 
 
 def confirm_reply() -> bytes:
-    body = ("Yes please.\n\nOn 22/09/2026 10:05, MLN Bulletin wrote:\n"
-            "> Someone asked to add frances.doyle@example.org to the MLN Bulletin (external list).\n"
-            "> To confirm, simply reply to this message. If it was not you, ignore it.")
+    body = (
+        "Yes please.\n\nOn 22/09/2026 10:05, MLN Bulletin wrote:\n"
+        "> Someone asked to add frances.doyle@example.org to the MLN Bulletin (external list).\n"
+        "> To confirm, simply reply to this message. If it was not you, ignore it."
+    )
     return simple_text(
         "Frances Doyle <frances.doyle@example.org>",
-        "Re: Please confirm your subscription to the MLN Bulletin", body,
-        "<1a2b3c4d5e6f@example.org>", "Tue, 22 Sep 2026 10:21:37 +0100",
+        "Re: Please confirm your subscription to the MLN Bulletin",
+        body,
+        "<1a2b3c4d5e6f@example.org>",
+        "Tue, 22 Sep 2026 10:21:37 +0100",
         to="MLN Bulletin <bulletin+confirm-c7Qm2xK9.1790000000.Zp3d@example.org>",
-        extra="In-Reply-To: <confirm-c7Qm2xK9@example.org>\n")
+        extra="In-Reply-To: <confirm-c7Qm2xK9@example.org>\n",
+    )
 
 
 # --- automatic mail ---------------------------------------------------------------------------
@@ -527,9 +555,19 @@ def confirm_reply() -> bytes:
 BOUNCE_TOKEN = "Kx7Qm2pL.3f9a"
 
 
-def postfix_dsn(recipient: str, status: str, action: str, diagnostic: str, *, to_header: str,
-                extra_headers: str = "", returned_to: str = "", queue_id: str = "4F2A1C0033",
-                text: str = "", token: str = BOUNCE_TOKEN) -> bytes:
+def postfix_dsn(
+    recipient: str,
+    status: str,
+    action: str,
+    diagnostic: str,
+    *,
+    to_header: str,
+    extra_headers: str = "",
+    returned_to: str = "",
+    queue_id: str = "4F2A1C0033",
+    text: str = "",
+    token: str = BOUNCE_TOKEN,
+) -> bytes:
     """A Postfix RFC 3464 bounce: notice, machine-readable status, returned headers."""
     returned_to = returned_to or recipient
     subject = "Undelivered Mail Returned to Sender" if action == "failed" else "Delayed Mail (still being retried)"
@@ -541,7 +579,8 @@ def postfix_dsn(recipient: str, status: str, action: str, diagnostic: str, *, to
         "If you do so, please include this problem report. You can\n"
         "delete your own text from the attached returned message.\n\n"
         "                   The mail system\n\n"
-        f"<{recipient}>: {diagnostic}")
+        f"<{recipient}>: {diagnostic}"
+    )
     return crlf(f"""Return-Path: <>
 X-Original-To: {to_header}
 Delivered-To: {to_header}
@@ -606,9 +645,12 @@ Precedence: bulk
 
 def dsn_bounce() -> bytes:
     return postfix_dsn(
-        "old.address@example.nhs.test", "5.1.1", "failed",
+        "old.address@example.nhs.test",
+        "5.1.1",
+        "failed",
         "550 5.1.1 <old.address@example.nhs.test>: Recipient address rejected: User unknown",
-        to_header=f"bulletin+bounce-{BOUNCE_TOKEN}@example.org")
+        to_header=f"bulletin+bounce-{BOUNCE_TOKEN}@example.org",
+    )
 
 
 def out_of_office() -> bytes:
@@ -617,10 +659,12 @@ def out_of_office() -> bytes:
         "Automatic reply: MLN Bulletin - September 2026",
         "Thank you for your email. I am on annual leave until Monday 14 September with no\n"
         "access to email. For urgent matters please contact the duty team on 01234 567890.",
-        "<AM9PR03MB7246OOF1@AM9PR03MB7246.eurprd03.prod.example.net>", "Tue, 01 Sep 2026 08:01:00 +0000",
+        "<AM9PR03MB7246OOF1@AM9PR03MB7246.eurprd03.prod.example.net>",
+        "Tue, 01 Sep 2026 08:01:00 +0000",
         to="MLN Bulletin <bulletin@example.org>",
         extra="Auto-Submitted: auto-replied\nX-Autoreply: yes\nX-Auto-Response-Suppress: All\n"
-              "In-Reply-To: <bulletin-2026-09.2@example.org>\n")
+        "In-Reply-To: <bulletin-2026-09.2@example.org>\n",
+    )
 
 
 def list_mail() -> bytes:
@@ -629,11 +673,13 @@ def list_mail() -> bytes:
         "[op-mh-forum] Digest of this week's discussion",
         "Today's topics:\n\n  1. Delirium pathways in acute trusts\n  2. Commissioning for dementia cafes\n\n"
         "--\nYou are subscribed to op-mh-forum. To leave, visit https://lists.example.org/op-mh-forum",
-        "<list-digest-2026-38@lists.example.org>", "Fri, 18 Sep 2026 06:00:00 +0100",
+        "<list-digest-2026-38@lists.example.org>",
+        "Fri, 18 Sep 2026 06:00:00 +0100",
         extra="Sender: op-mh-forum-bounces@lists.example.org\nPrecedence: list\n"
-              "List-Id: Older People MH Forum <op-mh-forum.lists.example.org>\n"
-              "List-Unsubscribe: <mailto:op-mh-forum-leave@lists.example.org>\n"
-              "List-Post: <mailto:op-mh-forum@lists.example.org>\n")
+        "List-Id: Older People MH Forum <op-mh-forum.lists.example.org>\n"
+        "List-Unsubscribe: <mailto:op-mh-forum-leave@lists.example.org>\n"
+        "List-Post: <mailto:op-mh-forum@lists.example.org>\n",
+    )
 
 
 # --- awkward shapes ---------------------------------------------------------------------------
@@ -643,7 +689,7 @@ def non_ascii() -> bytes:
     """RFC 2047 words in two charsets, an RFC 2231 filename, an 8-bit windows-1252 body."""
     attachment = b64(make_docx(NON_ASCII_ITEM, title="Templed adrodd MLN"))
     # filename: "Cynllun gwella – Ynys Môn (Siân).docx" percent-encoded as UTF-8 per RFC 2231
-    head = crlf(f"""From: =?ISO-8859-1?Q?Si=E2n_N=ED_Bhriain?= <sian.nibhriain@example.nhs.test>
+    head = crlf("""From: =?ISO-8859-1?Q?Si=E2n_N=ED_Bhriain?= <sian.nibhriain@example.nhs.test>
 To: mln@example.org
 Cc: =?UTF-8?B?Sm9zw6kgTcO8bGxlcg==?= <jose.muller@example.org>
 Subject: =?UTF-8?Q?Cynllun_gwella_=E2=80=93_Ynys_M=C3=B4n?= =?ISO-8859-1?Q?_/_caf=E9_=AB?=
@@ -658,8 +704,10 @@ Content-Type: text/plain; charset="windows-1252"
 Content-Transfer-Encoding: 8bit
 
 """)
-    body = ("Bore da,\r\n\r\nAttached is our plan \u2013 the \u201cAtgofion\u201d caf\u00e9 costs about \u00a340 a "
-            "session.\r\nDiolch yn fawr,\r\nSi\u00e2n\r\n").encode("windows-1252")
+    body = (
+        "Bore da,\r\n\r\nAttached is our plan \u2013 the \u201cAtgofion\u201d caf\u00e9 costs about \u00a340 a "
+        "session.\r\nDiolch yn fawr,\r\nSi\u00e2n\r\n"
+    ).encode("windows-1252")
     tail = crlf(f"""
 --b1_non_ascii_7f6e5d
 Content-Type: {DOCX_TYPE};
@@ -723,7 +771,6 @@ Content-Type: text/plain; charset=us-ascii
 Content-Transfer-Encoding: 7bit
 
 """)
-
 
 
 # --- more real-world shapes -------------------------------------------------------------------
@@ -807,7 +854,7 @@ MIME-Version: 1.0
 
 def exchange_ndr() -> bytes:
     """Exchange Online non-delivery report to our VERP address, the original message returned whole."""
-    return crlf(f"""Return-Path: <>
+    return crlf("""Return-Path: <>
 Delivered-To: bulletin+bounce-Ex5Ndr0.aa11@example.org
 From: Microsoft Outlook <postmaster@example-trust.example.net>
 To: <bulletin+bounce-Ex5Ndr0.aa11@example.org>
@@ -918,19 +965,23 @@ Disposition: manual-action/MDN-sent-manually; displayed
 
 def wrong_charset() -> bytes:
     """Declares UTF-8 but the body is ISO-8859-1 bytes, and the subject is raw 8-bit: both happen."""
-    head = b"\r\n".join([
-        b"From: Bernadette Walsh <b.walsh@example.org>",
-        b"To: mln@example.org",
-        "Subject: Bulletin \u2013 please add our caf\u00e9".encode("utf-8"),
-        b"Date: Sun, 27 Sep 2026 19:20:00 +0100",
-        b"Message-ID: <wrong-charset-1@example.org>",
-        b"MIME-Version: 1.0",
-        b'Content-Type: text/plain; charset="utf-8"',
-        b"Content-Transfer-Encoding: 8bit",
-        b"", b"",
-    ])
+    head = b"\r\n".join(
+        [
+            b"From: Bernadette Walsh <b.walsh@example.org>",
+            b"To: mln@example.org",
+            "Subject: Bulletin \u2013 please add our caf\u00e9".encode("utf-8"),
+            b"Date: Sun, 27 Sep 2026 19:20:00 +0100",
+            b"Message-ID: <wrong-charset-1@example.org>",
+            b"MIME-Version: 1.0",
+            b'Content-Type: text/plain; charset="utf-8"',
+            b"Content-Transfer-Encoding: 8bit",
+            b"",
+            b"",
+        ]
+    )
     body = "Hello,\r\n\r\nplease add us to the bulletin. Our caf\u00e9 charges \u00a32 a visit.\r\n".encode("latin-1")
     return head + body
+
 
 # --- our own bounce samples (tests/messages/bounces/ours-*.eml) -------------------------------
 
@@ -938,30 +989,44 @@ def wrong_charset() -> bytes:
 def bounce_verp_only_in_returned_headers() -> bytes:
     """Delivered to the shared mailbox (not via the VERP address): the token is only inside the DSN."""
     return postfix_dsn(
-        "j.bloggs@example.nhs.test", "5.2.1", "failed",
+        "j.bloggs@example.nhs.test",
+        "5.2.1",
+        "failed",
         "550 5.2.1 <j.bloggs@example.nhs.test>: Mailbox disabled",
-        to_header="mln@example.org", queue_id="7C1D2E3F40", token="Jb0x1D2e.77aa")
+        to_header="mln@example.org",
+        queue_id="7C1D2E3F40",
+        token="Jb0x1D2e.77aa",
+    )
 
 
 def bounce_delayed() -> bytes:
     return postfix_dsn(
-        "busy.person@example.nhs.test", "4.2.2", "delayed",
+        "busy.person@example.nhs.test",
+        "4.2.2",
+        "delayed",
         "452 4.2.2 <busy.person@example.nhs.test>: Mailbox full",
-        to_header="bulletin+bounce-Bz9Mf4Qa.1c2d@example.org", queue_id="8D2E3F4051", token="Bz9Mf4Qa.1c2d",
+        to_header="bulletin+bounce-Bz9Mf4Qa.1c2d@example.org",
+        queue_id="8D2E3F4051",
+        token="Bz9Mf4Qa.1c2d",
         text="This is the mail system at host mx1.example.org.\n\n"
-             "####################################################################\n"
-             "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
-             "####################################################################\n\n"
-             "Your message could not be delivered for more than 4 hour(s).\n"
-             "It will be retried until it is 5 day(s) old.")
+        "####################################################################\n"
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+        "####################################################################\n\n"
+        "Your message could not be delivered for more than 4 hour(s).\n"
+        "It will be retried until it is 5 day(s) old.",
+    )
 
 
 def bounce_no_verp() -> bytes:
     """A DSN for mail we did not send with VERP (e.g. a reply): only flufl.bounce can help."""
     message = postfix_dsn(
-        "gone@example.nhs.test", "5.1.1", "failed",
+        "gone@example.nhs.test",
+        "5.1.1",
+        "failed",
         "550 5.1.1 <gone@example.nhs.test>: Recipient address rejected: User unknown",
-        to_header="mln@example.org", queue_id="9E3F405162")
+        to_header="mln@example.org",
+        queue_id="9E3F405162",
+    )
     return message.replace(f"bulletin+bounce-{BOUNCE_TOKEN}@example.org".encode(), b"mln@example.org")
 
 

@@ -1,8 +1,8 @@
 """Fixtures for outbox tests."""
+
 from __future__ import annotations
 
 import pytest
-
 from outbox.outbox_helpers import make_settings
 
 

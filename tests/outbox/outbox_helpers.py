@@ -1,4 +1,5 @@
 """Helpers for outbox tests: settings pointed at a test database, sink and outbox folder."""
+
 from __future__ import annotations
 
 import dataclasses

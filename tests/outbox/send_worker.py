@@ -1,7 +1,8 @@
 """Run one sending pass in its own process, for the kill -9 tests.
 
-    python send_worker.py DB_URL SMTP_URL BASE_DIR [CRASH_AT]
+python send_worker.py DB_URL SMTP_URL BASE_DIR [CRASH_AT]
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,12 +1,13 @@
 """`mln outbox status|flush|retry` end to end through click, against a real sink."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 from click.testing import CliRunner
-
 from outbox.outbox_helpers import make_settings, queue
+
 from pipeline.cli import cli
 
 
@@ -55,7 +56,9 @@ def test_flush_with_server_down_exits_3_and_keeps_the_queue(db_url, tmp_path):
     from fixtures.smtp import free_port
 
     config = tmp_path / "mln.toml"
-    config.write_text(f'[database]\nurl = "{db_url}"\n\n[smtp]\nurl = "smtp://127.0.0.1:{free_port()}"\n', encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n\n[smtp]\nurl = "smtp://127.0.0.1:{free_port()}"\n', encoding="utf-8"
+    )
     queue(make_settings(db_url, tmp_path), ["ann@example.org"])
     result = CliRunner().invoke(cli, ["--config", str(config), "outbox", "flush"])
     assert result.exit_code == 3

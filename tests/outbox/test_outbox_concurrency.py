@@ -1,16 +1,15 @@
 """Two senders at once never send the same row; a live sender's claims are respected."""
+
 from __future__ import annotations
 
 import collections
 import datetime as dt
 import threading
 
+from outbox.outbox_helpers import queue
 from sqlalchemy import select
 
-from outbox.outbox_helpers import queue
-from pipeline.outbound import outbox
-from pipeline.outbound import sender
-from pipeline.outbound import claims
+from pipeline.outbound import claims, outbox, sender
 from pipeline.store.claims import new_claim_token
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
@@ -67,7 +66,7 @@ def test_a_dead_senders_claim_lapses_at_once(outbox_settings, smtp_sink):
 
 
 def test_claims_left_by_a_database_outage_are_released_by_the_next_run(outbox_settings, smtp_sink, monkeypatch):
-    from pipeline.store.db import DatabaseError
+    from pipeline.errors import DatabaseError
 
     queue(outbox_settings, ["ann@example.org", "bob@example.org"])
     real_release = claims.release_claims

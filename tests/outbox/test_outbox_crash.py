@@ -1,5 +1,6 @@
 """kill -9 while sending, then resume: every row sent exactly once in the database, at most one
 message repeated at the sink (the one in flight on the connection)."""
+
 from __future__ import annotations
 
 import collections
@@ -12,11 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from outbox.outbox_helpers import queue
 from sqlalchemy import func, select
 
-from outbox.outbox_helpers import queue
-from pipeline.outbound import outbox
-from pipeline.outbound import sender
+from pipeline.outbound import outbox, sender
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
 

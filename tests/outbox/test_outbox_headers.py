@@ -1,4 +1,5 @@
 """CR/LF in a name or subject never becomes an extra header or recipient on the wire."""
+
 from __future__ import annotations
 
 import email
@@ -6,8 +7,8 @@ from email.policy import default
 
 import pytest
 
-from pipeline.outbound import sender
 from pipeline.compose import build_message, queue_message
+from pipeline.outbound import sender
 from pipeline.store.db import transaction
 
 HOSTILE = [
@@ -20,8 +21,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize("subject, name", HOSTILE)
 def test_hostile_subject_or_name_sends_one_message_to_one_recipient(outbox_settings, smtp_sink, subject, name):
-    msg = build_message(outbox_settings, "ann@example.org", subject, "Hello\n", to_name=name,
-                        headers={"X-Theme": "Workforce\r\nBcc: victim@example.org"})
+    msg = build_message(
+        outbox_settings,
+        "ann@example.org",
+        subject,
+        "Hello\n",
+        to_name=name,
+        headers={"X-Theme": "Workforce\r\nBcc: victim@example.org"},
+    )
     with transaction(outbox_settings.database.url) as session:
         queue_message(session, outbox_settings, msg, kind="notice")
 

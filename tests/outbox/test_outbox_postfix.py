@@ -4,6 +4,7 @@ A partner asks to join by email, confirms with a plain Reply, receives the next
 bulletin copy (List-Unsubscribe, VERP envelope sender) and leaves with the
 List-Unsubscribe address. Every message travels through Postfix and Dovecot.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,15 +14,22 @@ import time
 from email.policy import default
 
 import pytest
-
-from pipeline.mailing.delivery import deliver_due
-from pipeline.people import subscribers
-from pipeline.compose import build_message, queue_message
-from pipeline.config import DatabaseSettings, MailboxSettings, NetworkSettings, PathSettings, SmtpSettings
-from pipeline.store.db import transaction
-from pipeline.passes import poll_once
 from subscribers.subscriber_helpers import SECRET
-from pipeline.config import SecuritySettings, Settings
+
+from pipeline.compose import build_message, queue_message
+from pipeline.config import (
+    DatabaseSettings,
+    MailboxSettings,
+    NetworkSettings,
+    PathSettings,
+    SecuritySettings,
+    Settings,
+    SmtpSettings,
+)
+from pipeline.mailing.delivery import deliver_due
+from pipeline.passes import poll_once
+from pipeline.people import subscribers
+from pipeline.store.db import transaction
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -64,7 +72,9 @@ def test_join_confirm_receive_and_leave_through_postfix_and_dovecot(db_url, tmp_
     settings = Settings(
         database=DatabaseSettings(url=db_url),
         mailbox=MailboxSettings(url=shared.url, password=shared.password, use_idle=False),
-        smtp=SmtpSettings(url=server.url(), timeout=30.0, from_address="bulletin@example.test", reply_to="mln@example.test"),
+        smtp=SmtpSettings(
+            url=server.url(), timeout=30.0, from_address="bulletin@example.test", reply_to="mln@example.test"
+        ),
         network=dataclasses.replace(NetworkSettings(), shared_address="mln@example.test"),
         paths=PathSettings(outbox_dir="outbox"),
         security=SecuritySettings(token_secret=SECRET),
@@ -92,11 +102,21 @@ def test_join_confirm_receive_and_leave_through_postfix_and_dovecot(db_url, tmp_
     # 3. The next bulletin reaches her, with List-Unsubscribe and a VERP envelope sender.
     with transaction(db_url) as session:
         [frances] = subscribers.recipients(session, ["external"])
-        headers = {"List-Id": "MLN Bulletin <bulletin.example.test>", "Precedence": "bulk",
-                   **subscribers.list_unsubscribe_headers(settings, frances.id)}
+        headers = {
+            "List-Id": "MLN Bulletin <bulletin.example.test>",
+            "Precedence": "bulk",
+            **subscribers.list_unsubscribe_headers(settings, frances.id),
+        }
         msg = build_message(settings, frances.email, "MLN Bulletin - November 2026", "This month...\n", headers=headers)
-        queue_message(session, settings, msg, kind="bulletin", bulletin_id=1, subscriber_id=frances.id,
-                      envelope_from=subscribers.bounce_address(settings, frances.id))
+        queue_message(
+            session,
+            settings,
+            msg,
+            kind="bulletin",
+            bulletin_id=1,
+            subscriber_id=frances.id,
+            envelope_from=subscribers.bounce_address(settings, frances.id),
+        )
     assert deliver_due(settings).sent == 1
     bulletin = email.message_from_bytes(_wait_for(partner, 3)[2], policy=default)
     assert bulletin["Subject"] == "MLN Bulletin - November 2026"

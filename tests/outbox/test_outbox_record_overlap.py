@@ -5,17 +5,18 @@ message N+1's body is on the wire, and sends N+1's final "." only once that
 record is committed. So a server never holds two accepted messages that are
 not marked sent: a kill still repeats at most one message.
 """
+
 from __future__ import annotations
 
 import email
 
 import pytest
+from outbox.outbox_helpers import queue
 from sqlalchemy import func, select
 
-from outbox.outbox_helpers import queue
-from pipeline.outbound import sender
-from pipeline.outbound import claims
-from pipeline.store.db import DatabaseError, transaction
+from pipeline.errors import DatabaseError
+from pipeline.outbound import claims, sender
+from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
 
 

@@ -1,4 +1,5 @@
 """Sending through a real SMTP server (aiosmtpd in-process): success, reuse, 4xx, 5xx, drops, timeouts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,13 +8,10 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
+from outbox.outbox_helpers import queue, with_smtp
 from sqlalchemy import select
 
-from outbox.outbox_helpers import queue, with_smtp
-from pipeline.outbound import outbox
-from pipeline.outbound import smtp
-from pipeline.outbound import sender
-from pipeline.outbound import claims
+from pipeline.outbound import claims, outbox, sender, smtp
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
 
@@ -85,7 +83,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(outbox_settings, smtp_s
     waits = []
     clock = utcnow()
     for _ in range(3):
-        sender.send_due(settings, now=lambda: clock)
+        sender.send_due(settings, now=lambda at=clock: at)
         row = _rows(settings)["full@example.org"]
         if row.next_attempt_at:
             waits.append(row.next_attempt_at - clock)
@@ -102,11 +100,17 @@ def test_permanent_failure_at_rcpt_and_data_is_a_hard_bounce(outbox_settings, sm
     queue(outbox_settings, ["ann@example.org", "gone@example.org", "spam@example.org", "bob@example.org"])
     seen = []
 
-    report = sender.send_due(outbox_settings, on_hard_bounce=lambda session, row, failure: seen.append((row.recipient, failure.code, failure.stage)))
+    report = sender.send_due(
+        outbox_settings,
+        on_hard_bounce=lambda session, row, failure: seen.append((row.recipient, failure.code, failure.stage)),
+    )
 
     assert (report.sent, report.failed) == (2, 2)
     assert sorted(seen) == [("gone@example.org", 550, "RCPT"), ("spam@example.org", 554, "DATA")]
-    assert sorted((b.recipient, b.code) for b in report.hard_bounces) == [("gone@example.org", 550), ("spam@example.org", 554)]
+    assert sorted((b.recipient, b.code) for b in report.hard_bounces) == [
+        ("gone@example.org", 550),
+        ("spam@example.org", 554),
+    ]
     rows = _rows(outbox_settings)
     assert rows["gone@example.org"].status == "failed" and rows["gone@example.org"].last_code == 550
     assert "no such user" in rows["gone@example.org"].last_error
@@ -174,8 +178,8 @@ def test_idle_connection_closed_by_server_is_replaced_without_a_failure(outbox_s
 
 
 def test_unreachable_server_stops_the_run_and_keeps_everything_queued(db_url, tmp_path):
-    from outbox.outbox_helpers import make_settings
     from fixtures.smtp import free_port
+    from outbox.outbox_helpers import make_settings
 
     settings = make_settings(db_url, tmp_path, f"smtp://127.0.0.1:{free_port()}")
     queue(settings, ["ann@example.org", "bob@example.org"])

@@ -1,13 +1,15 @@
 """Spooling queued rows to outbox/: atomic, one file per row whatever happens, nothing lost."""
+
 from __future__ import annotations
 
 import email
 import os
 
 import pytest
+from outbox.outbox_helpers import make_settings, queue
 from sqlalchemy import select
 
-from outbox.outbox_helpers import make_settings, queue
+from pipeline.errors import SpoolError
 from pipeline.outbound import outbox
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
@@ -67,7 +69,7 @@ def test_disk_full_leaves_rows_queued_and_unspooled(db_url, tmp_path, monkeypatc
         return real_write(fd, data)
 
     monkeypatch.setattr(outbox.os, "write", write_until_full)
-    with pytest.raises(outbox.SpoolError, match="No space left on device") as info:
+    with pytest.raises(SpoolError, match="No space left on device") as info:
         outbox.spool_pending(settings)
     assert (info.value.spooled, info.value.failed) == (2, 3)
     rows = _rows(settings)

@@ -5,18 +5,17 @@ first: a thread writes them a window ahead of the sender (pipeline.outbound.spoo
 Each message is still in its outbox file before it goes out. A long batch
 renews its claims so that they never lapse while it is being sent.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import threading
 
+from outbox.outbox_helpers import queue
 from sqlalchemy import func, select
 
-from outbox.outbox_helpers import queue
-from pipeline.outbound import outbox
-from pipeline.outbound import sender
-from pipeline.outbound import spool_ahead
+from pipeline.outbound import outbox, sender, spool_ahead
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
 
@@ -46,7 +45,9 @@ def test_every_message_is_in_its_outbox_file_before_it_goes_out(outbox_settings,
     assert list(outbox_settings.outbox_path.glob("*.eml")) == []  # each removed once sent
 
 
-def test_a_send_stopped_by_its_limit_leaves_the_rest_queued_and_writes_them_next_time(outbox_settings, smtp_sink, monkeypatch):
+def test_a_send_stopped_by_its_limit_leaves_the_rest_queued_and_writes_them_next_time(
+    outbox_settings, smtp_sink, monkeypatch
+):
     monkeypatch.setattr(spool_ahead.SpoolAhead, "BATCH", 2)
     queue(outbox_settings, [f"member{i}@example.org" for i in range(12)])
 
@@ -73,10 +74,13 @@ def test_claims_are_renewed_before_they_could_lapse(outbox_settings, smtp_sink):
 
     async def count_lapsed_claims(server, session, envelope):
         with transaction(outbox_settings.database.url, readonly=True) as db:
-            lapsed_when_accepted.append(db.scalar(
-                select(func.count()).select_from(Outgoing)
-                .where(Outgoing.status == "queued", Outgoing.claimed_until <= clock["now"])
-            ))
+            lapsed_when_accepted.append(
+                db.scalar(
+                    select(func.count())
+                    .select_from(Outgoing)
+                    .where(Outgoing.status == "queued", Outgoing.claimed_until <= clock["now"])
+                )
+            )
         return await accept(server, session, envelope)
 
     smtp_sink.handle_DATA = count_lapsed_claims

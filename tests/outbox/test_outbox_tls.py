@@ -1,15 +1,15 @@
 """TLS and AUTH against real aiosmtpd servers with a throw-away certificate authority."""
+
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-
-from outbox.outbox_helpers import make_settings, queue
 from fixtures.smtp import SINK_PASSWORD, SINK_USER
-from pipeline.outbound import smtp
-from pipeline.outbound import sender
+from outbox.outbox_helpers import make_settings, queue
+
 from pipeline.config import Secret
+from pipeline.outbound import sender, smtp
 
 
 def _tls_settings(sqlite_url, tmp_path, url, ca_file, **smtp_options):
@@ -43,8 +43,14 @@ def test_unknown_certificate_is_refused_by_default(sqlite_url, tmp_path, smtp_tl
 
 
 def test_wrong_password_stops_with_a_next_step_and_no_secret(sqlite_url, tmp_path, smtp_tls_sink):
-    settings = _tls_settings(sqlite_url, tmp_path, smtp_tls_sink.url(), smtp_tls_sink.ca_file, starttls=True,
-                             password=Secret("not-the-password"))
+    settings = _tls_settings(
+        sqlite_url,
+        tmp_path,
+        smtp_tls_sink.url(),
+        smtp_tls_sink.ca_file,
+        starttls=True,
+        password=Secret("not-the-password"),
+    )
     queue(settings, ["ann@example.org"])
     report = sender.send_due(settings)
     assert report.sent == 0 and "refused the login" in report.stopped and "MLN_SMTP_PASSWORD" in report.stopped
@@ -57,11 +63,14 @@ def test_starttls_required_but_not_offered(sqlite_url, tmp_path, smtp_sink):
     assert "does not offer STARTTLS" in sender.send_due(settings).stopped
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("smtp://mail.example.org", ("mail.example.org", 25, False, False)),
-    ("smtps://mail.example.org", ("mail.example.org", 465, True, False)),
-    ("smtp://mail.example.org:2525", ("mail.example.org", 2525, False, False)),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("smtp://mail.example.org", ("mail.example.org", 25, False, False)),
+        ("smtps://mail.example.org", ("mail.example.org", 465, True, False)),
+        ("smtp://mail.example.org:2525", ("mail.example.org", 2525, False, False)),
+    ],
+)
 def test_endpoint_defaults(url, expected, tmp_path):
     settings = make_settings("sqlite://", tmp_path, url)
     assert dataclasses.astuple(smtp.parse_endpoint(settings)) == expected

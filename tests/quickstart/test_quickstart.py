@@ -2,6 +2,7 @@
 
 (The second command, `make test`, is what CI runs from a fresh clone.)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -13,7 +14,9 @@ import pytest
 from pipeline.config import REPO_ROOT
 
 
-@pytest.mark.skipif(not (REPO_ROOT / ".git").exists() or not shutil.which("make"), reason="needs a git checkout and make")
+@pytest.mark.skipif(
+    not (REPO_ROOT / ".git").exists() or not shutil.which("make"), reason="needs a git checkout and make"
+)
 def test_make_demo_from_a_fresh_clone(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True)

@@ -3,19 +3,29 @@
 Profiles (pytest --hypothesis-profile NAME): "resilience" (default here, modest
 example counts for the ordinary suite) and "thorough" (many more examples).
 """
+
 from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, settings
-
 from resilience.tally import Tally
 
 # Hypothesis loads its own "ci" profile when the CI variable is set; ours builds on it there.
 _base = settings.get_profile("ci") if settings._current_profile == "ci" else settings.get_profile("default")  # noqa: SLF001
-settings.register_profile("resilience", _base, max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("thorough", _base, max_examples=3000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "resilience",
+    _base,
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "thorough",
+    _base,
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 if settings._current_profile in ("default", "ci"):  # noqa: SLF001 - leave an explicit --hypothesis-profile alone
     settings.load_profile("resilience")
 

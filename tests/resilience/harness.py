@@ -2,6 +2,7 @@
 mailbox, an SMTP server and an outbox folder, `mln` run as a subprocess, and the
 invariants (each message recorded once, nothing deleted unrecorded, each row sent once).
 """
+
 from __future__ import annotations
 
 import collections
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from pipeline.store import db
 from pipeline.config import Settings, load_settings
+from pipeline.store import db
 from pipeline.store.models import Message, Outgoing
 
 IMAP_PASSWORD_ENV = "TEST_IMAP_PASSWORD"
@@ -45,7 +46,11 @@ class World:
         return self.root / "mln.toml"
 
     def write_config(self) -> None:
-        mailbox = f'[mailbox]\nurl = "{self.mailbox_url}"\npassword_env = "{IMAP_PASSWORD_ENV}"\nbatch_size = 4\ntimeout = 10\n' if self.mailbox_url else ""
+        mailbox = (
+            f'[mailbox]\nurl = "{self.mailbox_url}"\npassword_env = "{IMAP_PASSWORD_ENV}"\nbatch_size = 4\ntimeout = 10\n'
+            if self.mailbox_url
+            else ""
+        )
         self.config_path.write_text(
             f'[database]\nurl = "{self.db_url}"\n{mailbox}'
             f'[smtp]\nurl = "{self.smtp_url}"\npassword_env = "{SMTP_PASSWORD_ENV}"\ntimeout = {self.smtp_timeout}\n{self.smtp_extra}'
@@ -65,8 +70,12 @@ class World:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), *args]
 
-    def run(self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(*args), capture_output=True, text=True, env=self.env(extra_env), timeout=timeout)
+    def run(
+        self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self.command(*args), capture_output=True, text=True, env=self.env(extra_env), timeout=timeout
+        )
 
     def invoke(self, *args: str) -> subprocess.CompletedProcess:
         """`mln ARGS` in this process (click's runner): for tests that need no kill, it skips a start-up."""
@@ -77,13 +86,17 @@ class World:
         logger = logging.getLogger("pipeline")
         saved = (logger.handlers[:], logger.level, logger.propagate)
         try:
-            result = CliRunner().invoke(cli, ["--config", str(self.config_path), *args], env=self.environ, catch_exceptions=False)
+            result = CliRunner().invoke(
+                cli, ["--config", str(self.config_path), *args], env=self.environ, catch_exceptions=False
+            )
         finally:  # `mln` points the log at the runner's stderr, which is closed after it
             logger.handlers[:], logger.level, logger.propagate = saved
         return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
     def popen(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen(self.command(*args), env=self.env(extra_env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            self.command(*args), env=self.env(extra_env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     # ---- what the database says ------------------------------------------------------
 
@@ -119,8 +132,10 @@ def mailbox_contents(account) -> dict[str, list[str]]:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
             data = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
-            contents[folder] = [str(parser.parsebytes(item[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"])["Message-ID"] or "").strip()
-                                for item in data.values()]
+            contents[folder] = [
+                str(parser.parsebytes(item[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"])["Message-ID"] or "").strip()
+                for item in data.values()
+            ]
     return contents
 
 

@@ -10,6 +10,7 @@ byte goes to and from Dovecot; the proxy only decides when the line goes dead.
 
 It fronts PostgreSQL the same way (any TCP server): `cut_all()` and `down = True`.
 """
+
 from __future__ import annotations
 
 import socket
@@ -28,7 +29,7 @@ class _Fault:
 class _Link:
     """One client connection and its server connection."""
 
-    def __init__(self, proxy: "CuttingProxy", client: socket.socket) -> None:
+    def __init__(self, proxy: CuttingProxy, client: socket.socket) -> None:
         self.proxy = proxy
         self.client = client
         self.server = socket.create_connection(("127.0.0.1", proxy.target_port))

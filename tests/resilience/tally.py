@@ -5,6 +5,7 @@ injected, inputs tried, and anything lost or done twice. When the environment
 variable MLN_RESILIENCE_TALLY names a file, each test appends one JSON line
 there; scripts/resilience_report.py adds them up. Otherwise nothing is written.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ inbox rules): no automatic reply to Auto-Submitted, Precedence bulk/list/junk,
 mailer-daemon or our own mail; at most `limits.auto_replies_per_day` (10)
 automatic replies per address per day, then silence.
 """
+
 from __future__ import annotations
 
 import collections
@@ -12,27 +13,65 @@ from email import message_from_bytes
 from email.policy import SMTP, default
 
 import pytest
-from hypothesis import Phase, given, settings, strategies as st
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from resilience.harness import IMAP_PASSWORD_ENV, TOKEN_SECRET_ENV, World
 from sqlalchemy import select
 
-from pipeline.store import db
 from pipeline.compose import build_message
 from pipeline.config import Settings
+from pipeline.store import db
 from pipeline.store.models import Outgoing, Submission
-from resilience.harness import IMAP_PASSWORD_ENV, TOKEN_SECRET_ENV, World
 
 # ---- header injection ----------------------------------------------------------------------
 
-PIECES = ["a", "Z", " ", ":", "@", ",", ";", "<", ">", "\r", "\n", "\r\n", "\x00", "\t", "\x0b", "Bcc: victim@evil.example",
-          "\r\nBcc: victim@evil.example", "\nTo: x@evil.example", "Ann Leader", "O'Neil"]
+PIECES = [
+    "a",
+    "Z",
+    " ",
+    ":",
+    "@",
+    ",",
+    ";",
+    "<",
+    ">",
+    "\r",
+    "\n",
+    "\r\n",
+    "\x00",
+    "\t",
+    "\x0b",
+    "Bcc: victim@evil.example",
+    "\r\nBcc: victim@evil.example",
+    "\nTo: x@evil.example",
+    "Ann Leader",
+    "O'Neil",
+]
 nasty = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
-EXPECTED_HEADERS = {"from", "to", "subject", "date", "message-id", "reply-to", "x-mln-bulletin", "content-type",
-                    "content-transfer-encoding", "mime-version", "in-reply-to", "references", "auto-submitted"}
+EXPECTED_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "reply-to",
+    "x-mln-bulletin",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+}
 
 
 def _assert_one_clean_message(raw: bytes) -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
-    names = {line.split(b":", 1)[0].decode().lower() for line in head.split(b"\r\n") if line and line[:1] not in (b" ", b"\t")}
+    names = {
+        line.split(b":", 1)[0].decode().lower()
+        for line in head.split(b"\r\n")
+        if line and line[:1] not in (b" ", b"\t")
+    }
     assert names <= EXPECTED_HEADERS, names - EXPECTED_HEADERS
     parsed = message_from_bytes(raw, policy=default)
     assert len(parsed.get_all("To")) == 1 and len(parsed.get_all("Subject")) == 1
@@ -44,8 +83,14 @@ def _assert_one_clean_message(raw: bytes) -> None:
 @given(subject=nasty, reply_to=nasty)
 def test_cr_lf_in_subjects_and_header_values_never_add_headers_or_recipients(subject, reply_to, tally):
     tally.add(inputs=1)
-    msg = build_message(Settings(), "member@example.org", subject, "Body text\n", to_name="Ann Leader",
-                        headers={"In-Reply-To": reply_to, "Auto-Submitted": "auto-replied"})
+    msg = build_message(
+        Settings(),
+        "member@example.org",
+        subject,
+        "Body text\n",
+        to_name="Ann Leader",
+        headers={"In-Reply-To": reply_to, "Auto-Submitted": "auto-replied"},
+    )
     _assert_one_clean_message(msg.as_bytes(policy=SMTP))
 
 
@@ -64,16 +109,27 @@ ENCODED_CRLF = "=?utf-8?q?=0D=0ABcc:_victim@evil.example?="
 # quarantined the message (U+2028 in a Word title), or a To name read as another address.
 
 
-@pytest.mark.parametrize("where, text", [("subject", ENCODED_CRLF), ("to_name", ENCODED_CRLF), ("In-Reply-To", ENCODED_CRLF),
-                                         ("References", ENCODED_CRLF), ("subject", "Memory\u2028cafe"),
-                                         ("subject", "Memory\u2029cafe"), ("to_name", "\u00e9Bcc: victim@evil.example")])
+@pytest.mark.parametrize(
+    "where, text",
+    [
+        ("subject", ENCODED_CRLF),
+        ("to_name", ENCODED_CRLF),
+        ("In-Reply-To", ENCODED_CRLF),
+        ("References", ENCODED_CRLF),
+        ("subject", "Memory\u2028cafe"),
+        ("subject", "Memory\u2029cafe"),
+        ("to_name", "\u00e9Bcc: victim@evil.example"),
+    ],
+)
 def test_an_encoded_or_unicode_line_break_never_becomes_a_header_or_an_error(where, text, tally):
     tally.add(inputs=1)
     subject = text if where == "subject" else "Received"
     name = text if where == "to_name" else "Member"
     headers = {where: f"<a@b> {text}"} if where[0].isupper() else {}
 
-    raw = build_message(Settings(), "member@example.org", subject, "Body\n", to_name=name, headers=headers).as_bytes(policy=SMTP)
+    raw = build_message(Settings(), "member@example.org", subject, "Body\n", to_name=name, headers=headers).as_bytes(
+        policy=SMTP
+    )
 
     _assert_one_clean_message(raw)
 
@@ -99,9 +155,11 @@ def test_an_encoded_display_name_cannot_change_the_address(header):
 
 def template_request(sender: str, n: int, **headers: str) -> bytes:
     extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
-    return (f"From: {sender}\r\nTo: mln@example.org\r\nSubject: Please send the blank template\r\n"
-            f"Message-ID: <loop-{n}@example.test>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n{extra}\r\n"
-            "Could you send me the reporting template?\r\n").encode()
+    return (
+        f"From: {sender}\r\nTo: mln@example.org\r\nSubject: Please send the blank template\r\n"
+        f"Message-ID: <loop-{n}@example.test>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n{extra}\r\n"
+        "Could you send me the reporting template?\r\n"
+    ).encode()
 
 
 AUTOMATIC = [
@@ -125,8 +183,12 @@ INJECTOR = "=?utf-8?q?Eve=0D=0ABcc=3A_victim=40evil=2Eexample?= <eve@example.nhs
 
 @pytest.fixture
 def world(imap_account, sqlite_url, tmp_path):
-    return World(tmp_path, sqlite_url, mailbox_url=imap_account.url,
-                 environ={IMAP_PASSWORD_ENV: imap_account.password, TOKEN_SECRET_ENV: "abuse-test-secret-0123456789abcdef"})
+    return World(
+        tmp_path,
+        sqlite_url,
+        mailbox_url=imap_account.url,
+        environ={IMAP_PASSWORD_ENV: imap_account.password, TOKEN_SECRET_ENV: "abuse-test-secret-0123456789abcdef"},
+    )
 
 
 def _outgoing(world: World) -> list[Outgoing]:
@@ -182,8 +244,10 @@ Summary / aim: Weekly memory cafe for residents and families.
 
 
 def test_submission_from_an_unknown_address_is_queued_but_marked(world, imap_account, tally):
-    raw = (f"From: Mallory <mallory@unknown.example>\r\nTo: mln@example.org\r\nSubject: Improvement plan\r\n"
-           f"Message-ID: <spoof-1@unknown.example>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n{BODY_FORM}").encode()
+    raw = (
+        f"From: Mallory <mallory@unknown.example>\r\nTo: mln@example.org\r\nSubject: Improvement plan\r\n"
+        f"Message-ID: <spoof-1@unknown.example>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n{BODY_FORM}"
+    ).encode()
     imap_account.append(raw.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n"))
     tally.add(inputs=1)
 
@@ -203,9 +267,14 @@ def test_submission_from_an_unknown_address_is_queued_but_marked(world, imap_acc
 def test_mass_join_requests_from_one_sender_are_rate_limited_and_subscribe_nobody(world, imap_account, tally):
     from pipeline.store.models import Subscriber
 
-    joins = [(f"From: Mass Joiner <mass@example.net>\r\nTo: mln@example.org\r\nSubject: subscribe\r\n"
-              f"Message-ID: <join-{n}@example.net>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n"
-              f"Please add target{n}@example.org to the bulletin.\r\n").encode() for n in range(12)]
+    joins = [
+        (
+            f"From: Mass Joiner <mass@example.net>\r\nTo: mln@example.org\r\nSubject: subscribe\r\n"
+            f"Message-ID: <join-{n}@example.net>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\r\n"
+            f"Please add target{n}@example.org to the bulletin.\r\n"
+        ).encode()
+        for n in range(12)
+    ]
     imap_account.append_many(joins)
 
     assert world.invoke("poll", "--json").returncode == 0

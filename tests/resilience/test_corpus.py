@@ -5,6 +5,7 @@ rules, handler, store) with the default rules: each ends with an outcome and a r
 none quarantined by an unhandled exception, and the peak memory of one message stays
 within a bound proportional to its size.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,15 +14,15 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from resilience.harness import TOKEN_SECRET_ENV, World
 from sqlalchemy import select
 
-from pipeline.store import db
-from pipeline.store.models import Message
 from pipeline.intake.poll import process_fetched
 from pipeline.intake.rules import load_rules
 from pipeline.mail import Fetched
+from pipeline.store import db
+from pipeline.store.models import Message
 from pipeline.store.records import FolderKey
-from resilience.harness import TOKEN_SECRET_ENV, World
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 _SPEC = importlib.util.spec_from_file_location("hostile_corpus", MESSAGES / "hostile.py")
@@ -45,7 +46,9 @@ def _run(intake, raw: bytes) -> Message:
     uid = next(_uids)
     tracemalloc.start()
     try:
-        process_fetched(settings, rules, FolderKey("imap://corpus@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))])
+        process_fetched(
+            settings, rules, FolderKey("imap://corpus@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))]
+        )
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

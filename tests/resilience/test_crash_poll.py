@@ -10,6 +10,7 @@ message recorded exactly once, filed, and none lost.
     pytest -m crash                      # the crash harnesses alone (SQLite; --slow adds PostgreSQL)
     pytest -m crash --trials 200         # many more trials
 """
+
 from __future__ import annotations
 
 import random
@@ -17,7 +18,6 @@ import signal
 import time
 
 import pytest
-
 from fixtures.samples import numbered_message
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
 
@@ -30,7 +30,9 @@ CRASH_POINTS = ("before_commit", "after_commit", "after_move")
 
 @pytest.fixture
 def world(imap_account, crash_db_url, tmp_path):
-    return World(tmp_path, crash_db_url, mailbox_url=imap_account.url, environ={IMAP_PASSWORD_ENV: imap_account.password})
+    return World(
+        tmp_path, crash_db_url, mailbox_url=imap_account.url, environ={IMAP_PASSWORD_ENV: imap_account.password}
+    )
 
 
 def _kill_after_progress(world: World, proc, target: int, rng: random.Random) -> bool:
@@ -72,7 +74,9 @@ def test_poll_killed_at_random_points_loses_nothing_and_records_once(world, imap
         imap_account.append_many(new)
         expected |= {f"<note-{trial * NEW_PER_TRIAL + i}@example.nhs.test>" for i in range(NEW_PER_TRIAL)}
         kills += _one_trial(world, rng, trial)
-        assert assert_nothing_filed_unrecorded(world, imap_account) == len(expected), "a message vanished from the mailbox"
+        assert assert_nothing_filed_unrecorded(world, imap_account) == len(expected), (
+            "a message vanished from the mailbox"
+        )
 
     final = world.run("poll", "--json")
 

@@ -7,6 +7,7 @@ most one repeat per kill, and at most one repeat per killed connection.
 
     pytest -m crash --trials 200
 """
+
 from __future__ import annotations
 
 import collections
@@ -16,7 +17,6 @@ import signal
 import time
 
 import pytest
-
 from outbox.outbox_helpers import queue
 from resilience.harness import World
 
@@ -115,10 +115,12 @@ def _approved_bulletin(world: World, subscribers: list[str]) -> int:
     from bulletin.records import add_submission
 
     from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
-    from pipeline.store.db import transaction
     from pipeline.people.subscribers import registry
+    from pipeline.store.db import transaction
 
-    add_submission(world.db_url, "Education package for care home staff", dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    add_submission(
+        world.db_url, "Education package for care home staff", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     settings = world.settings
     with transaction(world.db_url) as session:
         for address in subscribers:
@@ -130,7 +132,9 @@ def _approved_bulletin(world: World, subscribers: list[str]) -> int:
 
 def test_bulletin_send_killed_at_random_points_reaches_each_subscriber_once(world, smtp_sink, request, tally):
     if not _has_bulletin_send():
-        pytest.skip("`mln bulletin send` does not exist yet (issue 6); the outbox flush harness above covers the sender")
+        pytest.skip(
+            "`mln bulletin send` does not exist yet (issue 6); the outbox flush harness above covers the sender"
+        )
     trials = max(MIN_TRIALS, request.config.getoption("--trials") or 0)
     world.environ["TEST_TOKEN_SECRET"] = "resilience-token-secret-0123456789"
     subscribers = [f"partner{i:04d}@example.org" for i in range(trials * PER_TRIAL + 10)]

@@ -6,6 +6,7 @@ A lost database stops the pass with exit 3 (DatabaseError) and one clear line; w
 committed stays, what was not is still in the inbox or still queued; the next run
 finishes with each message recorded once and each row sent once.
 """
+
 from __future__ import annotations
 
 import collections
@@ -13,18 +14,17 @@ import sqlite3
 import threading
 
 import pytest
-
 from fixtures.database import PG_SERVER, _require_postgres, drop_postgres_schema, new_postgres_schema_url
 from fixtures.samples import numbered_message
 from outbox.outbox_helpers import queue
-from pipeline.store import db
-from pipeline.intake import poll
-from pipeline.outbound import sender
-from pipeline.outbound import claims
-from pipeline.store.db import DatabaseError
-from pipeline.passes import poll_once
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
 from resilience.proxy import CuttingProxy
+
+from pipeline.errors import DatabaseError
+from pipeline.intake import poll
+from pipeline.outbound import claims, sender
+from pipeline.passes import poll_once
+from pipeline.store import db
 
 N = 10
 
@@ -34,7 +34,9 @@ def _expected(start: int, n: int) -> set[str]:
 
 
 def test_sqlite_locked_by_another_writer_waits_then_records_each_once(sqlite_url, tmp_path, imap_account, tally):
-    world = World(tmp_path, sqlite_url, mailbox_url=imap_account.url, environ={IMAP_PASSWORD_ENV: imap_account.password})
+    world = World(
+        tmp_path, sqlite_url, mailbox_url=imap_account.url, environ={IMAP_PASSWORD_ENV: imap_account.password}
+    )
     imap_account.append_many([numbered_message(n) for n in range(N)])
     blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # e.g. a backup or a person's sqlite3 shell
@@ -89,6 +91,7 @@ def test_postgres_lost_mid_poll_then_back(pg_proxy, tmp_path, imap_account, monk
             calls["advance"] += 1
             if when == "between-messages" and calls["advance"] == 3:
                 _lose_database(proxy)
+
         return advance
 
     real_get_handler = poll.get_handler

@@ -4,6 +4,7 @@ outbox folder, as root), during `mln outbox flush` and at the end of `mln poll`.
 Nothing is lost: rows whose file could not be written stay queued and unspooled,
 the run says so, and once there is room the next run spools and sends each once.
 """
+
 from __future__ import annotations
 
 import collections
@@ -13,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from fixtures.samples import sample
 from outbox.outbox_helpers import queue
 from resilience.harness import IMAP_PASSWORD_ENV, World
@@ -28,7 +28,9 @@ def small_disk(tmp_path):
     folder.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (tests/outbox/test_outbox_spool.py patches the write instead)")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -53,7 +55,9 @@ def free(folder: Path) -> None:
     (folder / FILLER).unlink()
 
 
-def test_flush_on_a_full_disk_keeps_rows_queued_then_sends_each_once(sqlite_url, tmp_path, small_disk, smtp_sink, tally):
+def test_flush_on_a_full_disk_keeps_rows_queued_then_sends_each_once(
+    sqlite_url, tmp_path, small_disk, smtp_sink, tally
+):
     world = World(tmp_path, sqlite_url, smtp_url=smtp_sink.url())
     recipients = [f"member{i}@example.org" for i in range(5)]
     queue(world.settings, recipients)
@@ -64,7 +68,9 @@ def test_flush_on_a_full_disk_keeps_rows_queued_then_sends_each_once(sqlite_url,
     report = json.loads(full.stdout)
     assert "No space left on device" in report["spool_error"] and "they stay queued" in report["spool_error"]
     assert report["sent"] == 0
-    assert any("could not write" in json.loads(line)["message"] for line in full.stderr.splitlines() if line.startswith("{"))
+    assert any(
+        "could not write" in json.loads(line)["message"] for line in full.stderr.splitlines() if line.startswith("{")
+    )
     status = json.loads(world.invoke("outbox", "status", "--json").stdout)
     assert status["counts"] == {"queued": 5} and status["unspooled"] == 5
     assert [p.name for p in small_disk.iterdir()] == [FILLER]  # no half-written file left behind
@@ -78,9 +84,16 @@ def test_flush_on_a_full_disk_keeps_rows_queued_then_sends_each_once(sqlite_url,
     tally.add(faults=1, inputs=len(recipients))
 
 
-def test_poll_on_a_full_disk_files_the_message_and_keeps_the_reply(sqlite_url, tmp_path, small_disk, imap_account, smtp_sink, tally):
-    world = World(tmp_path, sqlite_url, mailbox_url=imap_account.url, smtp_url=smtp_sink.url(),
-                  environ={IMAP_PASSWORD_ENV: imap_account.password})
+def test_poll_on_a_full_disk_files_the_message_and_keeps_the_reply(
+    sqlite_url, tmp_path, small_disk, imap_account, smtp_sink, tally
+):
+    world = World(
+        tmp_path,
+        sqlite_url,
+        mailbox_url=imap_account.url,
+        smtp_url=smtp_sink.url(),
+        environ={IMAP_PASSWORD_ENV: imap_account.password},
+    )
     imap_account.append(sample("template-request.eml"))  # answered with the blank forms attached
 
     polled = world.invoke("poll", "--json")

@@ -5,18 +5,19 @@ Each fault ends the pass with exit code 3 and one line naming what failed; nothi
 has left the inbox unrecorded; the next pass finishes the job with every message
 recorded exactly once.
 """
+
 from __future__ import annotations
 
 import subprocess
 
 import pytest
-
 from fixtures.dovecot import start_dovecot, stop_dovecot
 from fixtures.samples import numbered_message
-from pipeline.errors import MailboxError
-from pipeline.passes import poll_once
 from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_once, assert_nothing_filed_unrecorded
 from resilience.proxy import CuttingProxy
+
+from pipeline.errors import MailboxError
+from pipeline.passes import poll_once
 
 N = 12
 
@@ -76,8 +77,16 @@ def test_connection_cut_ends_in_a_known_state_and_the_next_poll_recovers(world, 
 def test_repeated_cuts_at_every_command_then_recovery(world, imap_account, proxy, tally):
     """Cut a different command on each of many passes; in the end each message once."""
     expected = _fill(imap_account)
-    cuts = [(b"SELECT", "before"), (b"SEARCH", "mid_reply"), (b"RFC822.SIZE", "drop_reply"), (b"BODY.PEEK[]", "mid_reply"),
-            (b"MOVE", "drop_reply"), (b"BODY.PEEK[]", "before"), (b"MOVE", "before"), (b"CREATE", "before")]
+    cuts = [
+        (b"SELECT", "before"),
+        (b"SEARCH", "mid_reply"),
+        (b"RFC822.SIZE", "drop_reply"),
+        (b"BODY.PEEK[]", "mid_reply"),
+        (b"MOVE", "drop_reply"),
+        (b"BODY.PEEK[]", "before"),
+        (b"MOVE", "before"),
+        (b"CREATE", "before"),
+    ]
     for pattern, mode in cuts:
         proxy.arm(pattern, mode, after_bytes=200)
         result = world.invoke("poll")
@@ -137,6 +146,7 @@ def test_dovecot_stopped_during_a_poll(own_dovecot, sqlite_url, tmp_path, restar
                 _bring_down(own_dovecot, account.user)
                 if restart:
                     own_dovecot.start()
+
         return advance
 
     with pytest.raises(MailboxError) as failure:

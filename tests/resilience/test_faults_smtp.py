@@ -5,16 +5,17 @@ Each ends in a known state (temporary: queued with a next attempt; permanent: fa
 with its code), says so in a log line, and the next run finishes the job without
 sending anyone a second copy beyond the one the server may have taken.
 """
+
 from __future__ import annotations
 
 import collections
 import json
 
 import pytest
-
 from outbox.outbox_helpers import queue
-from pipeline.outbound.outbox import retry
 from resilience.harness import World
+
+from pipeline.outbound.outbox import retry
 
 RECIPIENTS = ["alpha@example.org", "bravo@example.org", "charlie@example.org"]
 VICTIM = "bravo@example.org"

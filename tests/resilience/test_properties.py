@@ -11,6 +11,7 @@
 Example counts come from the hypothesis profile (tests/resilience/conftest.py):
 `--hypothesis-profile thorough` for many more.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,21 +23,25 @@ from email.policy import SMTP
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.config import LimitSettings, NetworkSettings
 from pipeline.errors import MlnError, RulesError
-from pipeline.intake.rules import KNOWN_HANDLERS
+from pipeline.intake.rules import FALLBACK_RULE, KNOWN_HANDLERS, load_rules, route
 from pipeline.mail import parse_mail
-from pipeline.intake.rules import FALLBACK_RULE, load_rules, route
 from pipeline.templates_io.dates import DateProblem, parse_date, parse_date_pair
 from pipeline.templates_io.fields import FIELDS
 from pipeline.templates_io.reader import read_forms, read_text_forms
 from pipeline.templates_io.validate import validate_form
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
-REAL_FORMS = sorted(p for p in TEMPLATES.iterdir() if p.suffix in {".docx", ".xlsx", ".odt", ".ods", ".csv", ".txt", ".docm", ".xlsm"}
-                    and not p.name.startswith("hostile"))
+REAL_FORMS = sorted(
+    p
+    for p in TEMPLATES.iterdir()
+    if p.suffix in {".docx", ".xlsx", ".odt", ".ods", ".csv", ".txt", ".docm", ".xlsm"}
+    and not p.name.startswith("hostile")
+)
 LIMITS = LimitSettings()
 NETWORK = NetworkSettings()
 EXTENSIONS = ["docx", "xlsx", "csv", "odt", "ods", "txt", "doc", "xls", "docm", "xlsm", "pdf", ""]
@@ -85,7 +90,7 @@ def damaged_form(draw):
         data[at:at] = draw(st.binary(min_size=1, max_size=64))
     elif how == "zero-run":
         at = draw(st.integers(0, max(0, len(data) - 1)))
-        data[at:at + draw(st.integers(1, 512))] = b"\0" * 16
+        data[at : at + draw(st.integers(1, 512))] = b"\0" * 16
     else:
         for _ in range(draw(st.integers(1, 8))):
             at = draw(st.integers(0, max(0, len(data) - 1)))
@@ -138,12 +143,16 @@ MONTH_WORDS = ["Jan", "January", "Feb", "Sept", "Sep", "June", "JJune", "Oct", "
 @st.composite
 def loose_date(draw):
     parts = st.one_of(
-        st.integers(-5, 40).map(str), st.integers(0, 3000).map(str), st.sampled_from(MONTH_WORDS),
+        st.integers(-5, 40).map(str),
+        st.integers(0, 3000).map(str),
+        st.sampled_from(MONTH_WORDS),
         st.sampled_from(["To commence", "to start", "planned", "by", "end of", "/", "-", ".", ",", "'"]),
         st.text(string.printable, max_size=6),
     )
     separator = st.sampled_from([" ", "/", "-", ".", "", "  "])
-    return "".join(itertools.chain.from_iterable((draw(parts), draw(separator)) for _ in range(draw(st.integers(0, 5)))))
+    return "".join(
+        itertools.chain.from_iterable((draw(parts), draw(separator)) for _ in range(draw(st.integers(0, 5))))
+    )
 
 
 @given(text=st.one_of(loose_date(), st.text(max_size=40)))
@@ -160,23 +169,34 @@ def test_dates_parse_or_say_why(text, tally):
 
 FIELDS_TEXT = ["from", "to", "cc", "subject", "body", "body_start"]
 HANDLERS = list(KNOWN_HANDLERS)
-pattern = st.one_of(st.text(max_size=12), st.sampled_from(["*", "*@example.org", "join", "^re:", "(a|b)+", "[", "*+bounce-*", "\\b"]))
+pattern = st.one_of(
+    st.text(max_size=12), st.sampled_from(["*", "*@example.org", "join", "^re:", "(a|b)+", "[", "*+bounce-*", "\\b"])
+)
 toml_scalar = st.one_of(st.text(max_size=8), st.integers(-3, 3), st.booleans())
 
 
 @st.composite
 def condition(draw):
     if draw(st.integers(0, 9)) == 0:  # sometimes nonsense, to exercise the loader's errors
-        return draw(st.dictionaries(st.sampled_from(["from", "match", "not", "value", "header", "x"]), toml_scalar, max_size=3))
+        return draw(
+            st.dictionaries(st.sampled_from(["from", "match", "not", "value", "header", "x"]), toml_scalar, max_size=3)
+        )
     kind = draw(st.sampled_from(["text", "text", "header", "bool", "attachment"]))
     if kind == "text":
         spec = {draw(st.sampled_from(FIELDS_TEXT)): draw(st.one_of(pattern, st.lists(pattern, max_size=3)))}
     elif kind == "header":
-        spec = {"header": draw(st.sampled_from(["X-Mailer", "Auto-Submitted", "List-Id", "Precedence"])), "value": draw(pattern)}
+        spec = {
+            "header": draw(st.sampled_from(["X-Mailer", "Auto-Submitted", "List-Id", "Precedence"])),
+            "value": draw(pattern),
+        }
     elif kind == "bool":
         spec = {draw(st.sampled_from(["auto_submitted", "looks_like_bounce"])): draw(st.booleans())}
     else:
-        spec = {draw(st.sampled_from(["has_attachment", "attachment_type"])): draw(st.lists(st.sampled_from(["docx", "xlsx", "application/*", "text/plain"]), max_size=2))}
+        spec = {
+            draw(st.sampled_from(["has_attachment", "attachment_type"])): draw(
+                st.lists(st.sampled_from(["docx", "xlsx", "application/*", "text/plain"]), max_size=2)
+            )
+        }
     spec["match"] = draw(st.sampled_from(["contains", "glob", "regex", "equals", "contains"]))
     if draw(st.booleans()):
         spec["not"] = draw(st.booleans())
@@ -224,10 +244,18 @@ def write_rules(folder: Path, rules: list[dict], tail: str = "") -> None:
 @st.composite
 def message(draw):
     msg = EmailMessage(policy=SMTP)
-    for name, value in [("From", draw(st.sampled_from(["Ann <ann@example.org>", "", "mailer-daemon@example.net", "x"]) | st.text(max_size=30))),
-                        ("To", draw(st.sampled_from(["mln@example.org", "bulletin+bounce-AB12@example.org", "", "a, b"]))),
-                        ("Subject", draw(st.text(max_size=40))), ("Auto-Submitted", draw(st.sampled_from(["", "auto-replied", "no"]))),
-                        ("Precedence", draw(st.sampled_from(["", "bulk", "list", "junk"])))]:
+    for name, value in [
+        (
+            "From",
+            draw(
+                st.sampled_from(["Ann <ann@example.org>", "", "mailer-daemon@example.net", "x"]) | st.text(max_size=30)
+            ),
+        ),
+        ("To", draw(st.sampled_from(["mln@example.org", "bulletin+bounce-AB12@example.org", "", "a, b"]))),
+        ("Subject", draw(st.text(max_size=40))),
+        ("Auto-Submitted", draw(st.sampled_from(["", "auto-replied", "no"]))),
+        ("Precedence", draw(st.sampled_from(["", "bulk", "list", "junk"]))),
+    ]:
         if value:
             try:
                 msg[name] = value
@@ -235,13 +263,22 @@ def message(draw):
                 pass
     msg.set_content(draw(st.text(max_size=300)))
     if draw(st.booleans()):
-        msg.add_attachment(draw(st.binary(max_size=64)), maintype="application", subtype="octet-stream",
-                           filename=draw(st.sampled_from(["form.docx", "x.xlsx", "a.pdf", "noext"])))
+        msg.add_attachment(
+            draw(st.binary(max_size=64)),
+            maintype="application",
+            subtype="octet-stream",
+            filename=draw(st.sampled_from(["form.docx", "x.xlsx", "a.pdf", "noext"])),
+        )
     return msg  # serialised in the test: the MIME boundary is drawn with `random`
 
 
-@given(rules=st.lists(st.integers(0, 10**6).flatmap(lambda n: rule(n)), max_size=6), raw=message(),
-       tail=st.sampled_from(["", "rule = 1\n", "other = 1\n", "[[rule]]\nname = 5\n", '[[rule]]\nname = "x"\nhandler = "hold"\nall = 3\n']))
+@given(
+    rules=st.lists(st.integers(0, 10**6).flatmap(lambda n: rule(n)), max_size=6),
+    raw=message(),
+    tail=st.sampled_from(
+        ["", "rule = 1\n", "other = 1\n", "[[rule]]\nname = 5\n", '[[rule]]\nname = "x"\nhandler = "hold"\nall = 3\n']
+    ),
+)
 def test_generated_rules_load_or_say_why_and_route_every_message(tmp_path_factory, rules, raw, tail, tally):
     tally.add(inputs=1)
     # unique names, as one file
@@ -264,8 +301,14 @@ def test_generated_rules_load_or_say_why_and_route_every_message(tmp_path_factor
 
 # Found by the generated rules above: a number as a flag, or a bare value in a rule list,
 # crashed the loader (TypeError / AttributeError) instead of naming the file and line.
-@pytest.mark.parametrize("text", ['[[rule]]\nname = "a"\nhandler = "hold"\nflag = 0\n', "rule = [1, 2]\n",
-                                  '[[rule]]\nname = "a"\nhandler = "hold"\nflag = [1]\n'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[rule]]\nname = "a"\nhandler = "hold"\nflag = 0\n',
+        "rule = [1, 2]\n",
+        '[[rule]]\nname = "a"\nhandler = "hold"\nflag = [1]\n',
+    ],
+)
 def test_malformed_rule_values_are_rules_errors_with_file_and_line(tmp_path, text):
     (tmp_path / "50-bad.toml").write_text(text)
 

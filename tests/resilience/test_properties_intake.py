@@ -3,6 +3,7 @@ forms intact or damaged as attachments, list requests, automatic mail, nonsense)
 processed, held, ignored or a duplicate with a reason; never quarantined by an
 unhandled exception. Submissions it makes are pending or needs_changes.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -10,22 +11,39 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from resilience.harness import TOKEN_SECRET_ENV, World
+from resilience.test_properties import REAL_FORMS, damaged_form, form_body, text_value
 from sqlalchemy import select
 
-from pipeline.store import db
-from pipeline.store.models import Message, Submission
 from pipeline.intake.poll import process_fetched
 from pipeline.intake.rules import load_rules
 from pipeline.mail import Fetched
+from pipeline.store import db
+from pipeline.store.models import Message, Submission
 from pipeline.store.records import FolderKey
-from resilience.harness import TOKEN_SECRET_ENV, World
-from resilience.test_properties import REAL_FORMS, damaged_form, form_body, text_value
 
-SUBJECTS = ["Improvement plan", "Re: MLN bulletin", "subscribe", "please add us to the bulletin", "unsubscribe",
-            "send template", "Out of office", "Undelivered Mail Returned to Sender", ""]
-SENDERS = ["Ann Leader <ann@example.nhs.test>", "mailer-daemon@example.net", "bulletin@example.org", "mln@example.org",
-           "=?utf-8?b?w4lsb2RpZQ==?= <elodie@example.org>", "no-address", ""]
+SUBJECTS = [
+    "Improvement plan",
+    "Re: MLN bulletin",
+    "subscribe",
+    "please add us to the bulletin",
+    "unsubscribe",
+    "send template",
+    "Out of office",
+    "Undelivered Mail Returned to Sender",
+    "",
+]
+SENDERS = [
+    "Ann Leader <ann@example.nhs.test>",
+    "mailer-daemon@example.net",
+    "bulletin@example.org",
+    "mln@example.org",
+    "=?utf-8?b?w4lsb2RpZQ==?= <elodie@example.org>",
+    "no-address",
+    "",
+]
 _uids = itertools.count(1)
 
 
@@ -35,10 +53,15 @@ def incoming(draw):
     sender = draw(st.sampled_from(SENDERS))
     if sender:
         msg["From"] = sender
-    msg["To"] = draw(st.sampled_from(["mln@example.org", "bulletin+confirm-AAAA@example.org", "bulletin+unsubscribe-ZZ@example.org"]))
+    msg["To"] = draw(
+        st.sampled_from(["mln@example.org", "bulletin+confirm-AAAA@example.org", "bulletin+unsubscribe-ZZ@example.org"])
+    )
     msg["Subject"] = draw(st.one_of(st.sampled_from(SUBJECTS), text_value.map(lambda t: " ".join(t.split()))))
     msg["Message-ID"] = f"<prop-{next(_uids)}@example.nhs.test>"
-    for name, values in (("Auto-Submitted", ["auto-replied", "auto-generated"]), ("Precedence", ["bulk", "list", "junk"])):
+    for name, values in (
+        ("Auto-Submitted", ["auto-replied", "auto-generated"]),
+        ("Precedence", ["bulk", "list", "junk"]),
+    ):
         if draw(st.integers(0, 4)) == 0:
             msg[name] = draw(st.sampled_from(values))
     msg.set_content(draw(st.one_of(form_body(), text_value)))
@@ -69,7 +92,9 @@ def test_any_message_ends_in_a_known_outcome_never_an_unhandled_exception(intake
     uid = next(_uids)
     tally.add(inputs=1)
 
-    (result,) = process_fetched(settings, rules, FolderKey("imap://prop@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))])
+    (result,) = process_fetched(
+        settings, rules, FolderKey("imap://prop@test", "INBOX"), 1, [Fetched(str(uid), uid, raw, len(raw))]
+    )
 
     assert result is not None
     with db.transaction(settings.database.url, readonly=True) as session:

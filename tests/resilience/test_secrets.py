@@ -2,12 +2,12 @@
 appear in no log line (JSON, -vv), no --json output, no error message and no status page,
 over a full poll + outbox flush against real servers and the failures around them.
 """
+
 from __future__ import annotations
 
 import time
 
 import pytest
-
 from fixtures.dovecot import start_dovecot, stop_dovecot
 from fixtures.samples import sample
 from fixtures.smtp import SINK_PASSWORD, SINK_USER
@@ -27,7 +27,9 @@ def strong_dovecot():
     account = server.add_user()
     passwd = server.root / "passwd"
     time.sleep(1.1)  # Dovecot rereads the passwd-file when its mtime (whole seconds) changes
-    passwd.write_text(passwd.read_text().replace(f"{account.user}:{{PLAIN}}secret:", f"{account.user}:{{PLAIN}}{IMAP_PASSWORD}:", 1))
+    passwd.write_text(
+        passwd.read_text().replace(f"{account.user}:{{PLAIN}}secret:", f"{account.user}:{{PLAIN}}{IMAP_PASSWORD}:", 1)
+    )
     account.password = IMAP_PASSWORD
     deadline = time.monotonic() + 10
     while True:
@@ -42,30 +44,55 @@ def strong_dovecot():
     stop_dovecot(server)
 
 
-def _world(tmp_path, sqlite_url, account, sink, smtp_password: str = SINK_PASSWORD, imap_password: str = IMAP_PASSWORD) -> World:
-    return World(tmp_path, sqlite_url, mailbox_url=account.url, smtp_url=sink.url(),
-                 smtp_extra=f'starttls = true\nuser = "{SINK_USER}"\nca_file = "{sink.ca_file}"\n',
-                 environ={IMAP_PASSWORD_ENV: imap_password, SMTP_PASSWORD_ENV: smtp_password, TOKEN_SECRET_ENV: TOKEN_SECRET})
+def _world(
+    tmp_path, sqlite_url, account, sink, smtp_password: str = SINK_PASSWORD, imap_password: str = IMAP_PASSWORD
+) -> World:
+    return World(
+        tmp_path,
+        sqlite_url,
+        mailbox_url=account.url,
+        smtp_url=sink.url(),
+        smtp_extra=f'starttls = true\nuser = "{SINK_USER}"\nca_file = "{sink.ca_file}"\n',
+        environ={IMAP_PASSWORD_ENV: imap_password, SMTP_PASSWORD_ENV: smtp_password, TOKEN_SECRET_ENV: TOKEN_SECRET},
+    )
 
 
 def _assert_no_secret(texts: list[str], secrets: list[str]) -> None:
     for secret in secrets:
-        leaks = [t[max(0, t.find(secret) - 80): t.find(secret) + 80] for t in texts if secret in t]
+        leaks = [t[max(0, t.find(secret) - 80) : t.find(secret) + 80] for t in texts if secret in t]
         assert not leaks, f"secret {secret[:6]}... leaked: {leaks[0]!r}"
 
 
 def test_full_run_with_debug_logs_never_shows_a_secret(strong_dovecot, smtp_tls_sink, sqlite_url, tmp_path, tally):
     account = strong_dovecot
-    account.append_many([sample(name) for name in ("subscribe-request.eml", "template-request.eml", "outlook-submission-docx.eml",
-                                                   "csv-submission.eml", "dsn-bounce.eml", "unsubscribe-request.eml")])
+    account.append_many(
+        [
+            sample(name)
+            for name in (
+                "subscribe-request.eml",
+                "template-request.eml",
+                "outlook-submission-docx.eml",
+                "csv-submission.eml",
+                "dsn-bounce.eml",
+                "unsubscribe-request.eml",
+            )
+        ]
+    )
     world = _world(tmp_path, sqlite_url, account, smtp_tls_sink)
     log_file = tmp_path / "mln.log"
     texts = []
-    runs = [("--log-format", "json", "-vv", "--log-file", str(log_file), "poll", "--json"),
-            ("--log-format", "json", "-vv", "outbox", "flush", "--json"),
-            ("-vv", "poll"), ("-vv", "outbox", "flush"),
-            ("--log-format", "json", "-vv", "status", "--json"), ("-vv", "status"),
-            ("messages", "--json"), ("outbox", "status", "--json"), ("queue", "--json"), ("subscribers", "list", "--json")]
+    runs = [
+        ("--log-format", "json", "-vv", "--log-file", str(log_file), "poll", "--json"),
+        ("--log-format", "json", "-vv", "outbox", "flush", "--json"),
+        ("-vv", "poll"),
+        ("-vv", "outbox", "flush"),
+        ("--log-format", "json", "-vv", "status", "--json"),
+        ("-vv", "status"),
+        ("messages", "--json"),
+        ("outbox", "status", "--json"),
+        ("queue", "--json"),
+        ("subscribers", "list", "--json"),
+    ]
     for n, args in enumerate(runs):
         result = world.run(*args) if n == 0 else world.invoke(*args)  # the first as cron runs it, the rest in-process
         assert result.returncode == 0, (args, result.stderr)
@@ -96,8 +123,12 @@ def test_failures_name_the_setting_not_the_secret(strong_dovecot, smtp_tls_sink,
 
     from fixtures.smtp import free_port
 
-    bad_db = World(tmp_path / "db", f"postgresql+psycopg://mln:{DB_PASSWORD}@127.0.0.1:{free_port()}/test?connect_timeout=2",
-                   mailbox_url=account.url, environ={IMAP_PASSWORD_ENV: IMAP_PASSWORD})
+    bad_db = World(
+        tmp_path / "db",
+        f"postgresql+psycopg://mln:{DB_PASSWORD}@127.0.0.1:{free_port()}/test?connect_timeout=2",
+        mailbox_url=account.url,
+        environ={IMAP_PASSWORD_ENV: IMAP_PASSWORD},
+    )
     for args in (("-vv", "poll", "--json"), ("-vv", "status", "--json"), ("-vv", "outbox", "flush")):
         result = bad_db.invoke(*args)
         assert result.returncode != 0

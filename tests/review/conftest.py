@@ -1,12 +1,13 @@
 """Review tests: real forms delivered through the real submission handler, then reviewed through `mln`."""
+
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from submissions.conftest import Deliver, build_mail
 
 from pipeline.cli import cli
 from pipeline.config import load_settings
-from submissions.conftest import Deliver, build_mail
 
 # One completed form as a member types it into an email body; tests override single boxes.
 FORM = {
@@ -50,12 +51,24 @@ def submit(settings):
     """submit(title=..., sender=..., **boxes) -> the new submission's id, filed by the real handler."""
     deliver = Deliver(settings)
 
-    def send(sender: str = "angela.example@example.nhs.test", subject: str = "Improvement plan", headers=None, **boxes: str) -> int:
-        labels = {"title": "Practice example / improvement / learning", "theme": "Key theme", "locality": "Location",
-                  "file_no": "File No", "summary": "Summary / aim", "learning": "Learning", "status": "Status",
-                  "region": "Region", "email": "Lead contact email"}
+    def send(
+        sender: str = "angela.example@example.nhs.test", subject: str = "Improvement plan", headers=None, **boxes: str
+    ) -> int:
+        labels = {
+            "title": "Practice example / improvement / learning",
+            "theme": "Key theme",
+            "locality": "Location",
+            "file_no": "File No",
+            "summary": "Summary / aim",
+            "learning": "Learning",
+            "status": "Status",
+            "region": "Region",
+            "email": "Lead contact email",
+        }
         body = form_text(**{labels.get(k, k): v for k, v in boxes.items()})
-        _, handler, result = deliver(build_mail(subject=subject, body=body, sender=sender, headers=headers), handler="submission")
+        _, handler, result = deliver(
+            build_mail(subject=subject, body=body, sender=sender, headers=headers), handler="submission"
+        )
         assert result.outcome == "processed", result.reason
         return result.details["submissions"][0]
 

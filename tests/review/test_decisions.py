@@ -1,4 +1,5 @@
 """approve / reject / request-changes / history through the CLI; two reviewers at once; SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import email
@@ -11,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from pipeline import review
-from pipeline.store import db
 from pipeline.errors import WrongState
-from pipeline.store.models import AuditEvent, Outgoing, Submission
 from pipeline.review.actions import approve_one
+from pipeline.store import db
+from pipeline.store.models import AuditEvent, Outgoing, Submission
 
 
 def outgoing(settings, kind):
@@ -37,7 +38,10 @@ def test_approve_records_who_and_when_and_a_second_approve_says_so(mln, submit, 
     assert again.stderr.startswith(f"mln: submission {sub} is already approved by comms-lead at 20")
     assert again.stderr.count("\n") == 1
     events = json.loads(mln("history", str(sub), "--json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [("received", "angela.example@example.nhs.test"), ("approve", "comms-lead")]
+    assert [(e["action"], e["actor"]) for e in events] == [
+        ("received", "angela.example@example.nhs.test"),
+        ("approve", "comms-lead"),
+    ]
     assert json.loads(mln("queue", "--json").stdout) == []
     (row,) = json.loads(mln("queue", "--json", "--status", "approved").stdout)
     assert row["id"] == sub
@@ -74,7 +78,9 @@ def test_a_form_without_a_theme_cannot_be_approved_until_edited(mln, submit):
 def test_reject_with_notify_emails_the_reason_in_the_same_thread(mln, submit, settings):
     sub = submit(sender="member@example.nhs.test")
     assert mln("reject", str(sub), "--reason", "").exit_code == 1
-    result = mln("reject", str(sub), "--reason", "This is a duplicate of CH-2026-001.", "--notify", "--as", "comms-lead")
+    result = mln(
+        "reject", str(sub), "--reason", "This is a duplicate of CH-2026-001.", "--notify", "--as", "comms-lead"
+    )
     assert result.exit_code == 0 and "told member@example.nhs.test" in result.stdout
     (mail,) = outgoing(settings, "reject")
     assert mail["To"].addresses[0].addr_spec == "member@example.nhs.test"

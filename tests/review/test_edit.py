@@ -1,4 +1,5 @@
 """`mln edit`: the same checks as a received form, audited, one transaction."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,15 @@ from pipeline import review
 
 def test_a_valid_edit_changes_the_columns_and_is_audited(mln, submit, settings):
     sub = submit()
-    result = mln("edit", str(sub), "title=Care home education package", "date_commenced=Sept 06", "status=completed",
-                 "--as", "comms-lead")
+    result = mln(
+        "edit",
+        str(sub),
+        "title=Care home education package",
+        "date_commenced=Sept 06",
+        "status=completed",
+        "--as",
+        "comms-lead",
+    )
     assert result.exit_code == 0, result.output
     detail = review.show_submission(settings, sub)
     assert detail["title"] == "Care home education package"
@@ -19,7 +27,9 @@ def test_a_valid_edit_changes_the_columns_and_is_audited(mln, submit, settings):
     (event,) = [e for e in detail["history"] if e["action"] == "edit"]
     assert event["actor"] == "comms-lead"
     assert event["detail"]["changes"]["title"] == [
-        "Education package on older people's mental health for care home staff", "Care home education package"]
+        "Education package on older people's mental health for care home staff",
+        "Care home education package",
+    ]
     assert event["detail"]["changes"]["date_commenced"] == ["2006-06-01", "2006-09-01"]
     assert event["detail"]["changes"]["progress"] == ["Being implemented", "Implemented"]
 
@@ -27,14 +37,18 @@ def test_a_valid_edit_changes_the_columns_and_is_audited(mln, submit, settings):
 def test_an_invalid_edit_is_refused_and_changes_nothing(mln, submit, settings):
     sub = submit()
     before = review.show_submission(settings, sub)
-    for assignment, words in [("lead_email=not-an-address", "not a valid email address"),
-                              ("date_commenced=JJanuary 20066", "is not a date we can read"),
-                              ("theme=Gardening", "is not one of the ten key themes"),
-                              ("title=", "is missing"),
-                              ("link=ftp://example.org/x", "is not a web address")]:
+    for assignment, words in [
+        ("lead_email=not-an-address", "not a valid email address"),
+        ("date_commenced=JJanuary 20066", "is not a date we can read"),
+        ("theme=Gardening", "is not one of the ten key themes"),
+        ("title=", "is missing"),
+        ("link=ftp://example.org/x", "is not a web address"),
+    ]:
         result = mln("edit", str(sub), "title=Changed as well", assignment)
         assert result.exit_code == 1, assignment
-        assert result.stderr.startswith(f"mln: submission {sub} not changed: ") and words in result.stderr, result.stderr
+        assert result.stderr.startswith(f"mln: submission {sub} not changed: ") and words in result.stderr, (
+            result.stderr
+        )
         assert result.stderr.count("\n") == 1
     after = review.show_submission(settings, sub)
     assert after["title"] == before["title"] and [e["action"] for e in after["history"]] == ["received"]

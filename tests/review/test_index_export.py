@@ -1,4 +1,5 @@
 """`mln index export`: the Information Index as CSV, XLSX and HTML, from approved items only."""
+
 from __future__ import annotations
 
 import csv
@@ -7,22 +8,49 @@ from openpyxl import load_workbook
 
 from pipeline import review
 
-HEADINGS = ["File No", "Practice example / improvement / learning", "Theme", "Location", "Lead contact",
-            "Date commenced / file updated", "Completion, implementation or evaluation date", "Status", "Link"]
+HEADINGS = [
+    "File No",
+    "Practice example / improvement / learning",
+    "Theme",
+    "Location",
+    "Lead contact",
+    "Date commenced / file updated",
+    "Completion, implementation or evaluation date",
+    "Status",
+    "Link",
+]
 
 
 def seed(settings, submit):
     """Three approved items in two themes (one updated twice), one pending."""
-    liaison = submit(title="Current database of North East liaison network", theme="1", locality="North East England",
-                     status="Being implemented", **{"Date commenced": "June 2004", "Date updated": "August 2006"})
-    care = submit(title="Education package for care homes", locality="Barnsley", status="Planned",
-                  **{"Completion, implementation or evaluation date": "Sept 06", "Link": "https://mln.example.org/ch/1"})
-    hostile = submit(title="=HYPERLINK(\"http://evil.example\",\"x\")", locality="Selby & York <b>",
-                     status="Implemented", **{"Date commenced": "To commence Oct 06"})
+    liaison = submit(
+        title="Current database of North East liaison network",
+        theme="1",
+        locality="North East England",
+        status="Being implemented",
+        **{"Date commenced": "June 2004", "Date updated": "August 2006"},
+    )
+    care = submit(
+        title="Education package for care homes",
+        locality="Barnsley",
+        status="Planned",
+        **{"Completion, implementation or evaluation date": "Sept 06", "Link": "https://mln.example.org/ch/1"},
+    )
+    hostile = submit(
+        title='=HYPERLINK("http://evil.example","x")',
+        locality="Selby & York <b>",
+        status="Implemented",
+        **{"Date commenced": "To commence Oct 06"},
+    )
     review.approve(settings, [liaison, care, hostile], "comms-lead")
     file_no = review.show_submission(settings, care)["file_no"]
-    update = submit(title="Education package for care homes (evaluated)", file_no=file_no, locality="Barnsley",
-                    status="Implemented", Link="https://mln.example.org/ch/1")
+    update = submit(
+        title="Education package for care homes (evaluated)",
+        file_no=file_no,
+        locality="Barnsley",
+        status="Implemented",
+        Link="https://mln.example.org/ch/1",
+    )
     review.approve(settings, [update], "comms-lead")
     submit(title="Still pending", theme="1")
     return file_no
@@ -35,8 +63,11 @@ def test_csv_has_the_index_columns_latest_revision_theme_order(mln, submit, sett
     assert result.exit_code == 0 and "wrote 3 item(s)" in result.stdout, result.output
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[0] == HEADINGS
-    assert [r[1] for r in rows[1:]] == ["Current database of North East liaison network",
-                                        "Education package for care homes (evaluated)", "'=HYPERLINK(\"http://evil.example\",\"x\")"]
+    assert [r[1] for r in rows[1:]] == [
+        "Current database of North East liaison network",
+        "Education package for care homes (evaluated)",
+        '\'=HYPERLINK("http://evil.example","x")',
+    ]
     liaison, care, hostile = rows[1:]
     assert liaison[2] == "Liaison / General Hospital" and liaison[3] == "North East England"
     assert liaison[4] == "Angela Example <angela.example@example.nhs.test>"
@@ -75,7 +106,9 @@ def test_html_is_grouped_by_theme_and_escaped(mln, submit, settings, tmp_path):
     out = tmp_path / "index.html"
     assert mln("index", "export", "-o", str(out)).exit_code == 0
     page = out.read_text(encoding="utf-8")
-    assert page.index("<h2>Liaison / General Hospital</h2>") < page.index("<h2>Care Homes / Housing / Home Care / Day Services</h2>")
+    assert page.index("<h2>Liaison / General Hospital</h2>") < page.index(
+        "<h2>Care Homes / Housing / Home Care / Day Services</h2>"
+    )
     assert "Selby &amp; York &lt;b&gt;" in page and "<b>" not in page
     assert 'href="mailto:angela.example@example.nhs.test"' in page
     assert '<a href="https://mln.example.org/ch/1">click me</a>' in page

@@ -1,21 +1,28 @@
 """`mln queue` and `mln show` on forms filed by the real handler, SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
 
+from submissions.conftest import SAMPLES, Deliver, build_mail
+
 from pipeline import review
+from pipeline.review.queue import _safe_name
 from pipeline.store import db
 from pipeline.store.models import Submission
-from pipeline.review.queue import _safe_name
-from submissions.conftest import SAMPLES, Deliver, build_mail
 
 QUEUE_KEYS = {"id", "file_no", "title", "theme", "locality", "status", "sender", "received_at", "is_update"}
 
 
 def test_queue_lists_pending_oldest_first_with_the_promised_keys(mln, submit):
     first = submit(title="Care home education package")
-    second = submit(title="Leave arrangements for informal patients", theme="5", locality="Rotherham",
-                    region="North East", sender="stranger@example.org")
+    second = submit(
+        title="Leave arrangements for informal patients",
+        theme="5",
+        locality="Rotherham",
+        region="North East",
+        sender="stranger@example.org",
+    )
     result = mln("queue", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -23,7 +30,11 @@ def test_queue_lists_pending_oldest_first_with_the_promised_keys(mln, submit):
     assert QUEUE_KEYS <= set(rows[0])
     assert rows[0]["file_no"].startswith("CH-") and rows[1]["file_no"].startswith("IP-")
     assert (rows[1]["theme"], rows[1]["locality"], rows[1]["status"], rows[1]["is_update"]) == (
-        "In Patient Services", "Rotherham", "pending", False)
+        "In Patient Services",
+        "Rotherham",
+        "pending",
+        False,
+    )
     assert rows[1]["sender"] == "stranger@example.org"
 
 
@@ -74,7 +85,10 @@ def test_show_gives_fields_problems_message_revisions_and_history(mln, submit, t
     assert detail["message"]["subject"] == "Our plan for the network"
     assert "Lead contact name: Angela Example" in detail["message"]["text"]
     assert detail["raw_fields"]["theme"] == "Gardening"
-    assert detail["history"][0]["action"] == "received" and detail["history"][0]["actor"] == "angela.example@example.nhs.test"
+    assert (
+        detail["history"][0]["action"] == "received"
+        and detail["history"][0]["actor"] == "angela.example@example.nhs.test"
+    )
     out = tmp_path / "originals"
     result = mln("show", str(sub), "--attachment", str(out))
     assert result.exit_code == 0 and "Problems:" in result.stdout and "Key theme 'Gardening'" in result.stdout
@@ -114,7 +128,9 @@ def test_show_attachment_writes_the_original_form_file_byte_for_byte(mln, settin
     assert sorted(p.name for p in out.iterdir()) == ["message-1.eml", "notes.txt", "template_filled.docx"]
     assert not (tmp_path / "notes.txt").exists()  # a sender's path cannot lead outside DIR
     again = json.loads(mln("show", str(sub), "--attachment", str(out), "--json").stdout)
-    assert sorted(again["written"]) == sorted(str(out / n) for n in ("template_filled-2.docx", "notes-2.txt", "message-1-2.eml"))
+    assert sorted(again["written"]) == sorted(
+        str(out / n) for n in ("template_filled-2.docx", "notes-2.txt", "message-1-2.eml")
+    )
     assert again["attachment"]["filename"] == "template_filled.docx"
 
 

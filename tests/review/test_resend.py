@@ -1,4 +1,5 @@
 """A corrected form for a submission in needs_changes replaces it: one row in the queue, the resend in its history."""
+
 from __future__ import annotations
 
 import json

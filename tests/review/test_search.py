@@ -1,4 +1,5 @@
 """`mln search`: FTS5 on SQLite, PostgreSQL text search on PostgreSQL, approved items only, best first."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,18 @@ def approved(settings, submit, **boxes):
 
 def test_search_finds_approved_items_best_first_with_snippets(mln, submit, settings):
     in_title = approved(settings, submit, title="Dementia awareness for care home staff", summary="Training days.")
-    in_learning = approved(settings, submit, title="Ward leave leaflet", theme="5", summary="A leaflet for informal patients.",
-                           learning="Patients with dementia needed the leaflet read aloud.")
+    in_learning = approved(
+        settings,
+        submit,
+        title="Ward leave leaflet",
+        theme="5",
+        summary="A leaflet for informal patients.",
+        learning="Patients with dementia needed the leaflet read aloud.",
+    )
     submit(title="Dementia cafe", summary="Pending, so not searchable yet.")
-    approved(settings, submit, title="Commissioning checklist", theme="2", summary="Gap analysis.", learning="Nothing here.")
+    approved(
+        settings, submit, title="Commissioning checklist", theme="2", summary="Gap analysis.", learning="Nothing here."
+    )
     result = mln("search", "dementia", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -30,7 +39,9 @@ def test_search_finds_approved_items_best_first_with_snippets(mln, submit, setti
 
 
 def test_every_word_must_match_and_words_are_stemmed(mln, submit, settings):
-    sub = approved(settings, submit, title="Education package", locality="Selby", summary="Teaching homes about depression.")
+    sub = approved(
+        settings, submit, title="Education package", locality="Selby", summary="Teaching homes about depression."
+    )
     assert [r["id"] for r in json.loads(mln("search", "home education", "--json").stdout)] == [sub]
     assert [r["id"] for r in json.loads(mln("search", "SELBY", "--json").stdout)] == [sub]
     assert json.loads(mln("search", "education rotherham", "--json").stdout) == []
@@ -45,8 +56,12 @@ def test_edits_and_new_revisions_keep_the_index_current(mln, submit, settings):
     assert json.loads(mln("search", "informal", "--json").stdout) == []
     assert [r["id"] for r in json.loads(mln("search", "voluntary", "--json").stdout)] == [sub]
     file_no = review.show_submission(settings, sub)["file_no"]
-    update = approved(settings, submit, title="Leave arrangements", file_no=file_no, summary="Clarity for voluntary patients, v2.")
-    assert [r["id"] for r in json.loads(mln("search", "voluntary", "--json").stdout)] == [update]  # latest revision only
+    update = approved(
+        settings, submit, title="Leave arrangements", file_no=file_no, summary="Clarity for voluntary patients, v2."
+    )
+    assert [r["id"] for r in json.loads(mln("search", "voluntary", "--json").stdout)] == [
+        update
+    ]  # latest revision only
 
 
 def test_punctuation_cannot_break_the_query(mln, submit, settings):
@@ -71,16 +86,26 @@ def test_the_search_structures_exist_and_postgres_can_use_the_gin_index(submit, 
     search.ensure_search_schema(url)  # idempotent
     with db.get_engine(url).connect() as conn:
         if conn.dialect.name == "sqlite":
-            names = set(conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'submission_search%'")).scalars())
-            assert {"submission_search", "submission_search_ai", "submission_search_ad", "submission_search_au"} <= names
+            names = set(
+                conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'submission_search%'")).scalars()
+            )
+            assert {
+                "submission_search",
+                "submission_search_ai",
+                "submission_search_ad",
+                "submission_search_au",
+            } <= names
             return
         with conn.begin() as tx:
             # On a near-empty table the planner rightly prefers the status index; take it away (rolled back) to see
             # that the search expression matches the GIN index's.
             conn.exec_driver_sql("DROP INDEX ix_submissions_status_received, ix_submissions_status_approved")
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(conn.exec_driver_sql(
-                f"EXPLAIN SELECT id FROM submissions s WHERE {search.PG_DOCUMENT} @@ plainto_tsquery('english', 'care') "
-                "AND s.status = 'approved'").scalars())
+            plan = "\n".join(
+                conn.exec_driver_sql(
+                    f"EXPLAIN SELECT id FROM submissions s WHERE {search.PG_DOCUMENT} @@ plainto_tsquery('english', 'care') "
+                    "AND s.status = 'approved'"
+                ).scalars()
+            )
             tx.rollback()
         assert search.PG_INDEX in plan, plan

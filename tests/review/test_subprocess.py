@@ -1,4 +1,5 @@
 """The happy path through a real `python -m pipeline.cli` process, as the communications lead runs it."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ from pipeline.config import REPO_ROOT
 
 
 def mln_process(config, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+    )
 
 
 def test_queue_approve_search_export_in_a_real_process(config, submit, tmp_path):
@@ -23,7 +29,9 @@ def test_queue_approve_search_export_in_a_real_process(config, submit, tmp_path)
     approved = mln_process(config, "approve", str(sub), "--as", "comms-lead")
     assert approved.returncode == 0 and approved.stdout.startswith(f"approved {sub} ")
     again = mln_process(config, "approve", str(sub))
-    assert again.returncode == 1 and again.stderr.startswith(f"mln: submission {sub} is already approved by comms-lead at ")
+    assert again.returncode == 1 and again.stderr.startswith(
+        f"mln: submission {sub} is already approved by comms-lead at "
+    )
 
     found = json.loads(mln_process(config, "search", "dementia", "--json").stdout)
     assert [r["id"] for r in found] == [sub]

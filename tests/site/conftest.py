@@ -1,17 +1,16 @@
 """Site tests: a seeded database, a built site, and (for browser tests) the real server and Chromium."""
+
 from __future__ import annotations
 
 import threading
 
 import pytest
+from bulletin.conftest import artifacts_dir  # noqa: F401 - screenshots beside the bulletin's
 
 from pipeline.site import build_site
 from pipeline.web import make_server
 
-from bulletin.conftest import artifacts_dir  # noqa: F401 - screenshots beside the bulletin's
-
 from .seed import make_settings, seed
-
 
 
 @pytest.fixture
@@ -62,4 +61,3 @@ def axe():
     from .axe import axe_source
 
     return axe_source()
-

@@ -1,17 +1,23 @@
 """Zero axe-core violations at WCAG 2.2 AA on the site's pages and on the bulletin email itself."""
+
 from __future__ import annotations
 
 import pytest
+from bulletin.conftest import TEMPLATES, load_sample
 
 from pipeline.outbound.bulletin import PREVIEW_VALUES, personalise, render_bulletin
-
-from bulletin.conftest import TEMPLATES, load_sample
 
 from .axe import axe_violations, describe
 
 pytestmark = pytest.mark.browser
-SITE_PAGES = ("index.html", "practice/index.html", "items/CH-2026-001.html", "items/WF-2026-001.html",
-              "bulletins/1.html", "bulletins/index.html")
+SITE_PAGES = (
+    "index.html",
+    "practice/index.html",
+    "items/CH-2026-001.html",
+    "items/WF-2026-001.html",
+    "bulletins/1.html",
+    "bulletins/index.html",
+)
 
 
 @pytest.mark.parametrize("width", [1024, 375])
@@ -58,8 +64,11 @@ def test_bulletin_email_html_has_no_violations(browser_context, tmp_path, axe, a
 def test_the_checker_does_find_violations(browser_context, tmp_path, axe):
     # A page with faint text, an unlabelled field and no language: the run above is not vacuous.
     path = tmp_path / "bad.html"
-    path.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><p style="color:#bbb">faint</p>'
-                    '<input type="text"></body></html>', encoding="utf-8")
+    path.write_text(
+        '<!DOCTYPE html><html><head><title>x</title></head><body><p style="color:#bbb">faint</p>'
+        '<input type="text"></body></html>',
+        encoding="utf-8",
+    )
     page = browser_context.new_page()
     try:
         page.goto(path.as_uri(), wait_until="load")

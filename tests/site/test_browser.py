@@ -1,4 +1,5 @@
 """The site in a real headless Chromium, served by `mln web`'s server: search, filters, history, phone width."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,9 @@ def open_page(browser_context, site_url):
 
 
 def visible_files(page) -> list[str]:
-    return page.eval_on_selector_all("tr.row", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.file)")
+    return page.eval_on_selector_all(
+        "tr.row", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.file)"
+    )
 
 
 def test_search_finds_an_item_by_a_word_from_its_outcomes(open_page):

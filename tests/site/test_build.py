@@ -1,4 +1,5 @@
 """mln site build on SQLite and PostgreSQL: the pages, the audiences, escaping, the feed and the search index."""
+
 from __future__ import annotations
 
 import json
@@ -21,23 +22,37 @@ def test_internal_build_has_every_page(seeded, tmp_path):
     report = build_site(seeded, tmp_path / "out", "internal")
     out = tmp_path / "out"
     assert report.items == 5 and report.bulletins == 1
-    for path in ("index.html", "practice/index.html", "bulletins/index.html", "bulletins/1.html", "feed.atom",
-                 "practice/search.json", "practice/search-index.js", "assets/site.css", "assets/search.js"):
+    for path in (
+        "index.html",
+        "practice/index.html",
+        "bulletins/index.html",
+        "bulletins/1.html",
+        "feed.atom",
+        "practice/search.json",
+        "practice/search-index.js",
+        "assets/site.css",
+        "assets/search.js",
+    ):
         assert (out / path).is_file(), path
     assert sorted(p.name for p in (out / "items").iterdir()) == sorted(
-        f"{n}.html" for n in ("LG-2026-001", "CH-2026-001", "CH-2026-002", "IP-2026-001", "WF-2026-001"))
+        f"{n}.html" for n in ("LG-2026-001", "CH-2026-001", "CH-2026-002", "IP-2026-001", "WF-2026-001")
+    )
     home = read(out, "index.html")
     assert "MLN Bulletin No. 1: November" in home and 'href="bulletins/1.html"' in home
-    assert "Care Homes / Housing / Home Care / Day Services</a> <span class=\"count\">(2 items)" in home
-    assert "<li value=\"2\">Commissioning <span class=\"count\">(0 items)" in home  # no link to a section that is not there
+    assert 'Care Homes / Housing / Home Care / Day Services</a> <span class="count">(2 items)' in home
+    assert '<li value="2">Commissioning <span class="count">(0 items)' in home  # no link to a section that is not there
 
 
 def test_index_is_grouped_by_theme_with_status_labels(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
     page = read(tmp_path, "practice/index.html")
     headings = re.findall(r"<h2 id=\"theme-\d+-h\">(.*?)</h2>", page)
-    assert headings == ["1. Liaison / General Hospital", "3. Workforce", "5. In Patient Services",
-                        "6. Care Homes / Housing / Home Care / Day Services"]
+    assert headings == [
+        "1. Liaison / General Hospital",
+        "3. Workforce",
+        "5. In Patient Services",
+        "6. Care Homes / Housing / Home Care / Day Services",
+    ]
     row = re.search(r'<tr class="row" data-file="CH-2026-001".*?</tr>', page, re.S).group(0)
     assert 'data-status="implemented"' in row and 'data-region="Yorkshire &amp; Humber"' in row
     assert '<span class="chip chip-implemented">Implemented</span>' in row  # colour and the words
@@ -50,7 +65,7 @@ def test_item_page_shows_fields_and_revision_history(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
     page = read(tmp_path, "items/CH-2026-001.html")
     assert "reminiscence sessions in five homes" in page  # the latest approved revision
-    assert "<h2 id=\"f-4\">Learning</h2>" in page and "Piloted two modules." in page
+    assert '<h2 id="f-4">Learning</h2>' in page and "Piloted two modules." in page
     revisions = re.findall(r'<tr class="revision">.*?</tr>', page, re.S)
     assert len(revisions) == 2  # the pending third revision is not published
     # Newest first: received, approved, the form's "file updated", its status.
@@ -80,7 +95,9 @@ def test_member_text_is_escaped_everywhere(seeded, tmp_path):
     item = read(tmp_path, "items/WF-2026-001.html")
     assert "Hostile title &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in item
     assert "&lt;img src=&#34;x&#34; onerror=&#34;alert(1)&#34;&gt;" in item
-    assert 'href="javascript:' not in item and "<dd>javascript:alert(document.cookie)</dd>" in item  # shown, not followed
+    assert (
+        'href="javascript:' not in item and "<dd>javascript:alert(document.cookie)</dd>" in item
+    )  # shown, not followed
 
 
 def test_nothing_is_loaded_from_another_site(seeded, tmp_path):

@@ -1,4 +1,5 @@
 """With `[web] base_url`, the bulletin's item headings and index rows link to the items' pages on the site."""
+
 from __future__ import annotations
 
 import re

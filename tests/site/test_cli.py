@@ -1,4 +1,5 @@
 """`mln site build` and `mln web` through the real command line."""
+
 from __future__ import annotations
 
 import json

@@ -1,11 +1,12 @@
 """A rebuild rewrites only what changed: content hashes are compared before writing."""
+
 from __future__ import annotations
 
 import datetime as dt
 
+from pipeline.site import build_site
 from pipeline.store.db import transaction
 from pipeline.store.models import Submission
-from pipeline.site import build_site
 
 from .seed import add_item
 
@@ -23,13 +24,28 @@ def test_second_build_writes_nothing(seeded, tmp_path):
 def test_one_new_item_rewrites_only_its_page_and_the_lists(seeded, tmp_path):
     out = tmp_path / "out"
     build_site(seeded, out, "internal")
-    add_item(seeded.database.url, "PC-2026-001", 10, "Primary Care", "Memory clinic in GP surgeries", "Leeds",
-             "Yorkshire & Humber", "Planned", True, {"outcomes": "Waiting times halved."})
+    add_item(
+        seeded.database.url,
+        "PC-2026-001",
+        10,
+        "Primary Care",
+        "Memory clinic in GP surgeries",
+        "Leeds",
+        "Yorkshire & Humber",
+        "Planned",
+        True,
+        {"outcomes": "Waiting times halved."},
+    )
     report = build_site(seeded, out, "internal")
-    assert sorted(report.written) == sorted([
-        "items/PC-2026-001.html", "practice/index.html", "index.html", "practice/search.json",
-        "practice/search-index.js",
-    ])
+    assert sorted(report.written) == sorted(
+        [
+            "items/PC-2026-001.html",
+            "practice/index.html",
+            "index.html",
+            "practice/search.json",
+            "practice/search-index.js",
+        ]
+    )
     assert "Memory clinic in GP surgeries" in (out / "items/PC-2026-001.html").read_text(encoding="utf-8")
 
 

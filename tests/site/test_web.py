@@ -1,4 +1,5 @@
 """`mln web`'s server, for real over HTTP on loopback: static files, and the RFC 8058 unsubscribe endpoint."""
+
 from __future__ import annotations
 
 import urllib.error
@@ -6,10 +7,10 @@ import urllib.request
 
 import pytest
 
+from pipeline.people.subscribers import add, make_token
+from pipeline.site import build_site
 from pipeline.store.db import transaction
 from pipeline.store.models import Subscriber
-from pipeline.site import build_site
-from pipeline.people.subscribers import add, make_token
 
 from .conftest import serve
 

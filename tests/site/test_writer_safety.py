@@ -6,6 +6,7 @@ one naming `../x` or an absolute path made the build delete it. Here a manifest 
 files outside the folder, behind a link, and one the lead has since edited, each with
 the right hash; the build deletes none of them and says so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,13 @@ def test_a_manifest_naming_files_outside_the_folder_deletes_nothing_there(seeded
     edited = site / "notes.html"
     edited.write_text("the lead's own page, written after the build\n")
     manifest = json.loads((site / MANIFEST).read_text())
-    manifest["files"] |= {"../x": sha256(beside), str(elsewhere): sha256(elsewhere), "linked/page.html": sha256(behind_link),
-                          "items/../../x": sha256(beside), "notes.html": hashlib.sha256(b"what we once wrote").hexdigest()}
+    manifest["files"] |= {
+        "../x": sha256(beside),
+        str(elsewhere): sha256(elsewhere),
+        "linked/page.html": sha256(behind_link),
+        "items/../../x": sha256(beside),
+        "notes.html": hashlib.sha256(b"what we once wrote").hexdigest(),
+    }
     (site / MANIFEST).write_text(json.dumps(manifest))
 
     report = build_site(seeded, site, "external")

@@ -1,4 +1,5 @@
 """Helpers: build a real message, record it as the intake driver does, route it with the real rules, run its handler."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,19 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store import db
 from pipeline.config import DatabaseSettings, Settings
 from pipeline.intake.handlers import HandlerContext, get_handler
-from pipeline.intake.prepare import prepare
-from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
+from pipeline.intake.prepare import prepare
 from pipeline.intake.rules import load_rules, route
+from pipeline.store import db
+from pipeline.store.models import Message
 
 SAMPLES = Path(__file__).resolve().parents[1] / "templates"
 
 
-def build_mail(subject: str = "Improvement plan", body: str = "Please find our plan attached.", attachments=(),
-               sender: str = "alex.example@example.nhs.test", headers: dict[str, str] | None = None) -> bytes:
+def build_mail(
+    subject: str = "Improvement plan",
+    body: str = "Please find our plan attached.",
+    attachments=(),
+    sender: str = "alex.example@example.nhs.test",
+    headers: dict[str, str] | None = None,
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = f"Alex Example <{sender}>"
     msg["To"] = "mln@example.org"
@@ -47,16 +53,26 @@ class Deliver:
         ready = prepare(raw, self.settings.limits)
         mail = ready.mail
         with db.transaction(self.settings.database.url) as session:
-            record = Message(mailbox="test", folder="INBOX", location=uuid.uuid4().hex, sha256=mail.sha256, size=len(raw),
-                             message_id=mail.message_id, from_addr=mail.from_addr, from_name=mail.from_name,
-                             subject=mail.subject)
+            record = Message(
+                mailbox="test",
+                folder="INBOX",
+                location=uuid.uuid4().hex,
+                sha256=mail.sha256,
+                size=len(raw),
+                message_id=mail.message_id,
+                from_addr=mail.from_addr,
+                from_name=mail.from_name,
+                subject=mail.subject,
+            )
             record.raw = raw
             session.add(record)
             session.flush()
             routing = route(load_rules(self.settings.rules_path), mail)
             if handler is not None:  # straight to the handler, as the driver would call it, whatever the rules say
                 rule = dataclasses.replace(routing.rule, handler=handler, options={})
-                ctx = HandlerContext(session=session, settings=self.settings, record=record, mail=mail, forms=ready.forms, rule=rule)
+                ctx = HandlerContext(
+                    session=session, settings=self.settings, record=record, mail=mail, forms=ready.forms, rule=rule
+                )
                 result = get_handler(handler).handle(ctx)
                 session.flush()  # as the driver does after a handler
                 return record.id, handler, result.with_ids()

@@ -4,6 +4,7 @@ Only the plan whose member clearly said yes reaches external readers, with its c
 address; the others (No ticked in a legacy Word form, "Yes / No" left as printed,
 "☐ Yes ☒ No" typed) stay inside the network, and each acknowledgement says so.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,37 +36,104 @@ NOT_SHARED = "we will not share this outside the network: reply YES to allow it"
 
 
 def _body(title: str, email_address: str, **boxes: str) -> str:
-    fields = {"Practice example / improvement / learning": title, "Key theme": "9", "Location": "Selby",
-              "Lead contact name": "Jo Example", "Lead contact email": email_address, "Status": "Being implemented",
-              "Summary / aim": "A monthly cafe."}
+    fields = {
+        "Practice example / improvement / learning": title,
+        "Key theme": "9",
+        "Location": "Selby",
+        "Lead contact name": "Jo Example",
+        "Lead contact email": email_address,
+        "Status": "Being implemented",
+        "Summary / aim": "A monthly cafe.",
+    }
     fields.update({label.replace("_", " "): value for label, value in boxes.items()})
     return "Hello,\n\n" + "\n".join(f"{label}: {value}" for label, value in fields.items()) + "\n\nThanks\nJo\n"
 
 
 MESSAGES = {
     # title: (message, share_externally stored, progress stored)
-    "Legacy Word form, No ticked": (build_mail(subject="Plan 1", attachments=[("plan.docx", docx_form({
-        "Practice example / improvement / learning": "Legacy Word form, No ticked", "Lead contact email": "one@example.nhs.test",
-        "Share externally": Xml(legacy_checkbox(False) + run(" Yes  ") + legacy_checkbox(True) + run(" No")),
-        "Status": Xml(legacy_dropdown(STATUS_LIST, 2))}))]), False, "Implemented"),
-    "Yes / No left as printed": (build_mail(subject="Plan 2", body=_body(
-        "Yes / No left as printed", "two@example.nhs.test", Share_externally="Yes / No", Region="Yorkshire and the Humber",
-        Date_commenced="w/c 3rd March 2025", Completion_date="Q2 2025/26")), None, "Being implemented"),
-    "Excel drop-down, Yes": (build_mail(subject="Plan 3", attachments=[("plan.xlsx", xlsx_form({
-        "Practice example / improvement / learning": "Excel drop-down, Yes", "Lead contact email": "three@example.nhs.test",
-        "Share externally": "Yes", "Date commenced": 45719}, {"Share externally": YES_NO}, date_as_serial="Date commenced"))]),
-        True, "Being implemented"),
-    "Tick boxes typed, No": (build_mail(subject="Plan 4", body=_body(
-        "Tick boxes typed, No", "four@example.nhs.test", Share_externally="\u2610 Yes \u2612 No", Status="Not yet implemented",
-        Date_commenced="TBC")), False, "Planned"),
+    "Legacy Word form, No ticked": (
+        build_mail(
+            subject="Plan 1",
+            attachments=[
+                (
+                    "plan.docx",
+                    docx_form(
+                        {
+                            "Practice example / improvement / learning": "Legacy Word form, No ticked",
+                            "Lead contact email": "one@example.nhs.test",
+                            "Share externally": Xml(
+                                legacy_checkbox(False) + run(" Yes  ") + legacy_checkbox(True) + run(" No")
+                            ),
+                            "Status": Xml(legacy_dropdown(STATUS_LIST, 2)),
+                        }
+                    ),
+                )
+            ],
+        ),
+        False,
+        "Implemented",
+    ),
+    "Yes / No left as printed": (
+        build_mail(
+            subject="Plan 2",
+            body=_body(
+                "Yes / No left as printed",
+                "two@example.nhs.test",
+                Share_externally="Yes / No",
+                Region="Yorkshire and the Humber",
+                Date_commenced="w/c 3rd March 2025",
+                Completion_date="Q2 2025/26",
+            ),
+        ),
+        None,
+        "Being implemented",
+    ),
+    "Excel drop-down, Yes": (
+        build_mail(
+            subject="Plan 3",
+            attachments=[
+                (
+                    "plan.xlsx",
+                    xlsx_form(
+                        {
+                            "Practice example / improvement / learning": "Excel drop-down, Yes",
+                            "Lead contact email": "three@example.nhs.test",
+                            "Share externally": "Yes",
+                            "Date commenced": 45719,
+                        },
+                        {"Share externally": YES_NO},
+                        date_as_serial="Date commenced",
+                    ),
+                )
+            ],
+        ),
+        True,
+        "Being implemented",
+    ),
+    "Tick boxes typed, No": (
+        build_mail(
+            subject="Plan 4",
+            body=_body(
+                "Tick boxes typed, No",
+                "four@example.nhs.test",
+                Share_externally="\u2610 Yes \u2612 No",
+                Status="Not yet implemented",
+                Date_commenced="TBC",
+            ),
+        ),
+        False,
+        "Planned",
+    ),
 }
 
 
 def test_only_a_clear_yes_reaches_external_readers(imap_account, db_url, tmp_path):
     config = tmp_path / "mln.toml"
-    config.write_text(f'[database]\nurl = "{db_url}"\n'
-                      f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\n'
-                      f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n')
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n'
+        f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\n'
+        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
+    )
     environ = {"TEST_IMAP_PASSWORD": imap_account.password}
     for message, _, _ in MESSAGES.values():
         imap_account.append(message)
@@ -74,10 +142,23 @@ def test_only_a_clear_yes_reaches_external_readers(imap_account, db_url, tmp_pat
     assert result.returncode == 0, result.stderr
 
     with db.transaction(db_url, readonly=True) as session:
-        subs = {s.title: _Plan(s.id, s.file_no, s.lead_email, s.share_externally, s.progress, s.status, s.region,
-                               s.date_commenced, s.completion_date_precision) for s in session.scalars(select(Submission))}
+        subs = {
+            s.title: _Plan(
+                s.id,
+                s.file_no,
+                s.lead_email,
+                s.share_externally,
+                s.progress,
+                s.status,
+                s.region,
+                s.date_commenced,
+                s.completion_date_precision,
+            )
+            for s in session.scalars(select(Submission))
+        }
     assert {t: (s.share_externally, s.progress, s.status) for t, s in subs.items()} == {
-        title: (share, progress, "pending") for title, (_, share, progress) in MESSAGES.items()}
+        title: (share, progress, "pending") for title, (_, share, progress) in MESSAGES.items()
+    }
     printed = subs["Yes / No left as printed"]
     assert printed.region == "Yorkshire & Humber" and printed.completion_date_precision == "quarter"
     assert printed.date_commenced == dt.date(2025, 3, 3)
@@ -128,6 +209,6 @@ def _acknowledgements(outbox: Path) -> dict[str, str]:
     for path in outbox.rglob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=default)
         subject = message["Subject"]
-        file_no = subject[subject.rfind("(") + 1:-1]
+        file_no = subject[subject.rfind("(") + 1 : -1]
         found[file_no] = message.get_body(("plain",)).get_content()
     return found

@@ -1,4 +1,5 @@
 """File Nos: theme code, year, sequence; never the same number twice, even with two workers at once."""
+
 from __future__ import annotations
 
 import threading

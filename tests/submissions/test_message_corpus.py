@@ -1,4 +1,5 @@
 """The project's real-world sample messages (tests/messages/) that carry a form, through rules and handler."""
+
 from __future__ import annotations
 
 from pathlib import Path

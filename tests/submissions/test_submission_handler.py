@@ -1,4 +1,5 @@
 """The submission handler on real messages, real sample files, the real inbox rules, SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import email
@@ -47,7 +48,10 @@ def test_valid_docx_becomes_a_pending_submission_with_file_no_and_acknowledgemen
     assert sub.progress == "Being implemented"
     assert (str(sub.date_commenced), sub.date_commenced_precision) == ("2006-06-01", "month")
     assert (str(sub.completion_date), sub.completion_date_precision) == ("2006-09-01", "month")
-    assert sub.summary == "Give care-home staff the knowledge to spot depression and dementia early.\nEvery home in the borough to take part."
+    assert (
+        sub.summary
+        == "Give care-home staff the knowledge to spot depression and dementia early.\nEvery home in the borough to take part."
+    )
     assert sub.share_externally is True and sub.region == "Yorkshire & Humber"
     assert sub.message_pk == message_id and sub.sender == "alex.example@example.nhs.test"
     (attachment,) = _rows(settings, Attachment)
@@ -63,16 +67,20 @@ def test_valid_docx_becomes_a_pending_submission_with_file_no_and_acknowledgemen
 
 
 def test_invalid_form_is_kept_as_needs_changes_and_the_reply_names_each_problem(settings, deliver):
-    body = ("Practice example / improvement / learning: Falls clinic\nKey theme: Carehomes\nLocation: Leeds\n"
-            "Lead contact name: Jo Example\nLead contact email: jo(at)example.org\nStatus: Planned\nSummary / aim: Fewer falls.\n")
+    body = (
+        "Practice example / improvement / learning: Falls clinic\nKey theme: Carehomes\nLocation: Leeds\n"
+        "Lead contact name: Jo Example\nLead contact email: jo(at)example.org\nStatus: Planned\nSummary / aim: Fewer falls.\n"
+    )
     _, handler, result = deliver(build_mail(subject="My plan", body=body))
     assert handler == "submission" and result.outcome == "processed"
     (sub,) = _rows(settings, Submission)
     assert sub.status == "needs_changes" and sub.item_id is None and sub.source == "message body"
     assert sub.raw_fields["theme"] == "Carehomes"
     text = _text(_reply(settings))
-    assert ("Key theme 'Carehomes' is not one of the ten key themes; did you mean "
-            "'Care Homes / Housing / Home Care / Day Services'?") in text
+    assert (
+        "Key theme 'Carehomes' is not one of the ten key themes; did you mean "
+        "'Care Homes / Housing / Home Care / Day Services'?"
+    ) in text
     assert "Lead contact email 'jo(at)example.org' is not a valid email address" in text
     assert "How to resend" in text and "leave the File No box blank" in text
 
@@ -80,7 +88,11 @@ def test_invalid_form_is_kept_as_needs_changes_and_the_reply_names_each_problem(
 def test_quoting_a_file_no_makes_an_update_with_history_kept(settings, deliver):
     deliver(build_mail(attachments=["template_filled.docx"]))
     (item,) = _rows(settings, Item)
-    update = (SAMPLES / "plain_form.txt").read_text().replace("Practice example", f"File No: {item.file_no}\nPractice example")
+    update = (
+        (SAMPLES / "plain_form.txt")
+        .read_text()
+        .replace("Practice example", f"File No: {item.file_no}\nPractice example")
+    )
     deliver(build_mail(subject="Update", attachments=[("update.txt", update.encode())]))
     subs = _rows(settings, Submission)
     assert [(s.item_id, s.revision, s.is_update) for s in subs] == [(item.id, 1, False), (item.id, 2, True)]
@@ -131,12 +143,22 @@ def test_legacy_doc_gets_a_reply_asking_for_docx(settings, deliver):
 
 
 def test_message_with_no_form_is_held_and_answered_only_when_meant_as_one(settings, deliver):
-    _, handler, result = deliver(build_mail(subject="Lunch on Friday?", body="Are we meeting?\n\n> Key theme:\n> Location:\n",
-                                            attachments=[("photo.png", b"\x89PNG\r\n\x1a\n0000")]))
+    _, handler, result = deliver(
+        build_mail(
+            subject="Lunch on Friday?",
+            body="Are we meeting?\n\n> Key theme:\n> Location:\n",
+            attachments=[("photo.png", b"\x89PNG\r\n\x1a\n0000")],
+        )
+    )
     assert handler == "submission" and result.outcome == "held"
     assert _rows(settings, Outgoing) == []
-    _, _, result = deliver(build_mail(subject="Our improvement plan", body="Key theme: see the picture",
-                                      attachments=[("photo.png", b"\x89PNG\r\n\x1a\n0000")]))
+    _, _, result = deliver(
+        build_mail(
+            subject="Our improvement plan",
+            body="Key theme: see the picture",
+            attachments=[("photo.png", b"\x89PNG\r\n\x1a\n0000")],
+        )
+    )
     assert result.outcome == "held"
     assert "We could not find a completed improvement plan" in _text(_reply(settings))
 
@@ -172,11 +194,17 @@ def test_template_request_gets_the_blank_forms(settings, deliver):
 def test_reply_to_the_template_with_answers_inline_is_a_submission(settings, deliver):
     deliver(build_mail(subject="send template", body="send the template please"))
     quoted = "\n".join("> " + line for line in _text(_reply(settings)).splitlines())
-    quoted = (quoted.replace("> Practice example / improvement / learning: ", "> Practice example / improvement / learning: Memory cafe")
-              .replace("> Key theme: ", "> Key theme: 9").replace("> Location: ", "> Location: Selby")
-              .replace("> Lead contact name: ", "> Lead contact name: Jo Example")
-              .replace("> Lead contact email: ", "> Lead contact email: jo@example.org")
-              .replace("> Status: ", "> Status: Planned").replace("> Summary / aim: ", "> Summary / aim: A monthly cafe."))
+    quoted = (
+        quoted.replace(
+            "> Practice example / improvement / learning: ", "> Practice example / improvement / learning: Memory cafe"
+        )
+        .replace("> Key theme: ", "> Key theme: 9")
+        .replace("> Location: ", "> Location: Selby")
+        .replace("> Lead contact name: ", "> Lead contact name: Jo Example")
+        .replace("> Lead contact email: ", "> Lead contact email: jo@example.org")
+        .replace("> Status: ", "> Status: Planned")
+        .replace("> Summary / aim: ", "> Summary / aim: A monthly cafe.")
+    )
     _, handler, result = deliver(build_mail(subject="Re: Reporting template: MLN", body="Here you are.\n\n" + quoted))
     assert handler == "submission", result
     (sub,) = _rows(settings, Submission)
@@ -196,7 +224,9 @@ def test_a_spreadsheet_of_many_forms_is_held_for_a_person(settings, deliver):
 def test_a_thank_you_reply_to_the_template_mail_is_held_without_an_answer(settings, deliver):
     deliver(build_mail(subject="send template", body="send the template please"))
     quoted = "\n".join("> " + line for line in _text(_reply(settings)).splitlines())
-    _, handler, result = deliver(build_mail(subject="Re: Reporting template: MLN", body="Thanks, will do!\n\n" + quoted))
+    _, handler, result = deliver(
+        build_mail(subject="Re: Reporting template: MLN", body="Thanks, will do!\n\n" + quoted)
+    )
     assert handler == "submission" and result.outcome == "held"
     assert len(_rows(settings, Outgoing)) == 1  # only the template itself
 
@@ -205,7 +235,11 @@ def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(se
     from pipeline.store.models import AuditEvent
 
     form = (SAMPLES / "plain_form.txt").read_text()
-    deliver(build_mail(attachments=[("plan.txt", form.replace("Key theme: 5", "Key theme: 5\nLink: our intranet").encode())]))
+    deliver(
+        build_mail(
+            attachments=[("plan.txt", form.replace("Key theme: 5", "Key theme: 5\nLink: our intranet").encode())]
+        )
+    )
     (first,) = _rows(settings, Submission)
     (item,) = _rows(settings, Item)
     assert first.status == "needs_changes" and "Link 'our intranet'" in first.problems[0]
@@ -213,7 +247,13 @@ def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(se
     corrected = form.replace("Key theme: 5", f"Key theme: 5\nLink: https://example.org/leave\nFile No: {item.file_no}")
     deliver(build_mail(subject="Corrected", attachments=[("plan-v2.txt", corrected.encode())]))
     (again,) = _rows(settings, Submission)
-    assert (again.id, again.revision, again.status, again.link, again.problems) == (first.id, 2, "pending", "https://example.org/leave", [])
+    assert (again.id, again.revision, again.status, again.link, again.problems) == (
+        first.id,
+        2,
+        "pending",
+        "https://example.org/leave",
+        [],
+    )
     assert again.attachment_id != first.attachment_id and again.source == "plan-v2.txt"
     (event,) = _rows(settings, AuditEvent)
     assert event.action == "resent" and event.submission_id == first.id
@@ -224,15 +264,23 @@ def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(se
 
 
 def test_a_corrected_form_sent_as_a_reply_in_the_same_thread_replaces_it(settings, deliver):
-    body = ("Practice example / improvement / learning: Falls clinic\nKey theme: Carehomes\nLocation: Leeds\n"
-            "Lead contact name: Jo Example\nLead contact email: jo@example.org\nStatus: Planned\nSummary / aim: Fewer falls.\n")
+    body = (
+        "Practice example / improvement / learning: Falls clinic\nKey theme: Carehomes\nLocation: Leeds\n"
+        "Lead contact name: Jo Example\nLead contact email: jo@example.org\nStatus: Planned\nSummary / aim: Fewer falls.\n"
+    )
     deliver(build_mail(subject="My plan", body=body, sender="jo@example.org"))
     (first,) = _rows(settings, Submission)
     assert first.status == "needs_changes" and first.item_id is None
     problems_reply = _reply(settings)
     fixed = body.replace("Carehomes", "Care homes") + "\n> " + "\n> ".join(_text(problems_reply).splitlines())
-    deliver(build_mail(subject="Re: " + problems_reply["Subject"], body=fixed, sender="jo@example.org",
-                       headers={"In-Reply-To": problems_reply["Message-ID"], "References": problems_reply["Message-ID"]}))
+    deliver(
+        build_mail(
+            subject="Re: " + problems_reply["Subject"],
+            body=fixed,
+            sender="jo@example.org",
+            headers={"In-Reply-To": problems_reply["Message-ID"], "References": problems_reply["Message-ID"]},
+        )
+    )
     (again,) = _rows(settings, Submission)
     (item,) = _rows(settings, Item)
     assert (again.id, again.status, again.item_id, again.revision) == (first.id, "pending", item.id, 1)
@@ -247,8 +295,8 @@ def test_template_request_attaches_the_formats_the_rule_names(settings, deliver)
 
     from pipeline.intake.handlers import HandlerContext, get_handler
     from pipeline.intake.prepare import prepare
-    from pipeline.store.models import Message
     from pipeline.intake.rules import Rule
+    from pipeline.store.models import Message
 
     ready = prepare(build_mail(subject="send template"), settings.limits)
     mail = ready.mail
@@ -257,6 +305,10 @@ def test_template_request_attaches_the_formats_the_rule_names(settings, deliver)
         record.raw = mail.raw
         session.add(record)
         session.flush()
-        rule = Rule(name="t", description="", file="", line=0, handler="template_request", options={"formats": ["csv", "pdf"]})
-        get_handler("template_request").handle(HandlerContext(session, settings, record, mail, ready.forms, dataclasses.replace(rule)))
+        rule = Rule(
+            name="t", description="", file="", line=0, handler="template_request", options={"formats": ["csv", "pdf"]}
+        )
+        get_handler("template_request").handle(
+            HandlerContext(session, settings, record, mail, ready.forms, dataclasses.replace(rule))
+        )
     assert [p.get_filename() for p in _reply(settings).iter_attachments()] == ["improvement-plan-template.csv"]

@@ -1,16 +1,19 @@
 """A form from an address that is not a known team leader is queued, marked "unknown sender"."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
-
 from submissions.conftest import build_mail
-from pipeline.store.db import transaction
+
 from pipeline.people.members import MemberInput, add_member
+from pipeline.store.db import transaction
 from pipeline.store.models import Submission
 
-FORM = ("Practice example / improvement / learning: Memory cafe\nKey theme: 8\nLocation: Kendal\n"
-        "Lead contact: Bernadette Walsh\nLead contact email: b.walsh@example.org\nStatus: Planned\n"
-        "Summary / aim: A weekly memory cafe run with the voluntary sector.\n")
+FORM = (
+    "Practice example / improvement / learning: Memory cafe\nKey theme: 8\nLocation: Kendal\n"
+    "Lead contact: Bernadette Walsh\nLead contact email: b.walsh@example.org\nStatus: Planned\n"
+    "Summary / aim: A weekly memory cafe run with the voluntary sector.\n"
+)
 
 
 def unknown_flags(settings) -> dict[str, bool]:
@@ -20,7 +23,9 @@ def unknown_flags(settings) -> dict[str, bool]:
 
 def test_known_member_is_not_flagged_and_a_stranger_is(settings, deliver):
     with transaction(settings.database.url) as session:
-        add_member(session, settings, MemberInput(email="b.walsh@example.org", name="Bernadette Walsh", region="North West"))
+        add_member(
+            session, settings, MemberInput(email="b.walsh@example.org", name="Bernadette Walsh", region="North West")
+        )
 
     deliver(build_mail(body=FORM, sender="b.walsh@example.org"))
     deliver(build_mail(body=FORM, sender="mallory@unknown.example"))

@@ -1,4 +1,5 @@
 """A world for list actions by email through the real intake: a Dovecot mailbox, a database, `mln poll`."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,6 +13,13 @@ TRUSTED_AUTHSERV_ID = "mx.example.org"
 @pytest.fixture
 def world(imap_account, db_url, tmp_path) -> World:
     """`mln` against a fresh Dovecot user and database, trusting mx.example.org's Authentication-Results."""
-    return World(tmp_path / "world", db_url, mailbox_url=imap_account.url,
-                 environ={IMAP_PASSWORD_ENV: imap_account.password, TOKEN_SECRET_ENV: str(SECRET),
-                          "MLN_SECURITY_TRUSTED_AUTHSERV_IDS": TRUSTED_AUTHSERV_ID})
+    return World(
+        tmp_path / "world",
+        db_url,
+        mailbox_url=imap_account.url,
+        environ={
+            IMAP_PASSWORD_ENV: imap_account.password,
+            TOKEN_SECRET_ENV: str(SECRET),
+            "MLN_SECURITY_TRUSTED_AUTHSERV_IDS": TRUSTED_AUTHSERV_ID,
+        },
+    )

@@ -1,17 +1,26 @@
 """Helpers for subscriber tests: settings with a token secret, and running one message through routing + handler."""
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 from pathlib import Path
 
-from pipeline.config import DatabaseSettings, ListSettings, PathSettings, Secret, SecuritySettings, Settings, SmtpSettings
-from pipeline.store.db import transaction
+from pipeline.config import (
+    DatabaseSettings,
+    ListSettings,
+    PathSettings,
+    Secret,
+    SecuritySettings,
+    Settings,
+    SmtpSettings,
+)
 from pipeline.intake.handlers import HandlerResult
-from pipeline.intake.prepare import prepare
-from pipeline.store.models import Message
 from pipeline.intake.poll import run_handler
+from pipeline.intake.prepare import prepare
 from pipeline.intake.rules import load_rules, route
+from pipeline.store.db import transaction
+from pipeline.store.models import Message
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 FORGED = MESSAGES / "forged"  # mail from a hostile stranger; see its README.md
@@ -43,8 +52,16 @@ def handle(settings: Settings, raw: bytes) -> tuple[str, HandlerResult, int]:
     routing = route(load_rules(settings.rules_path), mail)
     _counter["n"] += 1
     with transaction(settings.database.url) as session:
-        record = Message(mailbox="test", folder="INBOX", location=f"test/{_counter['n']}", sha256=hashlib.sha256(raw).hexdigest(),
-                         message_id=mail.message_id, from_addr=mail.from_addr, subject=mail.subject, raw=raw)
+        record = Message(
+            mailbox="test",
+            folder="INBOX",
+            location=f"test/{_counter['n']}",
+            sha256=hashlib.sha256(raw).hexdigest(),
+            message_id=mail.message_id,
+            from_addr=mail.from_addr,
+            subject=mail.subject,
+            raw=raw,
+        )
         session.add(record)
         session.flush()
         result = run_handler(session, settings, record, mail, ready.forms, routing)
@@ -60,6 +77,10 @@ def forged(name: str) -> bytes:
     return (FORGED / name).read_bytes()
 
 
-def reply(from_addr: str, to: str, subject: str, body: str = "Yes please.\n", message_id: str = "<r1@example.org>") -> bytes:
-    return (f"From: Someone <{from_addr}>\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-            f"Date: Tue, 22 Sep 2026 10:21:37 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n{body}").encode()
+def reply(
+    from_addr: str, to: str, subject: str, body: str = "Yes please.\n", message_id: str = "<r1@example.org>"
+) -> bytes:
+    return (
+        f"From: Someone <{from_addr}>\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
+        f"Date: Tue, 22 Sep 2026 10:21:37 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n{body}"
+    ).encode()

@@ -1,9 +1,10 @@
 """Bounce messages through the default rules and the bounce handler."""
+
 from __future__ import annotations
 
 import pytest
-
 from subscribers.subscriber_helpers import handle, make_settings, sample
+
 from pipeline.people import subscribers
 from pipeline.store.db import transaction
 from pipeline.store.models import Subscriber

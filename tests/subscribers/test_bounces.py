@@ -1,15 +1,16 @@
 """Hard bounces: one point a day at most; past the threshold the subscriber is disabled and the lead told."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
-
 from subscribers.subscriber_helpers import make_settings
+
+from pipeline.compose import build_message, queue_message
 from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
-from pipeline.compose import build_message, queue_message
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, utcnow
 
@@ -62,8 +63,15 @@ def test_a_5xx_at_smtp_time_counts_against_the_subscriber(settings, smtp_sink):
     smtp_sink.fail_rcpt["gone@example.org"] = "550 5.1.1 no such user"
     with transaction(settings.database.url) as session:
         msg = build_message(settings, "gone@example.org", "MLN Bulletin", "text\n")
-        queue_message(session, settings, msg, kind="bulletin", subscriber_id=sub_id, bulletin_id=1,
-                      envelope_from=subscribers.bounce_address(settings, sub_id))
+        queue_message(
+            session,
+            settings,
+            msg,
+            kind="bulletin",
+            subscriber_id=sub_id,
+            bulletin_id=1,
+            envelope_from=subscribers.bounce_address(settings, sub_id),
+        )
     report = deliver_due(settings)
     assert report.failed == 1 and report.hard_bounces[0].subscriber_id == sub_id
     with transaction(settings.database.url, readonly=True) as session:
@@ -76,4 +84,7 @@ def test_bounce_address_carries_a_verp_token_naming_the_subscriber(settings):
     sub_id = _add(settings)
     address = subscribers.bounce_address(settings, sub_id)
     token = subscribers.find_token("bounce", address)
-    assert address.startswith("bulletin+bounce-") and subscribers.read_token(settings, token, "bounce").subscriber_id == sub_id
+    assert (
+        address.startswith("bulletin+bounce-")
+        and subscribers.read_token(settings, token, "bounce").subscriber_id == sub_id
+    )

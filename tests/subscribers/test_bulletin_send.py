@@ -1,4 +1,5 @@
 """mln bulletin send: an approved issue to its lists, one personalised copy each, never two."""
+
 from __future__ import annotations
 
 import collections
@@ -8,16 +9,16 @@ import json
 from email.policy import default
 
 import pytest
-from click.testing import CliRunner
-
 from bulletin.records import add_submission
+from click.testing import CliRunner
 from subscribers.subscriber_helpers import make_settings
-from pipeline.people import subscribers
-from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.store.db import transaction
+
 from pipeline.errors import WrongState
-from pipeline.store.models import Bulletin
 from pipeline.mailing.sending import send_bulletin
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.people import subscribers
+from pipeline.store.db import transaction
+from pipeline.store.models import Bulletin
 
 
 @pytest.fixture
@@ -26,7 +27,9 @@ def settings(db_url, tmp_path, smtp_sink):
 
 
 def _approved(settings) -> int:
-    add_submission(settings.database.url, "Education package for care home staff", dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    add_submission(
+        settings.database.url, "Education package for care home staff", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     summary = draft_bulletin(settings)
     approve_bulletin(settings, summary["id"], by="test")
     return summary["id"]
@@ -51,7 +54,11 @@ def test_each_active_subscriber_gets_one_personalised_copy(settings, smtp_sink):
 
     assert summary.queued == {"internal": 2, "external": 1} and summary.stopped == ""
     bulletins = [m for m in smtp_sink.messages if "bounce-" in m.mail_from]
-    assert sorted(r for m in bulletins for r in m.rcpt_tos) == ["ann@example.org", "bob@example.org", "cara@example.org"]
+    assert sorted(r for m in bulletins for r in m.rcpt_tos) == [
+        "ann@example.org",
+        "bob@example.org",
+        "cara@example.org",
+    ]
     for received in bulletins:
         msg = email.message_from_bytes(received.data, policy=default)
         [rcpt] = received.rcpt_tos
@@ -60,7 +67,10 @@ def test_each_active_subscriber_gets_one_personalised_copy(settings, smtp_sink):
         mailto = msg["List-Unsubscribe"].strip("<>").removeprefix("mailto:")
         token = subscribers.find_token("unsubscribe", mailto)
         with transaction(settings.database.url, readonly=True) as session:
-            assert subscribers.read_token(settings, token, "unsubscribe").subscriber_id == subscribers.find(session, rcpt).id
+            assert (
+                subscribers.read_token(settings, token, "unsubscribe").subscriber_id
+                == subscribers.find(session, rcpt).id
+            )
         assert msg.get_content_type() == "multipart/alternative"
         assert "__MLN_" not in received.data.decode("utf-8", "replace")  # every placeholder filled
     with transaction(settings.database.url, readonly=True) as session:
@@ -89,11 +99,14 @@ def test_one_list_only_and_dry_run(settings, smtp_sink):
     with transaction(settings.database.url, readonly=True) as session:
         assert session.get(Bulletin, bulletin_id).status == "approved"
     assert send_bulletin(settings, bulletin_id, "external", flush=True).stopped == ""
-    assert sorted(r for m in smtp_sink.messages if "bounce-" in m.mail_from for r in m.rcpt_tos) == ["bob@example.org", "cara@example.org"]
+    assert sorted(r for m in smtp_sink.messages if "bounce-" in m.mail_from for r in m.rcpt_tos) == [
+        "bob@example.org",
+        "cara@example.org",
+    ]
 
 
 def test_a_draft_cannot_be_sent(settings):
-    add_submission(settings.database.url, "Draft only", dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    add_submission(settings.database.url, "Draft only", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     draft = draft_bulletin(settings)
     with pytest.raises(WrongState, match="approve it first"):
         send_bulletin(settings, draft["id"])
@@ -105,8 +118,10 @@ def test_mln_bulletin_send(settings, smtp_sink, tmp_path, monkeypatch):
     _people(settings)
     bulletin_id = _approved(settings)
     config = tmp_path / "mln.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n[smtp]\nurl = "{settings.smtp.url}"\n'
-                      f'[paths]\noutbox_dir = "outbox"\n[security]\ntoken_secret_env = "TEST_TOKEN_SECRET"\n')
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n[smtp]\nurl = "{settings.smtp.url}"\n'
+        f'[paths]\noutbox_dir = "outbox"\n[security]\ntoken_secret_env = "TEST_TOKEN_SECRET"\n'
+    )
     monkeypatch.setenv("TEST_TOKEN_SECRET", str(settings.security.token_secret))
     dry = CliRunner().invoke(cli, ["--config", str(config), "bulletin", "send", str(bulletin_id), "--dry-run"])
     assert "would queue 2 internal, 1 external" in dry.output

@@ -1,5 +1,6 @@
 """Bulletin copies are filled into an encoded skeleton: each must read exactly as if the
 email package had built it from `personalise()`, and a lost outbox file is made again."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,28 +9,35 @@ import email
 from email.policy import default
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
-
 from bulletin.records import add_submission
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from subscribers.subscriber_helpers import make_settings
-from pipeline.people import subscribers
-from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
-from pipeline.outbound.bulletin.personalise import PLACEHOLDERS, personalise
-from pipeline.outbound.bulletin.render import RenderedBulletin
-from pipeline.store.db import transaction
-from pipeline.store.models import Outgoing
-from pipeline.outbound.outbox import spool_pending, spool_path
+
 from pipeline.mailing.copies import CopyFiller, CopySkeleton, CopyValues
 from pipeline.mailing.delivery import deliver_due
 from pipeline.mailing.sending import queue_bulletin
+from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin
+from pipeline.outbound.bulletin.personalise import PLACEHOLDERS, personalise
+from pipeline.outbound.bulletin.render import RenderedBulletin
+from pipeline.outbound.outbox import spool_path, spool_pending
+from pipeline.people import subscribers
+from pipeline.store.db import transaction
+from pipeline.store.models import Outgoing
 
 VALUES = CopyValues(
-    recipient="ann.o'neill@example.org", name="Áine Ó Néill", message_id="<copy-1@example.org>",
+    recipient="ann.o'neill@example.org",
+    name="Áine Ó Néill",
+    message_id="<copy-1@example.org>",
     unsubscribe_address="bulletin+unsubscribe-abcdefghijklmnopqrstuvwxyz234567abcde@example.org",
     unsubscribe_url="https://bulletin.example.org/unsubscribe/abcdefghijklmnopqrstuvwxyz234567abcde",
 )
-SLOTS = {"recipient": VALUES.recipient, "unsubscribe_address": VALUES.unsubscribe_address,
-         "unsubscribe_url": VALUES.unsubscribe_url}
+SLOTS = {
+    "recipient": VALUES.recipient,
+    "unsubscribe_address": VALUES.unsubscribe_address,
+    "unsubscribe_url": VALUES.unsubscribe_url,
+}
 
 
 @pytest.fixture
@@ -49,7 +57,11 @@ def _parts(msg):
 
 
 def test_a_copy_reads_as_personalise_would_make_it(offline):
-    html = f'<p>Sent to {PLACEHOLDERS["recipient"]}.</p>\n<a href="{PLACEHOLDERS["unsubscribe_url"]}">Leave</a> ' + "é=" * 300 + "\n"
+    html = (
+        f'<p>Sent to {PLACEHOLDERS["recipient"]}.</p>\n<a href="{PLACEHOLDERS["unsubscribe_url"]}">Leave</a> '
+        + "é=" * 300
+        + "\n"
+    )
     text = f"Hello {PLACEHOLDERS['recipient']}\nLeave: mailto:{PLACEHOLDERS['unsubscribe_address']}\n"
     rendition = RenderedBulletin("external", "Bulletin – November 2026", html, text)
 
@@ -110,7 +122,9 @@ def _queued_bulletin(settings, people) -> int:
     with transaction(settings.database.url) as session:
         for address in people:
             subscribers.add(session, settings, address, "external", name=address.split("@")[0].title())
-    add_submission(settings.database.url, "Falls prevention in care homes", dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    add_submission(
+        settings.database.url, "Falls prevention in care homes", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     bulletin_id = draft_bulletin(settings)["id"]
     approve_bulletin(settings, bulletin_id, by="test")
     queue_bulletin(settings, bulletin_id, "external")

@@ -7,6 +7,7 @@ forged report gives a single point, so no number of days adds up. Each sample fr
 tests/messages/forged/ goes into a real Dovecot mailbox and `mln poll` reads it with the
 default inbox rules.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -42,11 +43,14 @@ def poll(world, imap_account, *messages: bytes) -> dict[str, tuple[str, str]]:
     return {r.message_id: (r.outcome, r.reason) for r in world.recorded()}
 
 
-@pytest.mark.parametrize("name, named", [
-    ("dsn-no-token.eml", [ANN]),
-    ("dsn-wrong-token.eml", [ANN]),
-    ("dsn-three-addresses.eml", [ANN, BEN, CARA]),
-])
+@pytest.mark.parametrize(
+    "name, named",
+    [
+        ("dsn-no-token.eml", [ANN]),
+        ("dsn-wrong-token.eml", [ANN]),
+        ("dsn-three-addresses.eml", [ANN, BEN, CARA]),
+    ],
+)
 def test_a_forged_bounce_scores_nobody_and_waits_for_the_lead(world, imap_account, name, named):
     add_subscribers(world, ANN, BEN, CARA)
 
@@ -61,7 +65,9 @@ def test_the_same_bounce_with_our_real_token_counts(world, imap_account):
     ids = add_subscribers(world, ANN, BEN)
     real = subscribers.bounce_address(world.settings, ids[ANN]).split("+bounce-")[1].split("@")[0]
 
-    [(outcome, reason)] = poll(world, imap_account, forged("dsn-wrong-token.eml").replace(WRONG_TOKEN, real.encode())).values()
+    [(outcome, reason)] = poll(
+        world, imap_account, forged("dsn-wrong-token.eml").replace(WRONG_TOKEN, real.encode())
+    ).values()
 
     assert outcome == "processed" and f"{ANN}: score 1" in reason
     assert scores(world) == {ANN: 1, BEN: 0}
@@ -70,7 +76,9 @@ def test_the_same_bounce_with_our_real_token_counts(world, imap_account):
 def test_a_token_for_one_subscriber_never_scores_the_others_a_report_names(world, imap_account):
     ids = add_subscribers(world, ANN, BEN, CARA)
     real = subscribers.bounce_address(world.settings, ids[CARA]).split("+bounce-")[1].split("@")[0]
-    raw = forged("dsn-three-addresses.eml").replace(b"To: mln@example.org", f"To: bulletin+bounce-{real}@example.org".encode())
+    raw = forged("dsn-three-addresses.eml").replace(
+        b"To: mln@example.org", f"To: bulletin+bounce-{real}@example.org".encode()
+    )
 
     poll(world, imap_account, raw)
 
@@ -80,7 +88,9 @@ def test_a_token_for_one_subscriber_never_scores_the_others_a_report_names(world
 def test_a_bounce_quoting_a_copy_we_sent_counts_for_that_copy_only(world, imap_account):
     ids = add_subscribers(world, ANN, BEN)
     with transaction(world.db_url) as session:
-        session.add(Outgoing(kind="bulletin", recipient=BEN, subscriber_id=ids[BEN], message_id=OUR_COPY_ID, status="sent"))
+        session.add(
+            Outgoing(kind="bulletin", recipient=BEN, subscriber_id=ids[BEN], message_id=OUR_COPY_ID, status="sent")
+        )
     real = forged("dsn-quoting-our-copy.eml")
     # The same report, claiming Ann's address failed for Ben's copy: a stranger's edit.
     edited = real.replace(BEN.encode(), ANN.encode()).replace(b"A04152637B@", b"A04152637C@")

@@ -1,4 +1,5 @@
 """Joining, confirming and leaving by email: real sample messages, default inbox rules, real SMTP sink."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,11 +9,11 @@ from email.policy import default
 
 import pytest
 from sqlalchemy import select
-
 from subscribers.subscriber_helpers import handle, make_settings, reply, sample, with_lists
+
+from pipeline.config import WebSettings
 from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
-from pipeline.config import WebSettings
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, Subscriber, utcnow
 
@@ -54,7 +55,9 @@ def test_join_confirm_by_plain_reply(settings, smtp_sink):
     assert "simply reply" in confirmation.get_content()
     assert confirmation["In-Reply-To"] == "<0f1e2d3c4b5a@example.org>"  # threaded under the request
 
-    handler, result, _ = handle(settings, reply("frances.doyle@example.org", reply_to, "Re: " + confirmation["Subject"]))
+    handler, result, _ = handle(
+        settings, reply("frances.doyle@example.org", reply_to, "Re: " + confirmation["Subject"])
+    )
     assert (handler, result.outcome) == ("confirm", "processed"), result.reason
     active = _subscriber(settings, "frances.doyle@example.org")
     assert active.status == "active" and active.confirmed_via == "email" and active.confirm_message_pk
@@ -62,7 +65,9 @@ def test_join_confirm_by_plain_reply(settings, smtp_sink):
     assert [o.recipient for o in _outgoing(settings, "welcome")] == ["frances.doyle@example.org"]
 
     # The same reply again: the token was used.
-    _, again, _ = handle(settings, reply("frances.doyle@example.org", reply_to, "Re: again", message_id="<r2@example.org>"))
+    _, again, _ = handle(
+        settings, reply("frances.doyle@example.org", reply_to, "Re: again", message_id="<r2@example.org>")
+    )
     assert again.outcome == "ignored" and "already used" in again.reason
 
 
@@ -81,8 +86,12 @@ def test_confirmation_from_another_address_is_refused(settings, smtp_sink):
 
 
 def test_request_naming_another_address_confirms_with_that_address(settings, smtp_sink):
-    request = reply("frances.doyle@example.org", "mln@example.org", "Subscribe",
-                    "Please add jo.bloggs@example.nhs.test, she leads our carers group.\n")
+    request = reply(
+        "frances.doyle@example.org",
+        "mln@example.org",
+        "Subscribe",
+        "Please add jo.bloggs@example.nhs.test, she leads our carers group.\n",
+    )
     handler, result, _ = handle(settings, request)
     assert (handler, result.outcome) == ("subscribe", "processed")
     assert _subscriber(settings, "frances.doyle@example.org") is None
@@ -94,7 +103,10 @@ def test_request_naming_another_address_confirms_with_that_address(settings, smt
     reply_to = confirmation["Reply-To"].addresses[0].addr_spec
     # Frances cannot confirm for Jo; Jo can.
     assert handle(settings, reply("frances.doyle@example.org", reply_to, "Re: x"))[1].outcome == "ignored"
-    assert handle(settings, reply("jo.bloggs@example.nhs.test", reply_to, "Re: x", message_id="<r3@x>"))[1].outcome == "processed"
+    assert (
+        handle(settings, reply("jo.bloggs@example.nhs.test", reply_to, "Re: x", message_id="<r3@x>"))[1].outcome
+        == "processed"
+    )
     assert _subscriber(settings, "jo.bloggs@example.nhs.test").status == "active"
 
 
@@ -103,8 +115,9 @@ def test_expired_confirmation_is_refused(settings):
     with transaction(settings.database.url) as session:
         sub = subscribers.find(session, "frances.doyle@example.org")
         token = subscribers.make_token(settings, "confirm", sub.id)
-        outcome = subscribers.confirm(session, settings, token, "frances.doyle@example.org",
-                                      now=utcnow() + dt.timedelta(days=8))
+        outcome = subscribers.confirm(
+            session, settings, token, "frances.doyle@example.org", now=utcnow() + dt.timedelta(days=8)
+        )
     assert not outcome.done and "expired" in outcome.reason
 
 
@@ -117,7 +130,9 @@ def test_moderated_join_waits_for_approval(settings, smtp_sink):
     frances = _subscriber(settings, "frances.doyle@example.org")
     assert frances.status == "pending" and frances.awaiting_approval
     with transaction(settings.database.url) as session:
-        assert [s.email for s in subscribers.list_subscribers(session, awaiting_approval=True)] == ["frances.doyle@example.org"]
+        assert [s.email for s in subscribers.list_subscribers(session, awaiting_approval=True)] == [
+            "frances.doyle@example.org"
+        ]
         subscribers.approve(session, "frances.doyle@example.org")
     assert _subscriber(settings, "frances.doyle@example.org").status == "active"
 
@@ -151,7 +166,9 @@ def test_leave_by_request_from_own_address(settings, smtp_sink):
     # No receiving server vouched for the From (tests/subscribers/test_leave_by_email.py): Derek confirms by replying.
     assert _subscriber(settings, "derek.lund@example.org").status == "active"
     reply_to = _send_and_get(settings, smtp_sink)["Reply-To"].addresses[0].addr_spec
-    handler, result, _ = handle(settings, reply("derek.lund@example.org", reply_to, "Re: Please confirm", message_id="<r9@x>"))
+    handler, result, _ = handle(
+        settings, reply("derek.lund@example.org", reply_to, "Re: Please confirm", message_id="<r9@x>")
+    )
     assert (handler, result.outcome) == ("unsubscribe", "processed")
     derek = _subscriber(settings, "derek.lund@example.org")
     assert derek.status == "unsubscribed" and derek.lists == [] and derek.unsubscribed_via == "email"

@@ -7,6 +7,7 @@ a From anyone can forge: it now also counts confirmations per address asked abou
 Through the real intake: tests/messages/forged/join-naming-a-subscriber.eml into
 Dovecot, then `mln poll`.
 """
+
 from __future__ import annotations
 
 import email
@@ -21,8 +22,20 @@ from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, Subscriber, utcnow
 
 ANN = "ann.reader@example.nhs.test"
-RECORD = ("status", "name", "joined_via", "joined_at", "requested_by", "request_message_pk", "confirmed_at",
-          "confirmed_via", "confirmation_sent_at", "unsubscribed_at", "disabled_at", "disabled_reason")
+RECORD = (
+    "status",
+    "name",
+    "joined_via",
+    "joined_at",
+    "requested_by",
+    "request_message_pk",
+    "confirmed_at",
+    "confirmed_via",
+    "confirmation_sent_at",
+    "unsubscribed_at",
+    "disabled_at",
+    "disabled_reason",
+)
 
 
 def record_of(world, address: str) -> dict:
@@ -86,8 +99,12 @@ def test_ann_s_own_reply_is_what_changes_her_record(world, imap_account, smtp_si
 
 def test_many_strangers_asking_for_one_address_send_it_one_confirmation_a_day(world, imap_account):
     sample = forged("join-naming-a-subscriber.eml")
-    requests = [sample.replace(b"stranger@elsewhere.example", f"stranger{n}@elsewhere{n}.example".encode())
-                .replace(b"<join-1.9b2e@", f"<join-{n}.9b2e@".encode()) for n in range(6)]
+    requests = [
+        sample.replace(b"stranger@elsewhere.example", f"stranger{n}@elsewhere{n}.example".encode()).replace(
+            b"<join-1.9b2e@", f"<join-{n}.9b2e@".encode()
+        )
+        for n in range(6)
+    ]
 
     poll(world, imap_account, *requests)
 

@@ -7,6 +7,7 @@ here mx.example.org) says dmarc=pass; otherwise the subscriber is asked, at thei
 address, to confirm by replying, as Mailman does by default. Through the real intake:
 the samples in tests/messages/forged/ into Dovecot, then `mln poll`.
 """
+
 from __future__ import annotations
 
 import email

@@ -1,14 +1,15 @@
 """The subscriber list: add, import, export, remove, forget; nobody who left comes back by import."""
+
 from __future__ import annotations
 
 import csv
 
 import pytest
-
 from subscribers.subscriber_helpers import make_settings
+
+from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.people import subscribers
 from pipeline.store.db import transaction
-from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.store.models import ForgottenAddress, Subscriber
 
 
@@ -27,7 +28,9 @@ def _write_csv(path, rows, headings=("Email", "Name", "Organisation")):
 
 def test_add_list_and_lists_membership(settings):
     with transaction(settings.database.url) as session:
-        _, outcome = subscribers.add(session, settings, " Ann@Example.org ", "internal", name="Ann Example", organisation="Leeds MHT")
+        _, outcome = subscribers.add(
+            session, settings, " Ann@Example.org ", "internal", name="Ann Example", organisation="Leeds MHT"
+        )
         assert outcome == "added"
         assert subscribers.add(session, settings, "ann@example.org", "external")[1] == "updated"
         assert subscribers.add(session, settings, "ann@example.org", "external")[1] == "unchanged"
@@ -35,7 +38,9 @@ def test_add_list_and_lists_membership(settings):
     with transaction(settings.database.url, readonly=True) as session:
         rows = [subscribers.as_dict(s) for s in subscribers.list_subscribers(session)]
         assert [(r["email"], r["lists"], r["status"]) for r in rows] == [
-            ("ann@example.org", ["external", "internal"], "active"), ("bob@example.nhs.test", ["external"], "active")]
+            ("ann@example.org", ["external", "internal"], "active"),
+            ("bob@example.nhs.test", ["external"], "active"),
+        ]
         assert {"email", "name", "organisation", "lists", "status"} <= set(rows[0])
         assert [s.email for s in subscribers.list_subscribers(session, list_name="internal")] == ["ann@example.org"]
 
@@ -69,17 +74,24 @@ def test_import_reports_added_updated_skipped_and_never_brings_back_leavers(sett
         subscribers.add(session, settings, "gone@example.org", "external")
         subscribers.forget(session, "gone@example.org")
         subscribers.add(session, settings, "known@example.org", "external")
-    path = _write_csv(tmp_path / "partners.csv", [
-        ["new@example.org", "New Person", "Calder Carers Trust"],
-        ["KNOWN@example.org", "Known Person", ""],
-        ["left@example.org", "", ""],
-        ["gone@example.org", "", ""],
-        ["not an address", "", ""],
-    ])
+    path = _write_csv(
+        tmp_path / "partners.csv",
+        [
+            ["new@example.org", "New Person", "Calder Carers Trust"],
+            ["KNOWN@example.org", "Known Person", ""],
+            ["left@example.org", "", ""],
+            ["gone@example.org", "", ""],
+            ["not an address", "", ""],
+        ],
+    )
     ticks = []
     report = subscribers.import_csv(settings, path, "external", progress=ticks.append)
     assert (report.added, report.updated) == (1, 1)
-    assert [(line, email) for line, email, _ in report.skipped] == [(4, "left@example.org"), (5, "gone@example.org"), (6, "not an address")]
+    assert [(line, email) for line, email, _ in report.skipped] == [
+        (4, "left@example.org"),
+        (5, "gone@example.org"),
+        (6, "not an address"),
+    ]
     reasons = [why for *_, why in report.skipped]
     assert "unsubscribed" in reasons[0] and "forgotten" in reasons[1] and "not an email address" in reasons[2]
     assert len(ticks) == 5
@@ -110,7 +122,9 @@ def test_forget_keeps_only_a_salted_hash(settings):
 
 def test_export_round_trips_and_defuses_formulas(settings, tmp_path):
     with transaction(settings.database.url) as session:
-        subscribers.add(session, settings, "ann@example.org", "internal", name="=HYPERLINK(\"http://x\")", organisation="Leeds")
+        subscribers.add(
+            session, settings, "ann@example.org", "internal", name='=HYPERLINK("http://x")', organisation="Leeds"
+        )
         subscribers.add(session, settings, "bob@example.org", "external", name="Bob")
     out = tmp_path / "out.csv"
     assert subscribers.export_csv(settings, out, "internal") == 1

@@ -1,4 +1,5 @@
 """`mln subscribers ...` through click against a real database."""
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,16 @@ def run(db_url, tmp_path):
 
 
 def test_add_list_remove_forget(run, tmp_path):
-    assert run("add", "ann@example.org", "--list", "internal", "--name", "Ann Example").output.strip() == "ann@example.org: added (internal)"
+    assert (
+        run("add", "ann@example.org", "--list", "internal", "--name", "Ann Example").output.strip()
+        == "ann@example.org: added (internal)"
+    )
     assert run("add", "bob@example.org", "--list", "external").exit_code == 0
     rows = json.loads(run("list", "--json").output)
-    assert [(r["email"], r["lists"], r["status"]) for r in rows] == [("ann@example.org", ["internal"], "active"),
-                                                                     ("bob@example.org", ["external"], "active")]
+    assert [(r["email"], r["lists"], r["status"]) for r in rows] == [
+        ("ann@example.org", ["internal"], "active"),
+        ("bob@example.org", ["external"], "active"),
+    ]
     assert json.loads(run("list", "--list", "external", "--json").output)[0]["email"] == "bob@example.org"
     assert "Ann Example" in run("list").output
     assert "unsubscribed" in run("remove", "bob@example.org").output
@@ -39,7 +45,9 @@ def test_add_list_remove_forget(run, tmp_path):
 
 def test_import_and_export(run, tmp_path):
     source = tmp_path / "partners.csv"
-    source.write_text("email,name,organisation\nnew@example.org,New Person,Calder Carers\nnonsense,,\n", encoding="utf-8")
+    source.write_text(
+        "email,name,organisation\nnew@example.org,New Person,Calder Carers\nnonsense,,\n", encoding="utf-8"
+    )
     result = run("import", str(source), "--list", "external")
     assert "added 1, updated 0, unchanged 0, skipped 1" in result.output
     assert "line 3: nonsense: " in result.output

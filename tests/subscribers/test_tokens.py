@@ -1,17 +1,21 @@
 """Signed tokens: forged, altered, reused, expired and misdirected tokens are refused."""
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
 import pytest
-
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from subscribers.subscriber_helpers import make_settings
+
 from pipeline.config import Secret, SecuritySettings
-from pipeline.store.db import transaction
 from pipeline.errors import ConfigError
-from pipeline.store.models import utcnow
 from pipeline.people.subscribers import InvalidToken, consume_token, find_token, make_token, read_token, token_address
+from pipeline.store.db import transaction
+from pipeline.store.models import utcnow
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def test_altered_token_is_refused(settings):
     with pytest.raises(InvalidToken, match="altered"):  # same bytes, other spelling: still refused
         read_token(settings, token[:-1] + spare_bit, "confirm")
     for i in (0, 5, len(token) - 1):
-        altered = token[:i] + ("a" if token[i] != "a" else "b") + token[i + 1:]
+        altered = token[:i] + ("a" if token[i] != "a" else "b") + token[i + 1 :]
         with pytest.raises(InvalidToken):
             read_token(settings, altered, "confirm")
 
@@ -101,8 +105,6 @@ def test_secret_comes_only_from_the_environment(tmp_path):
     assert "from-the-environment" not in repr(settings)
 
 
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
 _SETTINGS = make_settings("sqlite://", "/tmp")
 _VALID = make_token(_SETTINGS, "unsubscribe", 99)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -121,7 +123,7 @@ def test_any_text_is_refused_or_a_real_token(text):
 @hsettings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=len(_VALID) - 1), st.sampled_from(_ALPHABET))
 def test_any_one_character_change_is_refused(position, char):
-    altered = _VALID[:position] + char + _VALID[position + 1:]
+    altered = _VALID[:position] + char + _VALID[position + 1 :]
     if altered == _VALID:
         return
     with pytest.raises(InvalidToken):

@@ -7,6 +7,7 @@ for the files saved by LibreOffice, and msoffcrypto-tool for the encrypted one.
 CI does not run this: it reads the committed files. Big hostile files (oversize,
 many-entry zips) are made at test time instead, in tests/templates_io/.
 """
+
 from __future__ import annotations
 
 import io
@@ -226,10 +227,16 @@ def text_form(values: dict[str, str]) -> bytes:
 def with_macros(data: bytes, kind: str) -> bytes:
     """The same document as .docm/.xlsm: a vbaProject.bin part and the macro-enabled content type."""
     part, main_type, macro_type = {
-        "docx": ("word/vbaProject.bin", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                 "application/vnd.ms-word.document.macroEnabled.main+xml"),
-        "xlsx": ("xl/vbaProject.bin", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                 "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        "docx": (
+            "word/vbaProject.bin",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            "application/vnd.ms-word.document.macroEnabled.main+xml",
+        ),
+        "xlsx": (
+            "xl/vbaProject.bin",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        ),
     }[kind]
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -238,10 +245,16 @@ def with_macros(data: bytes, kind: str) -> bytes:
             body = src.read(info)
             if info.filename == "[Content_Types].xml":
                 body = body.replace(main_type.encode(), macro_type.encode()).replace(
-                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
             dst.writestr(info, body)
         # Not a working VBA project: the point is that the part is there and is never run or needed.
-        dst.writestr(part, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Attribute VB_Name = \"ThisDocument\"\nSub AutoOpen()\nShell \"calc\"\nEnd Sub\n")
+        dst.writestr(
+            part,
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b'Attribute VB_Name = "ThisDocument"\nSub AutoOpen()\nShell "calc"\nEnd Sub\n',
+        )
     return out.getvalue()
 
 
@@ -280,8 +293,10 @@ XXE = b"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <w:tr><w:tc><w:p><w:r><w:t>Location</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Leeds</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
 </w:body></w:document>"""
 
-MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-               b"trailer<</Root 1 0 R>>\n%%EOF\n")
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def zip_bomb_docx(base: bytes) -> bytes:
@@ -322,8 +337,21 @@ def libreoffice(src: Path, fmt: str, dest_name: str) -> None:
     """Open `src` in LibreOffice and save it as `fmt` under `dest_name`."""
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp, "profile").as_uri()
-        subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", tmp, str(src)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                tmp,
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         produced = Path(tmp, src.stem + "." + fmt.split(":")[0])
         shutil.move(str(produced), HERE / dest_name)
 
@@ -337,12 +365,16 @@ def main() -> None:
         "template_filled.xlsx": filled_template_xlsx(BARNSLEY),
         "index_two_rows.xlsx": index_xlsx([LIAISON, ROTHERHAM]),
         "field_value.csv": csv_field_value(ROTHERHAM),
-        "header_semicolon_cp1252.csv": csv_header_semicolon([LIAISON, {**ROTHERHAM, "title": "Leave arrangements \u2013 informal patients"}]),
+        "header_semicolon_cp1252.csv": csv_header_semicolon(
+            [LIAISON, {**ROTHERHAM, "title": "Leave arrangements \u2013 informal patients"}]
+        ),
         "plain_form.txt": text_form(ROTHERHAM),
     }
     files["macros.docm"] = with_macros(files["template_filled.docx"], "docx")
     files["macros.xlsm"] = with_macros(files["template_filled.xlsx"], "xlsx")
-    files["hostile_billion_laughs.docx"] = replace_part(files["template_filled.docx"], "word/document.xml", BILLION_LAUGHS)
+    files["hostile_billion_laughs.docx"] = replace_part(
+        files["template_filled.docx"], "word/document.xml", BILLION_LAUGHS
+    )
     files["hostile_xxe.docx"] = replace_part(files["template_filled.docx"], "word/document.xml", XXE)
     files["hostile_zip_bomb.docx"] = zip_bomb_docx(files["template_filled.docx"])
     files["hostile_pdf_named.docx"] = MINIMAL_PDF

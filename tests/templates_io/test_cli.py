@@ -1,4 +1,5 @@
 """mln template and mln form through click's runner, with real files."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,12 @@ def test_form_shows_values_and_problems():
     assert good.exit_code == 0
     (found,) = json.loads(good.output)
     assert found["values"]["theme"] == "Care Homes / Housing / Home Care / Day Services"
-    assert found["values"]["date_commenced"] == {"date": "2006-06-01", "precision": "month", "planned": False,
-                                                 "written": "June 2006"}
+    assert found["values"]["date_commenced"] == {
+        "date": "2006-06-01",
+        "precision": "month",
+        "planned": False,
+        "written": "June 2006",
+    }
     assert found["share_externally"] == "yes" and found["notes"] == []
     bad = run("form", str(SAMPLES / "hostile_xxe.docx"))
     assert bad.exit_code == 1 and "document type declaration" in bad.output

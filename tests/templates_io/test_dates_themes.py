@@ -1,4 +1,5 @@
 """Loose UK dates and theme matching, as members write them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,21 +13,24 @@ from pipeline.templates_io.themes import match_choice, theme_code
 TODAY = dt.date(2026, 11, 24)
 
 
-@pytest.mark.parametrize(("text", "date", "precision", "planned"), [
-    ("07/09/2006", dt.date(2006, 9, 7), "day", False),
-    ("7/9/06", dt.date(2006, 9, 7), "day", False),
-    ("7 Sept 2006", dt.date(2006, 9, 7), "day", False),
-    ("7th September 2006", dt.date(2006, 9, 7), "day", False),
-    ("2006-09-07", dt.date(2006, 9, 7), "day", False),
-    ("June 2006", dt.date(2006, 6, 1), "month", False),
-    ("Sept 06", dt.date(2006, 9, 1), "month", False),
-    ("Oct 06", dt.date(2006, 10, 1), "month", False),
-    ("Jun-06", dt.date(2006, 6, 1), "month", False),
-    ("JJune 2006", dt.date(2006, 6, 1), "month", False),
-    ("Setpember 2006", dt.date(2006, 9, 1), "month", False),
-    ("To commence Oct 06", dt.date(2006, 10, 1), "month", True),
-    ("evaluation planned for Sept 06", dt.date(2006, 9, 1), "month", True),
-])
+@pytest.mark.parametrize(
+    ("text", "date", "precision", "planned"),
+    [
+        ("07/09/2006", dt.date(2006, 9, 7), "day", False),
+        ("7/9/06", dt.date(2006, 9, 7), "day", False),
+        ("7 Sept 2006", dt.date(2006, 9, 7), "day", False),
+        ("7th September 2006", dt.date(2006, 9, 7), "day", False),
+        ("2006-09-07", dt.date(2006, 9, 7), "day", False),
+        ("June 2006", dt.date(2006, 6, 1), "month", False),
+        ("Sept 06", dt.date(2006, 9, 1), "month", False),
+        ("Oct 06", dt.date(2006, 10, 1), "month", False),
+        ("Jun-06", dt.date(2006, 6, 1), "month", False),
+        ("JJune 2006", dt.date(2006, 6, 1), "month", False),
+        ("Setpember 2006", dt.date(2006, 9, 1), "month", False),
+        ("To commence Oct 06", dt.date(2006, 10, 1), "month", True),
+        ("evaluation planned for Sept 06", dt.date(2006, 9, 1), "month", True),
+    ],
+)
 def test_loose_dates(text, date, precision, planned):
     found = parse_date(text, TODAY)
     assert (found.date, found.precision, found.planned) == (date, precision, planned)
@@ -52,10 +56,21 @@ def test_blank_date_is_none():
     assert parse_date("  ", TODAY) is None
 
 
-@pytest.mark.parametrize(("text", "number"), [
-    ("6", 6), ("Theme 6", 6), ("6 - Care homes", 6), ("care homes", 6), ("Care Homes / Housing / Home Care / Day Services", 6),
-    ("In-patient services", 5), ("Culture and diversity", 4), ("LIAISON", 1), ("Commissioning", 2), ("cmht", 7),
-])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("6", 6),
+        ("Theme 6", 6),
+        ("6 - Care homes", 6),
+        ("care homes", 6),
+        ("Care Homes / Housing / Home Care / Day Services", 6),
+        ("In-patient services", 5),
+        ("Culture and diversity", 4),
+        ("LIAISON", 1),
+        ("Commissioning", 2),
+        ("cmht", 7),
+    ],
+)
 def test_theme_matches(text, number):
     assert match_choice(text, DEFAULT_THEMES).number == number
 

@@ -1,4 +1,5 @@
 """Damaged files of every kind get a TemplateError with a sentence for the sender, never another exception."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.config import LimitSettings
 from pipeline.errors import TemplateError
@@ -15,7 +17,13 @@ from pipeline.templates_io.reader import read_forms, read_text_forms
 
 SAMPLES = Path(__file__).resolve().parents[1] / "templates"
 LIMITS = LimitSettings()
-READABLE = ["template_filled.docx", "lo_template_filled.odt", "template_filled.xlsx", "lo_template_filled.ods", "field_value.csv"]
+READABLE = [
+    "template_filled.docx",
+    "lo_template_filled.odt",
+    "template_filled.xlsx",
+    "lo_template_filled.ods",
+    "field_value.csv",
+]
 
 
 def _read(name: str, data: bytes) -> None:
@@ -52,7 +60,10 @@ def test_every_part_of_a_real_file_corrupted_in_turn(name):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.binary(max_size=3000), ext=st.sampled_from(["docx", "xlsx", "odt", "ods", "csv", "txt", "doc", "xls", "docm", "bin"]))
+@given(
+    data=st.binary(max_size=3000),
+    ext=st.sampled_from(["docx", "xlsx", "odt", "ods", "csv", "txt", "doc", "xls", "docm", "bin"]),
+)
 def test_random_bytes_with_any_extension(data, ext):
     _read(f"x.{ext}", data)
 

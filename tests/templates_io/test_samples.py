@@ -1,4 +1,5 @@
 """One row per sample file in tests/templates/: the forms it should yield, or the reply-worthy error."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import errors
 from pipeline.config import LimitSettings
-from pipeline.templates_io import errors
 from pipeline.templates_io.reader import read_forms
 
 SAMPLES = Path(__file__).resolve().parents[1] / "templates"
@@ -28,12 +29,24 @@ BARNSLEY = {
     "share_externally": "Yes",
     "file_no": "",
 }
-ROTHERHAM = {"title": "Clarity around leave arrangements for informal patients", "theme": "5", "locality": "Rotherham",
-             "lead_name": "Sam Sample", "date_commenced": "To commence Oct 06", "share_externally": "no"}
+ROTHERHAM = {
+    "title": "Clarity around leave arrangements for informal patients",
+    "theme": "5",
+    "locality": "Rotherham",
+    "lead_name": "Sam Sample",
+    "date_commenced": "To commence Oct 06",
+    "share_externally": "no",
+}
 INDEX_ROTHERHAM = {k: v for k, v in ROTHERHAM.items() if k != "share_externally"}
-LIAISON = {"title": "Current database of North East liaison network", "theme": "Liaison", "locality": "North East England",
-           "lead_name": "Pat Person", "lead_email": "pat.person@example.org", "date_commenced": "June 2004/August 2006",
-           "status": "Implemented"}
+LIAISON = {
+    "title": "Current database of North East liaison network",
+    "theme": "Liaison",
+    "locality": "North East England",
+    "lead_name": "Pat Person",
+    "lead_email": "pat.person@example.org",
+    "date_commenced": "June 2004/August 2006",
+    "status": "Implemented",
+}
 
 GOOD = [
     ("template_filled.docx", [BARNSLEY]),
@@ -50,10 +63,19 @@ GOOD = [
     ("lo_merged_nested.docx", [LIAISON]),
     ("lo_merged_nested.odt", [LIAISON]),
     ("two_forms.docx", [LIAISON, ROTHERHAM]),
-    ("index_two_rows.xlsx", [{**LIAISON, "date_commenced": "June 2006"}, {**INDEX_ROTHERHAM, "date_commenced": "07/09/2006"}]),
-    ("lo_index_two_rows.ods", [{**LIAISON, "date_commenced": "June 2006"}, {**INDEX_ROTHERHAM, "date_commenced": "07/09/2006"}]),
+    (
+        "index_two_rows.xlsx",
+        [{**LIAISON, "date_commenced": "June 2006"}, {**INDEX_ROTHERHAM, "date_commenced": "07/09/2006"}],
+    ),
+    (
+        "lo_index_two_rows.ods",
+        [{**LIAISON, "date_commenced": "June 2006"}, {**INDEX_ROTHERHAM, "date_commenced": "07/09/2006"}],
+    ),
     ("field_value.csv", [ROTHERHAM]),
-    ("header_semicolon_cp1252.csv", [{"title": LIAISON["title"]}, {"title": "Leave arrangements \u2013 informal patients"}]),
+    (
+        "header_semicolon_cp1252.csv",
+        [{"title": LIAISON["title"]}, {"title": "Leave arrangements \u2013 informal patients"}],
+    ),
     ("plain_form.txt", [ROTHERHAM]),
 ]
 
@@ -184,19 +206,31 @@ def _rewrite(name: str, changes: dict[str, bytes]) -> bytes:
 
 def test_password_protected_odf_is_recognised():
     """An ODF saved with a password: content.xml is ciphertext and the manifest says so."""
-    manifest = zipfile.ZipFile(io.BytesIO((SAMPLES / "lo_template_filled.odt").read_bytes())).read("META-INF/manifest.xml")
-    manifest = manifest.replace(b'manifest:full-path="content.xml"', b'manifest:full-path="content.xml" manifest:size="9000"', 1)
-    manifest = manifest.replace(b"</manifest:manifest>", b'<manifest:file-entry manifest:full-path="x"><manifest:encryption-data '
-                                b'manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"/></manifest:file-entry></manifest:manifest>')
-    data = _rewrite("lo_template_filled.odt", {"META-INF/manifest.xml": manifest, "content.xml": bytes(range(256)) * 40})
+    manifest = zipfile.ZipFile(io.BytesIO((SAMPLES / "lo_template_filled.odt").read_bytes())).read(
+        "META-INF/manifest.xml"
+    )
+    manifest = manifest.replace(
+        b'manifest:full-path="content.xml"', b'manifest:full-path="content.xml" manifest:size="9000"', 1
+    )
+    manifest = manifest.replace(
+        b"</manifest:manifest>",
+        b'<manifest:file-entry manifest:full-path="x"><manifest:encryption-data '
+        b'manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"/></manifest:file-entry></manifest:manifest>',
+    )
+    data = _rewrite(
+        "lo_template_filled.odt", {"META-INF/manifest.xml": manifest, "content.xml": bytes(range(256)) * 40}
+    )
     with pytest.raises(errors.Encrypted, match="protected with a password"):
         read_forms("locked.odt", "", data, LIMITS)
 
 
 def test_entities_in_an_odf_or_xlsx_part_are_refused():
     doctype = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-    for name, part in (("lo_template_filled.odt", "content.xml"), ("lo_template_filled.xlsx", "xl/sharedStrings.xml"),
-                       ("template_filled.xlsx", "xl/worksheets/sheet1.xml")):
+    for name, part in (
+        ("lo_template_filled.odt", "content.xml"),
+        ("lo_template_filled.xlsx", "xl/sharedStrings.xml"),
+        ("template_filled.xlsx", "xl/worksheets/sheet1.xml"),
+    ):
         body = zipfile.ZipFile(io.BytesIO((SAMPLES / name).read_bytes())).read(part)
         if body.startswith(b"<?xml"):
             head, _, rest = body.partition(b"?>")
@@ -219,22 +253,29 @@ def test_word_content_controls_and_legacy_form_fields():
     from docx.oxml import parse_xml
 
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    placeholder = (f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Click or tap here to enter '
-                   'text.</w:t></w:r></w:p></w:sdtContent></w:sdt>')
-    filled = (f'<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Falls </w:t></w:r><w:ins><w:r><w:t>clinic</w:t></w:r></w:ins>'
-              '<w:del><w:r><w:delText>service</w:delText></w:r></w:del></w:p></w:sdtContent></w:sdt>')
-    field = (f'<w:p {w}><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> FORMTEXT </w:instrText></w:r>'
-             '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Leeds</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    placeholder = (
+        f"<w:sdt {w}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Click or tap here to enter "
+        "text.</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    filled = (
+        f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Falls </w:t></w:r><w:ins><w:r><w:t>clinic</w:t></w:r></w:ins>"
+        "<w:del><w:r><w:delText>service</w:delText></w:r></w:del></w:p></w:sdtContent></w:sdt>"
+    )
+    field = (
+        f'<w:p {w}><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> FORMTEXT </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Leeds</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
     document = docx.Document()
     table = document.add_table(rows=3, cols=2)
-    for row, (label, xml) in enumerate((("Practice example / improvement / learning", filled), ("Location", field),
-                                        ("Key theme", placeholder))):
+    for row, (label, xml) in enumerate(
+        (("Practice example / improvement / learning", filled), ("Location", field), ("Key theme", placeholder))
+    ):
         table.cell(row, 0).text = label
         cell = table.cell(row, 1)._tc
         cell.remove(cell.p_lst[0])
         cell.append(parse_xml(xml))
         if not cell.p_lst:
-            cell.append(parse_xml(f'<w:p {w}/>'))
+            cell.append(parse_xml(f"<w:p {w}/>"))
     out = io.BytesIO()
     document.save(out)
     (form,) = read_forms("controls.docx", "", out.getvalue(), LIMITS)

@@ -1,4 +1,5 @@
 """Forms typed into an email body, and the checks that turn a form into problems in plain words."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,11 @@ TODAY = dt.date(2026, 11, 24)
 
 
 def test_body_with_greeting_multiline_summary_and_sign_off():
-    body = ("Hello,\n\nHere is our plan.\n\nTitle: Memory cafe\nKey theme: 9\nLocation: Selby & York\n"
-            "Lead contact: Jo Example <jo@example.nhs.test>\nStatus: up and running\n"
-            "Summary / aim: A monthly cafe.\nFor people with dementia and carers.\n\nRun by volunteers.\n\nKind regards\nJo\n")
+    body = (
+        "Hello,\n\nHere is our plan.\n\nTitle: Memory cafe\nKey theme: 9\nLocation: Selby & York\n"
+        "Lead contact: Jo Example <jo@example.nhs.test>\nStatus: up and running\n"
+        "Summary / aim: A monthly cafe.\nFor people with dementia and carers.\n\nRun by volunteers.\n\nKind regards\nJo\n"
+    )
     (form,) = read_text_forms(body)
     assert form.get("summary") == "A monthly cafe.\nFor people with dementia and carers.\n\nRun by volunteers."
     assert form.get("locality") == "Selby & York"
@@ -38,7 +41,9 @@ def test_body_with_greeting_multiline_summary_and_sign_off():
 def test_reply_that_quotes_the_blank_form_inline():
     quoted = "\n".join("> " + line for line in template_text(NETWORK).splitlines())
     quoted = quoted.replace("> Key theme: ", "> Key theme:\nCare homes")
-    quoted = quoted.replace("> Practice example / improvement / learning: ", "> Practice example / improvement / learning: Falls clinic")
+    quoted = quoted.replace(
+        "> Practice example / improvement / learning: ", "> Practice example / improvement / learning: Falls clinic"
+    )
     body = "Filled in below.\n\nLocation: Leeds\n\nOn Tue, MLN wrote:\n" + quoted
     (form,) = read_text_forms(body)
     assert form.get("title") == "Falls clinic"
@@ -67,25 +72,47 @@ def test_two_forms_in_one_body():
 def test_html_table_body_as_text_with_tabs():
     from pipeline.mail import html_to_text
 
-    html = ("<table><tr><td>Practice example / improvement / learning</td><td>Falls clinic</td></tr>"
-            "<tr><td>Location</td><td>Leeds</td></tr><tr><td>Key theme</td><td>1</td></tr></table>")
+    html = (
+        "<table><tr><td>Practice example / improvement / learning</td><td>Falls clinic</td></tr>"
+        "<tr><td>Location</td><td>Leeds</td></tr><tr><td>Key theme</td><td>1</td></tr></table>"
+    )
     (form,) = read_text_forms(html_to_text(html))
     assert form.get("title") == "Falls clinic" and form.get("theme") == "1"
 
 
 def _form(**fields: str) -> RawForm:
-    base = {"title": "Falls clinic", "theme": "1", "locality": "Leeds", "lead_name": "Jo", "lead_email": "jo@example.org",
-            "status": "Planned", "summary": "Fewer falls."}
+    base = {
+        "title": "Falls clinic",
+        "theme": "1",
+        "locality": "Leeds",
+        "lead_name": "Jo",
+        "lead_email": "jo@example.org",
+        "status": "Planned",
+        "summary": "Fewer falls.",
+    }
     base.update(fields)
     return RawForm(base)
 
 
 def test_problems_are_plain_sentences():
-    checked = validate_form(_form(theme="Carehomes", lead_email="jo at example", status="maybe", date_commenced="soonish",
-                                  link="javascript:alert(1)", region="Narnia", locality=""), NETWORK, TODAY)
+    checked = validate_form(
+        _form(
+            theme="Carehomes",
+            lead_email="jo at example",
+            status="maybe",
+            date_commenced="soonish",
+            link="javascript:alert(1)",
+            region="Narnia",
+            locality="",
+        ),
+        NETWORK,
+        TODAY,
+    )
     text = "\n".join(checked.problems)
-    assert ("Key theme 'Carehomes' is not one of the ten key themes; did you mean "
-            "'Care Homes / Housing / Home Care / Day Services'?") in checked.problems
+    assert (
+        "Key theme 'Carehomes' is not one of the ten key themes; did you mean "
+        "'Care Homes / Housing / Home Care / Day Services'?"
+    ) in checked.problems
     assert "Lead contact email 'jo at example' is not a valid email address" in text
     assert "Status 'maybe' is not one we know" in text
     assert "Link 'javascript:alert(1)' is not a web address" in text
@@ -96,11 +123,20 @@ def test_problems_are_plain_sentences():
     assert "Region 'Narnia' is not one of the network's regions" in notes and "kept it as you wrote it" in notes
 
 
-@pytest.mark.parametrize(("text", "status"), [
-    ("being implemented", "Being implemented"), ("In progress", "Being implemented"), ("completed", "Implemented"),
-    ("Complete", "Implemented"), ("to commence", "Planned"), ("PLANNED", "Planned"), ("Implemented", "Implemented"),
-    ("[ ] Planned [x] Being implemented [ ] Implemented", "Being implemented"), ("\u2610 Planned \u2612 Implemented", "Implemented"),
-])
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("being implemented", "Being implemented"),
+        ("In progress", "Being implemented"),
+        ("completed", "Implemented"),
+        ("Complete", "Implemented"),
+        ("to commence", "Planned"),
+        ("PLANNED", "Planned"),
+        ("Implemented", "Implemented"),
+        ("[ ] Planned [x] Being implemented [ ] Implemented", "Being implemented"),
+        ("\u2610 Planned \u2612 Implemented", "Implemented"),
+    ],
+)
 def test_status_synonyms(text, status):
     assert normalise_status(text) == status
 
@@ -179,15 +215,23 @@ def test_reading_stops_at_the_line_and_row_caps():
 
 
 def test_outlook_reply_with_the_earlier_form_below_unquoted():
-    body = ("Corrected version below.\n\nTitle: Falls clinic (revised)\nKey theme: 1\nLocation: Hull\n\n"
-            "-----Original Message-----\nFrom: Jo Example\nSent: 24 November 2026 10:00\nSubject: My plan\n\n"
-            "Title: Falls clinic\nKey theme: Carehomes\nLocation: Hull\nSummary / aim: Fewer falls.\n")
+    body = (
+        "Corrected version below.\n\nTitle: Falls clinic (revised)\nKey theme: 1\nLocation: Hull\n\n"
+        "-----Original Message-----\nFrom: Jo Example\nSent: 24 November 2026 10:00\nSubject: My plan\n\n"
+        "Title: Falls clinic\nKey theme: Carehomes\nLocation: Hull\nSummary / aim: Fewer falls.\n"
+    )
     (form,) = read_text_forms(body)
-    assert (form.get("title"), form.get("theme"), form.get("summary")) == ("Falls clinic (revised)", "1", "Fewer falls.")
+    assert (form.get("title"), form.get("theme"), form.get("summary")) == (
+        "Falls clinic (revised)",
+        "1",
+        "Fewer falls.",
+    )
 
 
 def test_a_forwarded_form_is_read():
-    body = ("Please file this for my colleague.\n\n---------- Forwarded message ---------\nFrom: A Colleague\n\n"
-            "Title: Memory cafe\nKey theme: 9\nLocation: Selby\n")
+    body = (
+        "Please file this for my colleague.\n\n---------- Forwarded message ---------\nFrom: A Colleague\n\n"
+        "Title: Memory cafe\nKey theme: 9\nLocation: Selby\n"
+    )
     (form,) = read_text_forms(body)
     assert (form.get("title"), form.get("theme")) == ("Memory cafe", "9")

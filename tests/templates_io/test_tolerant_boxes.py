@@ -3,6 +3,7 @@
 Each date row: what the member wrote, and the date, precision and text it must read as;
 what they wrote is kept beside it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,8 +54,10 @@ def test_dates_as_people_write_them(written, date, precision, shown):
     assert found.written == written
 
 
-@pytest.mark.parametrize("written", ["TBC", "tba", "TBD", "To be confirmed", "unknown", "Not known", "N/A", "?", "-", "Ongoing",
-                                     "not yet known"])
+@pytest.mark.parametrize(
+    "written",
+    ["TBC", "tba", "TBD", "To be confirmed", "unknown", "Not known", "N/A", "?", "-", "Ongoing", "not yet known"],
+)
 def test_not_known_is_no_date_and_no_mistake(written):
     assert parse_date(written, TODAY) is None
     checked = validate_form(_form(date_commenced=written, completion_date=written), NETWORK, TODAY)
@@ -63,16 +66,26 @@ def test_not_known_is_no_date_and_no_mistake(written):
 
 
 def _form(**fields: str) -> RawForm:
-    base = {"title": "Falls clinic", "theme": "1", "locality": "Leeds", "lead_name": "Jo", "lead_email": "jo@example.org",
-            "status": "Planned", "summary": "Fewer falls."}
+    base = {
+        "title": "Falls clinic",
+        "theme": "1",
+        "locality": "Leeds",
+        "lead_name": "Jo",
+        "lead_email": "jo@example.org",
+        "status": "Planned",
+        "summary": "Fewer falls.",
+    }
     return RawForm({**base, **fields})
 
 
-@pytest.mark.parametrize(("written", "note"), [
-    ("02/13/2026", "we read '02/13/2026' as 13 February 2026"),  # only one reading is a real date
-    ("Q1 2026", "quarter 1 of the 2026/27 financial year"),  # one year given: the financial year it starts
-    ("w/c 3rd March", "as 3 March 2027"),  # no year: the nearest 3 March
-])
+@pytest.mark.parametrize(
+    ("written", "note"),
+    [
+        ("02/13/2026", "we read '02/13/2026' as 13 February 2026"),  # only one reading is a real date
+        ("Q1 2026", "quarter 1 of the 2026/27 financial year"),  # one year given: the financial year it starts
+        ("w/c 3rd March", "as 3 March 2027"),  # no year: the nearest 3 March
+    ],
+)
 def test_a_date_read_with_a_guess_says_how_it_was_read(written, note):
     checked = validate_form(_form(date_commenced=written), NETWORK, TODAY)
     assert checked.ok
@@ -92,12 +105,20 @@ def test_dates_that_cannot_be_read_are_kept_as_written_and_quoted_back():
     assert [n.split(" '")[0] for n in checked.notes] == ["Date commenced", "Date updated"]
 
 
-@pytest.mark.parametrize(("written", "region"), [
-    ("Yorkshire and the Humber", "Yorkshire & Humber"), ("Yorkshire & Humberside", "Yorkshire & Humber"),
-    ("Y&H", "Yorkshire & Humber"), ("Yorkshire", "Yorkshire & Humber"), ("North-East England", "North East"),
-    ("the North East region", "North East"), ("NW", "North West"), ("East Mids", "East Midlands"),
-    ("north west", "North West"),
-])
+@pytest.mark.parametrize(
+    ("written", "region"),
+    [
+        ("Yorkshire and the Humber", "Yorkshire & Humber"),
+        ("Yorkshire & Humberside", "Yorkshire & Humber"),
+        ("Y&H", "Yorkshire & Humber"),
+        ("Yorkshire", "Yorkshire & Humber"),
+        ("North-East England", "North East"),
+        ("the North East region", "North East"),
+        ("NW", "North West"),
+        ("East Mids", "East Midlands"),
+        ("north west", "North West"),
+    ],
+)
 def test_an_optional_region_matches_the_entry_it_clearly_names(written, region):
     checked = validate_form(_form(region=written), NETWORK, TODAY)
     assert checked.values["region"] == region
@@ -118,20 +139,37 @@ def test_a_region_outside_the_list_is_kept_as_written_with_a_note(written):
     assert f"Region '{written}'" in note and "kept it as you wrote it" in note
 
 
-@pytest.mark.parametrize(("written", "type_"), [("Third sector", "3rd Sector"), ("voluntary sector", "3rd Sector"),
-                                                ("MH Trust", "Mental Health Trust"), ("Local authority", "Local authority")])
+@pytest.mark.parametrize(
+    ("written", "type_"),
+    [
+        ("Third sector", "3rd Sector"),
+        ("voluntary sector", "3rd Sector"),
+        ("MH Trust", "Mental Health Trust"),
+        ("Local authority", "Local authority"),
+    ],
+)
 def test_organisation_type_matches_loosely_or_stays_as_written(written, type_):
     checked = validate_form(_form(organisation_type=written), NETWORK, TODAY)
     assert checked.values["organisation_type"] == type_ and checked.ok
 
 
-@pytest.mark.parametrize(("written", "file_no"), [
-    ("IP-2026-001", "IP-2026-001"), ("IP-2026-001.", "IP-2026-001"), ("ip-2026-001", "IP-2026-001"),
-    (" IP - 2026 - 001 ", "IP-2026-001"), ("IP 2026 001", "IP-2026-001"), ("IP\u20132026\u2013001", "IP-2026-001"),
-    ("IP/2026/001", "IP-2026-001"), ("(IP-2026-001)", "IP-2026-001"), ("File No: IP-2026-001", "IP-2026-001"),
-    ("Ref IP-2026-1", "IP-2026-001"), ("update to CH2-2026-014 sent in May", "CH2-2026-014"),
-    ("MLN-IP-2026-001", "MLN-IP-2026-001"),
-])
+@pytest.mark.parametrize(
+    ("written", "file_no"),
+    [
+        ("IP-2026-001", "IP-2026-001"),
+        ("IP-2026-001.", "IP-2026-001"),
+        ("ip-2026-001", "IP-2026-001"),
+        (" IP - 2026 - 001 ", "IP-2026-001"),
+        ("IP 2026 001", "IP-2026-001"),
+        ("IP\u20132026\u2013001", "IP-2026-001"),
+        ("IP/2026/001", "IP-2026-001"),
+        ("(IP-2026-001)", "IP-2026-001"),
+        ("File No: IP-2026-001", "IP-2026-001"),
+        ("Ref IP-2026-1", "IP-2026-001"),
+        ("update to CH2-2026-014 sent in May", "CH2-2026-014"),
+        ("MLN-IP-2026-001", "MLN-IP-2026-001"),
+    ],
+)
 def test_a_file_no_written_loosely_is_accepted(written, file_no):
     checked = validate_form(_form(file_no=written), NETWORK, TODAY)
     assert checked.values["file_no"] == file_no

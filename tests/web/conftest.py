@@ -4,6 +4,7 @@
 waits for its "Serving ... at URL" line and returns a `RunningWeb`; the fixture stops
 every server it started. web_helpers.py has the ways to talk to it.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -25,13 +26,19 @@ def web_world(sqlite_url, tmp_path) -> World:
 def start_web() -> Callable[..., RunningWeb]:
     started: list[RunningWeb] = []
 
-    def start(world: World, *args: str, extra_env: dict[str, str] | None = None,
-              preexec_fn: Callable[[], None] | None = None) -> RunningWeb:
+    def start(
+        world: World, *args: str, extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None
+    ) -> RunningWeb:
         stderr_path = world.root / f"web-{len(started)}.stderr"
         with open(stderr_path, "wb") as stderr:
-            process = subprocess.Popen(world.command("web", *args, "--host", "127.0.0.1", "--port", "0"),
-                                       env=world.env(extra_env), stdout=subprocess.PIPE, stderr=stderr,
-                                       stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)  # noqa: PLW1509 - a lower ulimit, no threads here
+            process = subprocess.Popen(
+                world.command("web", *args, "--host", "127.0.0.1", "--port", "0"),
+                env=world.env(extra_env),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=preexec_fn,
+            )  # noqa: PLW1509 - a lower ulimit, no threads here
         running = RunningWeb(process, "", stderr_path)
         started.append(running)
         running.url = serving_url(running)

@@ -7,6 +7,7 @@ uncaught exception, and idle connections stayed open for ever, one thread each: 
 app under waitress, with size limits, a socket timeout and a bounded pool. Against a
 running `mln web --only lists`, talking raw HTTP over a socket.
 """
+
 from __future__ import annotations
 
 import resource
@@ -28,9 +29,15 @@ MALFORMED = {
     "two Content-Lengths": (HEAD + b"Content-Length: 26\r\nContent-Length: 5\r\n\r\nList-Unsubscribe=One-Click", 400),
     "a NUL byte in the path": (b"GET /unsubscribe/\x00 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 400),
     "an encoded NUL in the path": (b"GET /unsubscribe/%00abc HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 400),
-    "a control character in the path": (b"GET /confirm/%0d%0aSet-Cookie:x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 400),
+    "a control character in the path": (
+        b"GET /confirm/%0d%0aSet-Cookie:x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        400,
+    ),
     "a 150 MiB body announced": (HEAD + b"Content-Length: 157286400\r\n\r\n" + b"x" * 65536, 413),
-    "a chunked body past the limit": (HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"10000\r\n" + b"x" * 65536 + b"\r\n", 413),
+    "a chunked body past the limit": (
+        HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"10000\r\n" + b"x" * 65536 + b"\r\n",
+        413,
+    ),
     "a 64 KiB header": (b"GET / HTTP/1.1\r\nHost: t\r\nX-Padding: " + b"p" * 65536 + b"\r\n\r\n", 431),
     "not HTTP at all": (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64 + b"\r\n\r\n", 400),
 }
@@ -92,8 +99,13 @@ def test_idle_connections_do_not_lock_out_a_client(lists_web):
 def test_with_few_file_descriptors_idle_connections_are_closed_and_a_client_still_answered(web_world, start_web):
     """The issue's case: `ulimit -n 48` and more idle connections than that. The server accepts at most
     [web] max_connections and closes a connection idle for [web] timeout seconds."""
-    web = start_web(web_world, "--only", "lists", extra_env={"MLN_WEB_TIMEOUT": "1", "MLN_WEB_MAX_CONNECTIONS": "20"},
-                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)))
+    web = start_web(
+        web_world,
+        "--only",
+        "lists",
+        extra_env={"MLN_WEB_TIMEOUT": "1", "MLN_WEB_MAX_CONNECTIONS": "20"},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)),
+    )
     idle = [socket.create_connection(("127.0.0.1", web.port), timeout=ANSWER_TIMEOUT) for _ in range(60)]
     try:
         still_answers(web)

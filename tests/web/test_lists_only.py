@@ -6,6 +6,7 @@ edition by default. Now `--only lists` serves the unsubscribe and confirm endpoi
 and never a file, and the site is served only when its manifest says it is the
 external edition, unless told `--audience internal`.
 """
+
 from __future__ import annotations
 
 import pytest

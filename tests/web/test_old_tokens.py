@@ -5,6 +5,7 @@ token kept from a forgotten subscriber unsubscribed the next person given that i
 Ids are now never reused, on SQLite and PostgreSQL alike; this runs on both, against
 a running `mln web --only lists`.
 """
+
 from __future__ import annotations
 
 import pytest

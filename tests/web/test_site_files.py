@@ -5,6 +5,7 @@ inside the site folder used to serve both. Now no path that passes through a lin
 served, nor a hidden file (the manifest, a half-written page), nor a folder listing.
 Against a running `mln web` serving an external edition built by `mln site build`.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,11 +24,22 @@ def site(web_world):
     return folder
 
 
-@pytest.mark.parametrize("path", [
-    "up/mln.toml", "up/secret.txt", "up/", "up/site/index.html", "config.html",
-    "practice/elsewhere/mln.toml", "practice/elsewhere/", "%2e%2e/mln.toml", "practice/%2e%2e/%2e%2e/mln.toml",
-    ".mln-site.json", "items/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "up/mln.toml",
+        "up/secret.txt",
+        "up/",
+        "up/site/index.html",
+        "config.html",
+        "practice/elsewhere/mln.toml",
+        "practice/elsewhere/",
+        "%2e%2e/mln.toml",
+        "practice/%2e%2e/%2e%2e/mln.toml",
+        ".mln-site.json",
+        "items/",
+    ],
+)
 def test_nothing_through_a_link_nor_hidden_nor_listed(web_world, site, start_web, path):
     web = start_web(web_world)
 

@@ -1,4 +1,5 @@
 """Talking to a running `mln web`: the process, urllib for ordinary requests, a bare socket for the rest."""
+
 from __future__ import annotations
 
 import re

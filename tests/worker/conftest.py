@@ -1,5 +1,6 @@
 """Worker tests: a config pointing at the real Dovecot, the aiosmtpd sink and the test database,
 and `mln worker` run as a real process with its log in a file."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.store import db
 from pipeline.config import Settings, load_settings
+from pipeline.store import db
 from pipeline.store.models import Message, Outgoing
 
 
@@ -48,15 +49,25 @@ class Deployment:
 
     def start_worker(self, *args: str, name: str = "worker") -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), "-v", *args, "worker"],
-                                env=self.env(), stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), "-v", *args, "worker"],
+            env=self.env(),
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         proc.log_path = self.tmp_path / f"{name}.log"
         self.procs.append(proc)
         return proc
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), *args],
-                              env=self.env(), capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "--config", str(self.config_path), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def cli(self, *args: str):
         """`mln --config ... ARGS` in this process (click's runner), with this deployment's environment."""
@@ -102,18 +113,26 @@ class Deployment:
 QUIET_SCHEDULE = 'communications_lead = "comms@example.org"\ndraft_on_close = false\nreminders = false\n'
 
 
-def write_config(path: Path, db_url: str, account, sink, tmp_path: Path, extra: str = "", poll_interval: float = 3600,
-                 schedule: str = QUIET_SCHEDULE, schedule_interval: float = 3600) -> None:
+def write_config(
+    path: Path,
+    db_url: str,
+    account,
+    sink,
+    tmp_path: Path,
+    extra: str = "",
+    poll_interval: float = 3600,
+    schedule: str = QUIET_SCHEDULE,
+    schedule_interval: float = 3600,
+) -> None:
     path.write_text(
         f'[database]\nurl = "{db_url}"\n'
         f'[mailbox]\nurl = "{account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\nbatch_size = 4\n'
         # By default only IDLE (or a reconnection) can wake the worker in these tests: no timer does.
-        f'poll_interval = {poll_interval}\n'
+        f"poll_interval = {poll_interval}\n"
         f'[smtp]\nurl = "{sink.url()}"\nfrom_address = "bulletin@example.org"\nreply_to = "mln@example.org"\n'
         f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
-        f'[worker]\nschedule_interval = {schedule_interval}\nbackoff_max = 1\n'
-        f'[schedule]\n{schedule}'
-        + extra
+        f"[worker]\nschedule_interval = {schedule_interval}\nbackoff_max = 1\n"
+        f"[schedule]\n{schedule}" + extra
     )
 
 

@@ -1,4 +1,5 @@
 """The example systemd units and cron line name commands that exist, with options they accept."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,10 @@ def mln_commands() -> list[tuple[str, list[str]]]:
 
 
 def test_the_docs_name_the_worker_poll_schedule_and_flush():
-    names = {" ".join(arg for arg in args if not arg.startswith("-") and "/" not in arg and arg != "json")
-             for _, args in mln_commands()}
+    names = {
+        " ".join(arg for arg in args if not arg.startswith("-") and "/" not in arg and arg != "json")
+        for _, args in mln_commands()
+    }
     assert {"worker", "poll", "schedule run", "outbox flush"} <= names
 
 

@@ -1,15 +1,14 @@
 """`mln worker` as a real process against the real Dovecot and SMTP sink: IDLE, clean stop,
 immediate stop on a second signal, the SQLite single-worker lock, and reconnection."""
+
 from __future__ import annotations
 
 import json
 import signal
-
 from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from fixtures.samples import numbered_message
 from fixtures.smtp import SinkHandler, free_port
 from worker.conftest import wait_for, write_config
@@ -103,8 +102,14 @@ def test_a_second_worker_on_sqlite_refuses_to_start(deployment):
 def test_reconnects_after_the_imap_server_goes_away(deployment, dovecot, tmp_path):
     # A stopped Dovecot may leave the IDLE session's own process running ("Still here"):
     # the worker notices the outage at its next poll, so poll often here.
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account, deployment.sink,
-                 tmp_path, poll_interval=0.5)
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        deployment.sink,
+        tmp_path,
+        poll_interval=0.5,
+    )
     proc = deployment.start_worker()
     deployment.wait_for_log(proc, "worker started")
     try:
@@ -122,8 +127,13 @@ def test_reconnects_after_the_imap_server_goes_away(deployment, dovecot, tmp_pat
 @sqlite_only
 def test_reconnects_after_the_smtp_server_goes_away(deployment, tmp_path):
     port = free_port()
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account,
-                 SimpleNamespace(url=lambda: f"smtp://127.0.0.1:{port}"), tmp_path)
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        SimpleNamespace(url=lambda: f"smtp://127.0.0.1:{port}"),
+        tmp_path,
+    )
     deployment.account.append(template_request(3))
     proc = deployment.start_worker()
     deployment.wait_for_log(proc, "SMTP server unreachable")
@@ -163,9 +173,18 @@ def test_a_stop_during_a_long_pass_ends_it_after_the_current_message(deployment)
 
 @sqlite_only
 def test_without_idle_it_polls_every_poll_interval(deployment, tmp_path):
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account, deployment.sink,
-                 tmp_path, poll_interval=0.5, extra="")
-    text = deployment.config_path.read_text().replace("poll_interval = 0.5\n", "poll_interval = 0.5\nuse_idle = false\n")
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        deployment.sink,
+        tmp_path,
+        poll_interval=0.5,
+        extra="",
+    )
+    text = deployment.config_path.read_text().replace(
+        "poll_interval = 0.5\n", "poll_interval = 0.5\nuse_idle = false\n"
+    )
     deployment.config_path.write_text(text)
     proc = deployment.start_worker()
     deployment.wait_for_log(proc, "worker started")
@@ -184,7 +203,9 @@ def test_json_logs_carry_the_message_id_and_no_secret(deployment):
     assert proc.wait(60) == 0
     lines = [json.loads(line) for line in deployment.log(proc).splitlines() if line.strip()]
     assert {"time", "level", "logger", "message"} <= set(lines[0])
-    about_the_message = [line for line in lines if line["logger"] == "pipeline.intake.poll" and "template sent" in line["message"]]
+    about_the_message = [
+        line for line in lines if line["logger"] == "pipeline.intake.poll" and "template sent" in line["message"]
+    ]
     assert [line["message_id"] for line in about_the_message] == ["<note-8@example.nhs.test>"]
     assert any(line["message"].startswith("worker stopped") for line in lines)
     assert deployment.account.password not in deployment.log(proc)

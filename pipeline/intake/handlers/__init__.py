@@ -1,4 +1,5 @@
 """The handler registry: one handler per outcome, looked up by the name a rule gives."""
+
 from __future__ import annotations
 
 from pipeline.intake.handlers.base import Handler, HandlerContext, HandlerResult
@@ -14,8 +15,17 @@ from pipeline.intake.rules import KNOWN_HANDLERS
 
 HANDLERS: dict[str, Handler] = {
     handler.name: handler
-    for handler in (SubmissionHandler(), TemplateRequestHandler(), SubscribeHandler(), ConfirmHandler(),
-                    UnsubscribeHandler(), BounceHandler(), ShareConsentHandler(), Ignore(), Hold())
+    for handler in (
+        SubmissionHandler(),
+        TemplateRequestHandler(),
+        SubscribeHandler(),
+        ConfirmHandler(),
+        UnsubscribeHandler(),
+        BounceHandler(),
+        ShareConsentHandler(),
+        Ignore(),
+        Hold(),
+    )
 }
 assert set(HANDLERS) == set(KNOWN_HANDLERS), "every handler a rule may name is registered here"
 

@@ -13,6 +13,7 @@ To keep a message for a person, raise `HoldMessage("reason")` or return
 `HandlerResult("held", reason)`. Any other exception quarantines the message
 with its traceback (nothing the handler wrote is kept).
 """
+
 from __future__ import annotations
 
 import dataclasses

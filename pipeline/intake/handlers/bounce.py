@@ -7,6 +7,7 @@ the address that failed. A bounce that names a subscriber but proves neither is 
 the communications lead (`mln messages --outcome held`) and scores nobody. Temporary
 failures change nothing.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -26,7 +27,9 @@ from pipeline.store.models import Outgoing, Subscriber
 
 class BounceHandler:
     name = "bounce"
-    description = "Count a proven permanent delivery failure against its subscriber; hold unproven ones, ignore temporary ones."
+    description = (
+        "Count a proven permanent delivery failure against its subscriber; hold unproven ones, ignore temporary ones."
+    )
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         report = find_bounced_addresses(ctx.mail.raw, domain_of(ctx.settings.smtp.from_address))
@@ -42,9 +45,12 @@ class BounceHandler:
         named = [s for s in (find(ctx.session, a) for a in sorted(report.permanent)) if s is not None]
         if named:
             emails = ", ".join(s.email for s in named)
-            return HandlerResult("held", f"permanent failure for {emails} not counted: {unproven}. "
-                                         "Anyone can write a bounce; if this one is real, look at the address",
-                                 {"unproven": [s.email for s in named]})
+            return HandlerResult(
+                "held",
+                f"permanent failure for {emails} not counted: {unproven}. "
+                "Anyone can write a bounce; if this one is real, look at the address",
+                {"unproven": [s.email for s in named]},
+            )
         named_text = ", ".join(sorted(report.permanent)) or "an unknown address"
         return HandlerResult("ignored", f"permanent failure for {named_text}, not a subscriber")
 
@@ -54,8 +60,10 @@ def _score(ctx: HandlerContext, hit: list[Subscriber]) -> HandlerResult:
     scores = []
     for subscriber in hit:
         result = record_hard_bounce(ctx.session, ctx.settings, subscriber, source="bounce", detail=detail)
-        scores.append(f"{subscriber.email}: score {result.score}{' (disabled)' if result.disabled else ''}"
-                      f"{'' if result.counted else ' (already counted today)'}")
+        scores.append(
+            f"{subscriber.email}: score {result.score}{' (disabled)' if result.disabled else ''}"
+            f"{'' if result.counted else ' (already counted today)'}"
+        )
     return HandlerResult("processed", "hard bounce: " + "; ".join(scores), {"subscribers": [s.email for s in hit]})
 
 
@@ -84,10 +92,14 @@ def sent_to_failing(ctx: HandlerContext, report: BounceReport) -> list[Subscribe
     if not report.quoted_message_ids or not report.permanent:
         return []
     ids = ctx.session.scalars(
-        select(Outgoing.subscriber_id).where(
-            Outgoing.message_id.in_(sorted(report.quoted_message_ids)), Outgoing.recipient.in_(sorted(report.permanent)),
-            Outgoing.subscriber_id.is_not(None), Outgoing.status == "sent",
-        ).distinct()
+        select(Outgoing.subscriber_id)
+        .where(
+            Outgoing.message_id.in_(sorted(report.quoted_message_ids)),
+            Outgoing.recipient.in_(sorted(report.permanent)),
+            Outgoing.subscriber_id.is_not(None),
+            Outgoing.status == "sent",
+        )
+        .distinct()
     )
     found = [ctx.session.get(Subscriber, subscriber_id) for subscriber_id in ids]
     return [s for s in found if s is not None and s.email in report.permanent]

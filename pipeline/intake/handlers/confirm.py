@@ -1,10 +1,11 @@
 """confirm: a reply to a confirmation request (sent to bulletin+confirm-TOKEN@...) confirms the join."""
+
 from __future__ import annotations
 
 from pipeline.compose import queue_reply
 from pipeline.errors import ConfigError, HoldMessage
-from pipeline.people.subscribers import confirm, find_token
 from pipeline.intake.handlers.base import HandlerContext, HandlerResult
+from pipeline.people.subscribers import confirm, find_token
 
 
 class ConfirmHandler:
@@ -29,7 +30,14 @@ class ConfirmHandler:
         if subscriber.awaiting_approval:
             text = f"Thank you: your address is confirmed. The {short} communications lead will approve it shortly.\n"
         else:
-            text = f"Thank you: {subscriber.email} will now receive the {short} Bulletin.\nTo leave at any time, reply with \"unsubscribe\".\n"
-        queue_reply(ctx.session, ctx.settings, mail, subject=f"Welcome to the {short} Bulletin", text=text,
-                    kind="welcome", source=ctx.record)
+            text = f'Thank you: {subscriber.email} will now receive the {short} Bulletin.\nTo leave at any time, reply with "unsubscribe".\n'
+        queue_reply(
+            ctx.session,
+            ctx.settings,
+            mail,
+            subject=f"Welcome to the {short} Bulletin",
+            text=text,
+            kind="welcome",
+            source=ctx.record,
+        )
         return HandlerResult("processed", outcome.reason, {"address": subscriber.email})

@@ -2,27 +2,29 @@
 
 Used by the `submission` handler inside the message's transaction; never commits.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.store import counters
 from pipeline.config import Settings
 from pipeline.mail import IncomingAttachment
 from pipeline.people.members import is_member
+from pipeline.store import counters
 from pipeline.store.models import Attachment, AuditEvent, Item, Message, Outgoing, Submission
 from pipeline.store.models.submissions import submission_columns
 from pipeline.templates_io import ValidatedForm
 
 
-def store_attachments(session: Session, settings: Settings, record: Message,
-                      attachments: tuple[IncomingAttachment, ...]) -> list[Attachment | None]:
+def store_attachments(
+    session: Session, settings: Settings, record: Message, attachments: tuple[IncomingAttachment, ...]
+) -> list[Attachment | None]:
     """An Attachment row per attachment (reusing rows already stored for this message).
 
     Files over the size limit are not copied: they stay in the stored raw message.
@@ -40,8 +42,12 @@ def store_attachments(session: Session, settings: Settings, record: Message,
         digest = hashlib.sha256(incoming.data).hexdigest()
         row = existing.get((incoming.filename[:500], digest))
         if row is None:
-            row = Attachment(filename=incoming.filename[:500], content_type=incoming.content_type[:200],
-                             size=len(incoming.data), sha256=digest)
+            row = Attachment(
+                filename=incoming.filename[:500],
+                content_type=incoming.content_type[:200],
+                size=len(incoming.data),
+                sha256=digest,
+            )
             row.data = incoming.data
             record.attachments.append(row)
             existing[(row.filename, digest)] = row
@@ -60,8 +66,14 @@ class Filed:
         return self.submission.file_no
 
 
-def file_form(session: Session, settings: Settings, record: Message, form: ValidatedForm,
-              attachment: Attachment | None, thread: Sequence[str] = ()) -> Filed:
+def file_form(
+    session: Session,
+    settings: Settings,
+    record: Message,
+    form: ValidatedForm,
+    attachment: Attachment | None,
+    thread: Sequence[str] = (),
+) -> Filed:
     """Store one validated form as a Submission: a new Item, or a new revision of the Item it names.
 
     A corrected form for a submission waiting for changes (it quotes the File No, or it
@@ -75,10 +87,17 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
     if new_item:
         item = _new_item(session, settings, values["theme"], record.received_at)
     fields = dict(
-        status="needs_changes" if form.problems else "pending", problems=list(form.problems),
-        file_no_given=values["file_no"][:60], raw_fields=dict(form.raw.fields), sender=record.from_addr,
-        sender_name=record.from_name, source=form.raw.source[:500], received_at=record.received_at, message=record,
-        attachment=attachment, **submission_columns(values),
+        status="needs_changes" if form.problems else "pending",
+        problems=list(form.problems),
+        file_no_given=values["file_no"][:60],
+        raw_fields=dict(form.raw.fields),
+        sender=record.from_addr,
+        sender_name=record.from_name,
+        source=form.raw.source[:500],
+        received_at=record.received_at,
+        message=record,
+        attachment=attachment,
+        **submission_columns(values),
         # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
         unknown_sender=not is_member(session, record.from_addr),
     )
@@ -92,14 +111,18 @@ def file_form(session: Session, settings: Settings, record: Message, form: Valid
     return Filed(submission, form)
 
 
-def _find_item(session: Session, form: ValidatedForm, thread: Sequence[str]) -> tuple[Item | None, bool, Submission | None]:
+def _find_item(
+    session: Session, form: ValidatedForm, thread: Sequence[str]
+) -> tuple[Item | None, bool, Submission | None]:
     """(the Item the form belongs to, whether it is an update, the needs_changes submission it corrects)."""
     file_no = form.values["file_no"]
     if file_no and not _file_no_problem(form):
         item = session.scalar(select(Item).where(Item.file_no == file_no))
         if item is None:
-            form.problems.append(f"File No {file_no} is not one we have on record; please check it, or leave "
-                                 "File No blank if this is a new plan.")
+            form.problems.append(
+                f"File No {file_no} is not one we have on record; please check it, or leave "
+                "File No blank if this is a new plan."
+            )
             return None, False, None
         latest = _latest_revision(session, item)
         return item, True, latest if latest is not None and latest.status == "needs_changes" else None
@@ -119,10 +142,16 @@ def needs_changes_in_thread(session: Session, thread: Sequence[str], title: str)
     ids = [i for i in thread if i][:50]
     if not ids:
         return None
-    ours = select(Outgoing.source_message_pk).where(Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None))
+    ours = select(Outgoing.source_message_pk).where(
+        Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None)
+    )
     theirs = select(Message.id).where(Message.message_id.in_(ids))
-    query = (select(Submission).where(Submission.status == "needs_changes")
-             .where(or_(Submission.message_pk.in_(ours), Submission.message_pk.in_(theirs))).order_by(Submission.id))
+    query = (
+        select(Submission)
+        .where(Submission.status == "needs_changes")
+        .where(or_(Submission.message_pk.in_(ours), Submission.message_pk.in_(theirs)))
+        .order_by(Submission.id)
+    )
     found = list(session.scalars(query.with_for_update()))
     if len(found) > 1:  # several forms in that message: the one with the same title
         found = [s for s in found if " ".join(s.title.lower().split()) == " ".join(title.lower().split())]
@@ -144,9 +173,14 @@ def _latest_revision(session: Session, item: Item) -> Submission | None:
 
 def _replace(session: Session, row: Submission, item: Item | None, fields: dict) -> Submission:
     """The corrected content goes into the same row as its next revision; the earlier copy is in the audit trail."""
-    earlier = {"revision": row.revision, "message_pk": row.message_pk, "attachment_id": row.attachment_id,
-               "received_at": row.received_at.isoformat(), "problems": list(row.problems or []),
-               "fields": dict(row.raw_fields or {})}
+    earlier = {
+        "revision": row.revision,
+        "message_pk": row.message_pk,
+        "attachment_id": row.attachment_id,
+        "received_at": row.received_at.isoformat(),
+        "problems": list(row.problems or []),
+        "fields": dict(row.raw_fields or {}),
+    }
     if row.item_id is None and item is not None:
         row.item, row.revision = item, 1
     elif row.item_id is not None:

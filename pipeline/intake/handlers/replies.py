@@ -1,8 +1,10 @@
 """The words of our automatic answers to members. Plain text; no 'Label: value' lines, so a
 reply that quotes one of these is never mistaken for a form."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.templates_io.choices import UNCLEAR, Reading
@@ -10,8 +12,10 @@ from pipeline.templates_io.choices import UNCLEAR, Reading
 if TYPE_CHECKING:
     from pipeline.intake.handlers.filing import Filed
 
-FORMATS_SENTENCE = ("You can send the form as a Word (.docx), Excel (.xlsx), OpenDocument (.odt or .ods) or CSV file, "
-                    "or type it into the body of an email with one 'Label: value' line per box.")
+FORMATS_SENTENCE = (
+    "You can send the form as a Word (.docx), Excel (.xlsx), OpenDocument (.odt or .ods) or CSV file, "
+    "or type it into the body of an email with one 'Label: value' line per box."
+)
 
 
 def _short(title: str, limit: int = 70) -> str:
@@ -23,12 +27,17 @@ def _where(source: str) -> str:
     return "typed in your email" if source == "message body" else f"from {source}"
 
 
-def acknowledgement(settings: Settings, filed: Sequence["Filed"], errors: Sequence[str]) -> tuple[str, str]:
+def acknowledgement(settings: Settings, filed: Sequence[Filed], errors: Sequence[str]) -> tuple[str, str]:
     """Subject and text answering a message whose forms were filed (some may need changes)."""
     ok = [f for f in filed if f.form.ok]
     bad = [f for f in filed if not f.form.ok]
     subject = _subject(filed, bad)
-    lines = ["Thank you for your improvement plan." if len(filed) == 1 else f"Thank you for your {len(filed)} improvement plans.", ""]
+    lines = [
+        "Thank you for your improvement plan."
+        if len(filed) == 1
+        else f"Thank you for your {len(filed)} improvement plans.",
+        "",
+    ]
     for f in ok:
         lines += _accepted(f)
     for f in bad:
@@ -36,16 +45,22 @@ def acknowledgement(settings: Settings, filed: Sequence["Filed"], errors: Sequen
     if errors:
         lines += ["We could not read some of what you attached:"] + [f"  - {e}" for e in errors] + [""]
     if ok:
-        lines += ["What happens next: the communications lead reviews each plan. Once approved it appears in the next "
-                  "bi-monthly bulletin of the network (in the external edition only if you said it may be shared).", ""]
+        lines += [
+            "What happens next: the communications lead reviews each plan. Once approved it appears in the next "
+            "bi-monthly bulletin of the network (in the external edition only if you said it may be shared).",
+            "",
+        ]
     if bad:
-        lines += ["How to resend: correct the form and send it again to "
-                  f"{settings.network.shared_address}. {FORMATS_SENTENCE}", ""]
+        lines += [
+            "How to resend: correct the form and send it again to "
+            f"{settings.network.shared_address}. {FORMATS_SENTENCE}",
+            "",
+        ]
     lines += [f"-- \n{settings.network.name}", "This is an automatic reply."]
     return subject, "\n".join(lines)
 
 
-def _subject(filed: Sequence["Filed"], bad: Sequence["Filed"]) -> str:
+def _subject(filed: Sequence[Filed], bad: Sequence[Filed]) -> str:
     if len(filed) == 1:
         f = filed[0]
         if bad:
@@ -56,14 +71,18 @@ def _subject(filed: Sequence["Filed"], bad: Sequence["Filed"]) -> str:
     return f"Received: {len(filed)} improvement plans ({', '.join(f.file_no for f in filed)})"
 
 
-def _accepted(f: "Filed") -> list[str]:
+def _accepted(f: Filed) -> list[str]:
     s = f.submission
     if f.replaced:
         what = f"{f.file_no}, in place of the copy that needed changes"
     else:
         what = f"an update to {f.file_no} (revision {s.revision})" if s.is_update else f"File No {f.file_no}"
-    return [f"We have received \"{_short(s.title, 200)}\" ({_where(s.source)}) and filed it as {what}.",
-            *_how_read(f), f"To update this plan later, send the form again with {f.file_no} in the File No box.", ""]
+    return [
+        f'We have received "{_short(s.title, 200)}" ({_where(s.source)}) and filed it as {what}.',
+        *_how_read(f),
+        f"To update this plan later, send the form again with {f.file_no} in the File No box.",
+        "",
+    ]
 
 
 def _how_read(f: Filed) -> list[str]:
@@ -86,17 +105,19 @@ def share_sentence(share: Reading) -> str:
     return f"{why} we will not share this outside the network: reply YES to allow it."
 
 
-def _problems(f: "Filed") -> list[str]:
+def _problems(f: Filed) -> list[str]:
     s = f.submission
     title = _short(s.title, 200) or "the form without a title"
-    lines = [f"We have kept \"{title}\" ({_where(s.source)}), but it needs some changes before it can be reviewed:"]
+    lines = [f'We have kept "{title}" ({_where(s.source)}), but it needs some changes before it can be reviewed:']
     lines += [f"  - {problem}" for problem in f.form.problems]
     lines += _how_read(f)
     if f.file_no:
         lines.append(f"When you resend it, put {f.file_no} in the File No box so it replaces this copy.")
     elif s.file_no_given:
-        lines.append("When you resend it, give the File No from our acknowledgement of the plan, or leave the File No "
-                     "box blank if this is a new plan.")
+        lines.append(
+            "When you resend it, give the File No from our acknowledgement of the plan, or leave the File No "
+            "box blank if this is a new plan."
+        )
     else:
         lines.append("When you resend it, leave the File No box blank.")
     return lines + [""]
@@ -107,7 +128,14 @@ def no_form_reply(settings: Settings, reasons: Sequence[str]) -> tuple[str, str]
     lines = ["Thank you for your message. We could not find a completed improvement plan in it."]
     if reasons:
         lines += ["", "What we found:"] + [f"  - {r}" for r in reasons]
-    lines += ["", f"Please send the completed form to {settings.network.shared_address}. {FORMATS_SENTENCE}",
-              "A blank form is attached, as Word and as Excel.", "", "A person will also look at your message.", "",
-              f"-- \n{settings.network.name}", "This is an automatic reply."]
+    lines += [
+        "",
+        f"Please send the completed form to {settings.network.shared_address}. {FORMATS_SENTENCE}",
+        "A blank form is attached, as Word and as Excel.",
+        "",
+        "A person will also look at your message.",
+        "",
+        f"-- \n{settings.network.name}",
+        "This is an automatic reply.",
+    ]
     return "We could not read your improvement plan", "\n".join(lines)

@@ -7,6 +7,7 @@ its lead contact, sets Share externally to yes on the plans that acknowledgement
 File No in the subject) names, with an audit event. Anything less certain is held
 for a person: consent is never guessed.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,30 +22,45 @@ from pipeline.store.models import AuditEvent, Item, Outgoing, Submission
 from pipeline.templates_io.choices import read_consent
 from pipeline.templates_io.validate import loose_file_no
 
-_GREETING = re.compile(r"^(hi|hello|hiya|dear|good (morning|afternoon|evening)|morning|afternoon)\b[^.!?]{0,40}[,!.]?$", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(hi|hello|hiya|dear|good (morning|afternoon|evening)|morning|afternoon)\b[^.!?]{0,40}[,!.]?$", re.IGNORECASE
+)
 _FILE_NO = re.compile(r"\b(?:[A-Za-z0-9]{1,10}-)?[A-Za-z]{2}\d?-\d{4}-\d{1,6}\b")
 
 
 class ShareConsentHandler:
     name = "share_consent"
-    description = "A YES to sharing a plan outside the network, in reply to our acknowledgement, from the plan's sender."
+    description = (
+        "A YES to sharing a plan outside the network, in reply to our acknowledgement, from the plan's sender."
+    )
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         first = _answer_line(ctx.mail.text)
         answer = read_consent(first)
         if not (answer.chosen and answer.value is True):
-            return HandlerResult("held", f"a reply about sharing that is not a clear yes ({first[:60]!r}): a person should read it")
+            return HandlerResult(
+                "held", f"a reply about sharing that is not a clear yes ({first[:60]!r}): a person should read it"
+            )
         plans = [s for s in answered_plans(ctx.session, ctx) if _from_member(ctx.mail.from_addr, s)]
         if not plans:
-            return HandlerResult("held", "a YES to sharing that answers none of this sender's plans: a person should read it")
+            return HandlerResult(
+                "held", "a YES to sharing that answers none of this sender's plans: a person should read it"
+            )
         for plan in plans:
             if plan.share_externally is not True:
-                ctx.session.add(AuditEvent(submission_id=plan.id, action="share consent", actor=ctx.mail.from_addr,
-                                           detail={"was": plan.share_externally, "said": first[:200]}))
+                ctx.session.add(
+                    AuditEvent(
+                        submission_id=plan.id,
+                        action="share consent",
+                        actor=ctx.mail.from_addr,
+                        detail={"was": plan.share_externally, "said": first[:200]},
+                    )
+                )
                 plan.share_externally = True
         _thank(ctx, plans)
-        return HandlerResult("processed", f"share externally set to yes on {', '.join(_names(plans))}",
-                             {"submissions": plans})
+        return HandlerResult(
+            "processed", f"share externally set to yes on {', '.join(_names(plans))}", {"submissions": plans}
+        )
 
 
 def _answer_line(text: str) -> str:
@@ -58,13 +74,22 @@ def answered_plans(session: Session, ctx: HandlerContext) -> list[Submission]:
     ids = [i for i in (ctx.mail.in_reply_to, *ctx.mail.references) if i][:50]
     found: dict[int, Submission] = {}
     if ids:
-        ours = select(Outgoing.source_message_pk).where(Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None))
+        ours = select(Outgoing.source_message_pk).where(
+            Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None)
+        )
         for row in session.scalars(select(Submission).where(Submission.message_pk.in_(ours)).order_by(Submission.id)):
             found[row.id] = row
-    file_nos = {loose_file_no(m.group(0), ctx.settings.network.file_no_prefix) for m in _FILE_NO.finditer(ctx.mail.subject or "")}
+    file_nos = {
+        loose_file_no(m.group(0), ctx.settings.network.file_no_prefix)
+        for m in _FILE_NO.finditer(ctx.mail.subject or "")
+    }
     if file_nos - {""}:
-        latest = (select(Submission).join(Item, Submission.item_id == Item.id).where(Item.file_no.in_(file_nos - {""}))
-                  .order_by(Submission.item_id, Submission.revision.desc()))
+        latest = (
+            select(Submission)
+            .join(Item, Submission.item_id == Item.id)
+            .where(Item.file_no.in_(file_nos - {""}))
+            .order_by(Submission.item_id, Submission.revision.desc())
+        )
         seen: set[int | None] = set()
         for row in session.scalars(latest):
             if row.item_id not in seen:
@@ -84,10 +109,22 @@ def _names(plans: list[Submission]) -> list[str]:
 
 def _thank(ctx: HandlerContext, plans: list[Submission]) -> None:
     network = ctx.settings.network
-    lines = [("Thank you. We will now share these plans outside the network, in the external edition of the bulletin "
-              "and on the network's public pages, with their contact details:"), ""]
-    lines += [f"  - {name} \"{' '.join((p.title or '').split())[:120]}\"" for name, p in zip(_names(plans), plans)]
-    lines += ["", f"If you change your mind, write to {network.shared_address} before the next bulletin.", "",
-              f"-- \n{network.name}", "This is an automatic reply."]
+    lines = [
+        (
+            "Thank you. We will now share these plans outside the network, in the external edition of the bulletin "
+            "and on the network's public pages, with their contact details:"
+        ),
+        "",
+    ]
+    lines += [f'  - {name} "{" ".join((p.title or "").split())[:120]}"' for name, p in zip(_names(plans), plans)]
+    lines += [
+        "",
+        f"If you change your mind, write to {network.shared_address} before the next bulletin.",
+        "",
+        f"-- \n{network.name}",
+        "This is an automatic reply.",
+    ]
     subject = f"Shared externally: {', '.join(_names(plans))}"
-    queue_reply(ctx.session, ctx.settings, ctx.mail, subject=subject, text="\n".join(lines), kind="reply", source=ctx.record)
+    queue_reply(
+        ctx.session, ctx.settings, ctx.mail, subject=subject, text="\n".join(lines), kind="reply", source=ctx.record
+    )

@@ -1,4 +1,5 @@
 """The handlers that need no module of their own: ignore and hold."""
+
 from __future__ import annotations
 
 from pipeline.intake.handlers.base import HandlerContext, HandlerResult
@@ -18,4 +19,3 @@ class Hold:
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         return HandlerResult("held", ctx.options.get("reason", f"held by rule {ctx.rule.name!r}"))
-

@@ -7,6 +7,7 @@ body. Each form becomes a Submission: `pending` when it passes the checks,
 the File No, title and what happens next, or each problem in plain words and
 how to resend. A message with no recognisable form is held for a person.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,17 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.compose import AttachmentSpec, queue_reply
-from pipeline.errors import TemplateError
+from pipeline.errors import TemplateError, Unsupported
+from pipeline.intake.handlers.base import HandlerContext, HandlerResult
+from pipeline.intake.handlers.filing import Filed, file_form, store_attachments
+from pipeline.intake.handlers.replies import acknowledgement, no_form_reply
+from pipeline.store.counters import file_year, reserve_sequences
 from pipeline.store.models import Attachment, Outgoing
 from pipeline.templates_io import RawForm, generate_template, read_text_forms, template_filename, validate_form
-from pipeline.templates_io.errors import Unsupported
 from pipeline.templates_io.extract import FormCollector, feed_lines
 from pipeline.templates_io.generate import CONTENT_TYPES
 from pipeline.templates_io.html_text import html_to_form_text
-from pipeline.intake.handlers.base import HandlerContext, HandlerResult
-from pipeline.intake.handlers.filing import Filed, file_form, store_attachments
-from pipeline.store.counters import file_year, reserve_sequences
-from pipeline.intake.handlers.replies import acknowledgement, no_form_reply
 
 # More forms than this in one message is an import, not a return: a person should look first.
 MAX_FORMS_PER_MESSAGE = 50
@@ -40,7 +40,9 @@ class Found:
 
 class SubmissionHandler:
     name = "submission"
-    description = "Read completed reporting templates (attached or in the body), file them, acknowledge or list problems."
+    description = (
+        "Read completed reporting templates (attached or in the body), file them, acknowledge or list problems."
+    )
 
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         stored = store_attachments(ctx.session, ctx.settings, ctx.record, ctx.mail.attachments)
@@ -48,34 +50,49 @@ class SubmissionHandler:
         if not found.forms:
             return self._no_form(ctx, found)
         if len(found.forms) > MAX_FORMS_PER_MESSAGE:
-            return HandlerResult("held", f"{len(found.forms)} forms in one message (more than {MAX_FORMS_PER_MESSAGE}); "
-                                         "a person should check it before they are filed")
+            return HandlerResult(
+                "held",
+                f"{len(found.forms)} forms in one message (more than {MAX_FORMS_PER_MESSAGE}); "
+                "a person should check it before they are filed",
+            )
         thread = (ctx.mail.in_reply_to, *ctx.mail.references)
         checked = [(validate_form(raw, ctx.settings.network), attachment) for raw, attachment in found.forms]
-        new_themes = [form.values["theme"] for form, _ in checked if form.values["theme_number"] and not form.values["file_no"]]
+        new_themes = [
+            form.values["theme"] for form, _ in checked if form.values["theme_number"] and not form.values["file_no"]
+        ]
         # Reserving takes the sequence locks in one order before any other lock of filing.
         # One new form in a message that quotes no File No and answers no thread takes
         # no lock before its File No, so its allocation's own lock needs no reservation.
         if len(new_themes) > 1 or any(thread) or any(form.values["file_no"] for form, _ in checked):
             reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
-        filed = [file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked]
+        filed = [
+            file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked
+        ]
         subject, text = acknowledgement(ctx.settings, filed, found.errors)
         reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply")
         for item in filed:
             item.submission.reply = reply
         # The attachments, submissions and reply are linked by relationship and inserted by the driver's flush.
-        return HandlerResult("processed", _summary(filed, reply is not None),
-                             {"submissions": [f.submission for f in filed], "file_nos": [f.file_no for f in filed]})
+        return HandlerResult(
+            "processed",
+            _summary(filed, reply is not None),
+            {"submissions": [f.submission for f in filed], "file_nos": [f.file_no for f in filed]},
+        )
 
     def _no_form(self, ctx: HandlerContext, found: Found) -> HandlerResult:
         reasons = found.errors + found.unsupported
-        meant = bool(reasons) or _partial_form_in_body(ctx.mail.text) or (
-            bool(ctx.mail.attachments) and bool(_MEANT_AS_SUBMISSION.search(ctx.mail.subject or "")))
+        meant = (
+            bool(reasons)
+            or _partial_form_in_body(ctx.mail.text)
+            or (bool(ctx.mail.attachments) and bool(_MEANT_AS_SUBMISSION.search(ctx.mail.subject or "")))
+        )
         replied = False
         if meant:
             subject, text = no_form_reply(ctx.settings, reasons)
-            attachments = [(template_filename(fmt), CONTENT_TYPES[fmt], generate_template(fmt, ctx.settings.network))
-                           for fmt in ("docx", "xlsx")]
+            attachments = [
+                (template_filename(fmt), CONTENT_TYPES[fmt], generate_template(fmt, ctx.settings.network))
+                for fmt in ("docx", "xlsx")
+            ]
             replied = _reply(ctx, subject, text, kind="reply", attachments=attachments) is not None
         why = "; ".join(reasons) if reasons else "no completed reporting template found in the attachments or the body"
         return HandlerResult("held", f"no recognisable form: {why}" + ("; the sender was told" if replied else ""))
@@ -111,13 +128,24 @@ def _partial_form_in_body(text: str) -> bool:
     return any(v.text for form in collector.forms for v in form.values())
 
 
-def _reply(ctx: HandlerContext, subject: str, text: str, kind: str,
-           attachments: Sequence[AttachmentSpec] = ()) -> Outgoing | None:
-    return queue_reply(ctx.session, ctx.settings, ctx.mail, subject=subject, text=text, kind=kind,
-                       attachments=attachments, source=ctx.record)
+def _reply(
+    ctx: HandlerContext, subject: str, text: str, kind: str, attachments: Sequence[AttachmentSpec] = ()
+) -> Outgoing | None:
+    return queue_reply(
+        ctx.session,
+        ctx.settings,
+        ctx.mail,
+        subject=subject,
+        text=text,
+        kind=kind,
+        attachments=attachments,
+        source=ctx.record,
+    )
 
 
 def _summary(filed: list[Filed], replied: bool) -> str:
     parts = [f"{f.file_no or 'no File No'} ({f.submission.status})" for f in filed]
     noun = "submission" if len(filed) == 1 else "submissions"
-    return f"{len(filed)} {noun}: {', '.join(parts)}" + ("" if replied else "; no reply sent (automatic mail or daily limit)")
+    return f"{len(filed)} {noun}: {', '.join(parts)}" + (
+        "" if replied else "; no reply sent (automatic mail or daily limit)"
+    )

@@ -5,6 +5,7 @@ from an address is acted on at once only when a trusted receiving server says th
 sender is not forged (pipeline/intake/authresults.py); anyone can write any From,
 so otherwise that address is asked to confirm by replying (Mailman's default).
 """
+
 from __future__ import annotations
 
 from pipeline.compose import may_auto_reply, queue_reply
@@ -44,20 +45,32 @@ class UnsubscribeHandler:
         """The sender may be forged: the address itself confirms by replying."""
         allowed, why_not = may_auto_reply(ctx.settings, ctx.mail)
         if not allowed:
-            return HandlerResult("ignored", f"leave request not acted on (sender not verified: {why}) and not answered: {why_not}")
-        outcome = ask_to_confirm_leaving(ctx.session, ctx.settings, ctx.mail.from_addr, source=ctx.record,
-                                         in_reply_to=ctx.mail.message_id)
+            return HandlerResult(
+                "ignored", f"leave request not acted on (sender not verified: {why}) and not answered: {why_not}"
+            )
+        outcome = ask_to_confirm_leaving(
+            ctx.session, ctx.settings, ctx.mail.from_addr, source=ctx.record, in_reply_to=ctx.mail.message_id
+        )
         if not outcome.done:
             return HandlerResult("ignored", outcome.reason)
-        return HandlerResult("processed", f"{outcome.reason} (sender not verified: {why})",
-                             {"address": ctx.mail.from_addr, "confirm": True})
+        return HandlerResult(
+            "processed",
+            f"{outcome.reason} (sender not verified: {why})",
+            {"address": ctx.mail.from_addr, "confirm": True},
+        )
 
     def goodbye(self, ctx: HandlerContext, outcome: Outcome) -> HandlerResult:
         if not outcome.done:
             return HandlerResult("ignored", outcome.reason)
         short = ctx.settings.network.short_name
         assert outcome.subscriber is not None
-        queue_reply(ctx.session, ctx.settings, ctx.mail, subject=f"You have left the {short} Bulletin",
-                    text=f"{outcome.subscriber.email} will receive no more bulletins. To rejoin, reply with \"subscribe\".\n",
-                    kind="goodbye", source=ctx.record)
+        queue_reply(
+            ctx.session,
+            ctx.settings,
+            ctx.mail,
+            subject=f"You have left the {short} Bulletin",
+            text=f'{outcome.subscriber.email} will receive no more bulletins. To rejoin, reply with "subscribe".\n',
+            kind="goodbye",
+            source=ctx.record,
+        )
         return HandlerResult("processed", outcome.reason, {"address": outcome.subscriber.email})

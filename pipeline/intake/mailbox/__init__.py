@@ -1,4 +1,5 @@
 """Mailbox sources: IMAP (imapclient) and a local Maildir, with the same interface."""
+
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
@@ -20,7 +21,9 @@ def open_source(settings: Settings) -> MailSource:
         from pipeline.intake.mailbox.maildir import MaildirSource
 
         return MaildirSource.from_settings(settings)
-    raise ConfigError(f"mailbox.url {url!r} in {settings.source}: use imap://user@host:port/INBOX, imaps://... or maildir:///path")
+    raise ConfigError(
+        f"mailbox.url {url!r} in {settings.source}: use imap://user@host:port/INBOX, imaps://... or maildir:///path"
+    )
 
 
 def folder_from_url(url: str, default: str = "INBOX") -> str:

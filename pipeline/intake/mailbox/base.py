@@ -1,8 +1,10 @@
 """What every mailbox source offers the poll loop."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol, Self
 
 from pipeline.mail import Fetched
 
@@ -18,10 +20,13 @@ class MailboxAction:
 
 
 class MailSource(Protocol):
-    key: str  # identifies the mailbox in the database (no password)
+    @property
+    def key(self) -> str:
+        """Identifies the mailbox in the database (no password)."""
+
     folder: str
 
-    def __enter__(self) -> "MailSource": ...
+    def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
 
     def epoch(self) -> int:
@@ -38,3 +43,15 @@ class MailSource(Protocol):
 
     def apply(self, action: MailboxAction) -> None:
         """Move and/or flag messages. Creates the target folder if missing."""
+
+
+class IdleMailSource(MailSource, Protocol):
+    """A source that can wait for new mail (IMAP); a Maildir has no IDLE and is polled instead."""
+
+    def supports_idle(self) -> bool:
+        """Whether the server offers IDLE (asked on an open connection)."""
+
+    def wait_for_new_mail(
+        self, timeout: float, last_uid: int = 0, should_stop: Callable[[], bool] | None = None, tick: float = 1.0
+    ) -> bool:
+        """Wait up to `timeout` seconds; True when the folder has (or gets) a UID above `last_uid`."""

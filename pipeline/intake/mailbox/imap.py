@@ -1,12 +1,13 @@
 """An IMAP mailbox through imapclient: fetch new messages by UID, move or flag after commit."""
+
 from __future__ import annotations
 
 import logging
-import socket
 import ssl
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imapclient import IMAPClient
@@ -45,11 +46,13 @@ class ImapSource:
     _selected: bool = field(default=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "ImapSource":
+    def from_settings(cls, settings: Settings) -> ImapSource:
         m = settings.mailbox
         parts = urlsplit(m.url)
         if not parts.hostname or not parts.username:
-            raise ConfigError(f"mailbox.url {m.url!r} in {settings.source}: needs a user and a host, e.g. imap://mln@mail.example.org:143/INBOX")
+            raise ConfigError(
+                f"mailbox.url {m.url!r} in {settings.source}: needs a user and a host, e.g. imap://mln@mail.example.org:143/INBOX"
+            )
         query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
         implicit = parts.scheme == "imaps"
         tls = "implicit" if implicit else ("starttls" if query.get("starttls") in {"1", "true", "yes"} else "none")
@@ -75,12 +78,14 @@ class ImapSource:
 
     # ---- connection -----------------------------------------------------------------
 
-    def __enter__(self) -> "ImapSource":
+    def __enter__(self) -> ImapSource:
         try:
             self.client = self._connect()
         except (OSError, IMAPClientError, ssl.SSLError) as exc:
-            raise MailboxError(f"cannot log in to {self.key}: {exc}; check mailbox.url, the password in "
-                               f"the environment and that the server is running") from exc
+            raise MailboxError(
+                f"cannot log in to {self.key}: {exc}; check mailbox.url, the password in "
+                f"the environment and that the server is running"
+            ) from exc
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -93,7 +98,9 @@ class ImapSource:
 
     def _connect(self) -> IMAPClient:
         context = self._ssl_context() if self.tls != "none" else None
-        client = IMAPClient(self.host, port=self.port, ssl=self.tls == "implicit", ssl_context=context, timeout=self.timeout)
+        client = IMAPClient(
+            self.host, port=self.port, ssl=self.tls == "implicit", ssl_context=context, timeout=self.timeout
+        )
         if self.tls == "starttls":
             client.starttls(context)
         if self.auth == "oauth2" and self.oauth_settings is not None:
@@ -131,7 +138,7 @@ class ImapSource:
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (OSError, socket.timeout, IMAPClientError) as exc:
+        except (TimeoutError, OSError, IMAPClientError) as exc:
             raise MailboxError(f"{self.key}: {what} failed: {exc}") from exc
 
     # ---- reading ----------------------------------------------------------------------
@@ -153,8 +160,10 @@ class ImapSource:
             info = self._call("SELECT", client.select_folder, self.folder)
             if int(info[b"UIDVALIDITY"]) != self._epoch:
                 # Recreated between STATUS and SELECT: UIDs of this pass would be wrong.
-                raise MailboxError(f"{self.key}: the UIDVALIDITY of {self.folder} changed during the pass; "
-                                   "the next pass starts again from it")
+                raise MailboxError(
+                    f"{self.key}: the UIDVALIDITY of {self.folder} changed during the pass; "
+                    "the next pass starts again from it"
+                )
             self._selected = True
         return client
 
@@ -174,7 +183,9 @@ class ImapSource:
             whole = [u for u in batch if sizes[u] <= max_message_bytes]
             oversize = [u for u in batch if sizes[u] > max_message_bytes]
             bodies = self._call("FETCH", self._selected_imap().fetch, whole, ["BODY.PEEK[]"]) if whole else {}
-            heads = self._call("FETCH", self._selected_imap().fetch, oversize, ["BODY.PEEK[HEADER]"]) if oversize else {}
+            heads = (
+                self._call("FETCH", self._selected_imap().fetch, oversize, ["BODY.PEEK[HEADER]"]) if oversize else {}
+            )
             for uid in batch:
                 body = bodies.get(uid, {}).get(b"BODY[]")
                 head = heads.get(uid, {}).get(b"BODY[HEADER]")
@@ -185,13 +196,15 @@ class ImapSource:
                 elif self.present([(str(uid), uid)]):
                     # Still there but no bytes came back: stop before any higher UID is
                     # recorded, so the next pass starts from this one again.
-                    raise MailboxError(f"{self.key}: the server returned no content for UID {uid}; it will be fetched again next pass")
+                    raise MailboxError(
+                        f"{self.key}: the server returned no content for UID {uid}; it will be fetched again next pass"
+                    )
                 # else: moved away by another poller meanwhile, which recorded it
 
     def _sizes(self, uids: list[int]) -> dict[int, int]:
         sizes: dict[int, int] = {}
         for start in range(0, len(uids), CHUNK):
-            chunk = uids[start:start + CHUNK]
+            chunk = uids[start : start + CHUNK]
             data = self._call("FETCH RFC822.SIZE", self._selected_imap().fetch, chunk, ["RFC822.SIZE"])
             sizes.update({int(uid): int(item[b"RFC822.SIZE"]) for uid, item in data.items() if b"RFC822.SIZE" in item})
         return sizes
@@ -212,7 +225,7 @@ class ImapSource:
         uids = [uid for _, uid in locations if uid is not None]
         found: set[str] = set()
         for start in range(0, len(uids), CHUNK):
-            chunk = ",".join(str(u) for u in uids[start:start + CHUNK])
+            chunk = ",".join(str(u) for u in uids[start : start + CHUNK])
             found.update(str(u) for u in self._call("UID SEARCH", self._selected_imap().search, ["UID", chunk]))
         return found
 
@@ -224,7 +237,7 @@ class ImapSource:
             return
         client = self._selected_imap()
         for start in range(0, len(uids), CHUNK):
-            chunk = uids[start:start + CHUNK]
+            chunk = uids[start : start + CHUNK]
             if action.flags:
                 self._call("STORE", client.add_flags, chunk, [f.encode() for f in action.flags])
             if action.move_to:
@@ -261,7 +274,10 @@ class ImapSource:
         if client.has_capability("UIDPLUS"):
             self._call("UID EXPUNGE", client.uid_expunge, uids)
         else:
-            log.warning("%s offers neither MOVE nor UIDPLUS; messages are marked \\Deleted but left for the next EXPUNGE", self.key)
+            log.warning(
+                "%s offers neither MOVE nor UIDPLUS; messages are marked \\Deleted but left for the next EXPUNGE",
+                self.key,
+            )
 
     def _ensure_folder(self, folder: str) -> None:
         if folder in self._known_folders:
@@ -295,8 +311,9 @@ class ImapSource:
     def supports_idle(self) -> bool:
         return bool(self._call("CAPABILITY", self._imap().has_capability, "IDLE"))
 
-    def wait_for_new_mail(self, timeout: float, last_uid: int = 0, should_stop: Callable[[], bool] | None = None,
-                          tick: float = 1.0) -> bool:
+    def wait_for_new_mail(
+        self, timeout: float, last_uid: int = 0, should_stop: Callable[[], bool] | None = None, tick: float = 1.0
+    ) -> bool:
         """Wait in IDLE up to `timeout` seconds; True when the folder has (or gets) a UID above `last_uid`.
 
         Checks UIDNEXT first, so mail that arrived before IDLE began is not

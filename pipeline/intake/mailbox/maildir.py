@@ -3,13 +3,14 @@
 Maildir has no UIDs: a message's key is its location, and "new" is whatever is
 still in the top folder (processed messages are moved into subfolders).
 """
+
 from __future__ import annotations
 
 import mailbox
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 from pipeline.config import Settings
@@ -26,7 +27,7 @@ class MaildirSource:
     box: mailbox.Maildir | None = field(default=None, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "MaildirSource":
+    def from_settings(cls, settings: Settings) -> MaildirSource:
         raw = unquote(urlsplit(settings.mailbox.url).path)
         # maildir:///abs/path is absolute; maildir://./rel or maildir:rel is relative to the config file
         netloc = urlsplit(settings.mailbox.url).netloc
@@ -39,7 +40,7 @@ class MaildirSource:
     def key(self) -> str:
         return f"maildir://{self.path}"
 
-    def __enter__(self) -> "MaildirSource":
+    def __enter__(self) -> MaildirSource:
         try:
             self.box = mailbox.Maildir(self.path, create=True)
         except OSError as exc:
@@ -105,8 +106,8 @@ class MaildirSource:
         box = self._box()
         source = Path(box._path, box._lookup(key))  # type: ignore[attr-defined]
         info = source.name.split(":", 1)[1] if ":" in source.name else "2,"
-        os.replace(source, Path(target._path, "cur", f"{key}:{info}"))  # type: ignore[attr-defined]
-        box._refresh()  # type: ignore[attr-defined]
+        os.replace(source, Path(target._path, "cur", f"{key}:{info}"))
+        box._refresh()  # type: ignore[attr-defined]  # the rename bypassed the Maildir object's own table of contents
 
 
 def _headers_only(raw: bytes) -> bytes:

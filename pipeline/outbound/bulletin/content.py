@@ -3,6 +3,7 @@
 `drafts.py` builds these from the database; tests build them from sample files.
 Every text field is plain text: templates escape it, nothing here is HTML.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import InvalidInput
-from pipeline.templates_io.dates import describe_date
 from pipeline.periods import Period
+from pipeline.templates_io.dates import describe_date
 
 STATUSES = ("Planned", "Being implemented", "Implemented")
 AUDIENCES = ("internal", "external")
@@ -33,10 +34,12 @@ class ItemDate:
         return {"value": self.value.isoformat(), "precision": self.precision, "planned": self.planned}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "ItemDate | None":
+    def from_dict(cls, data: dict[str, Any] | None) -> ItemDate | None:
         if not data:
             return None
-        return cls(dt.date.fromisoformat(data["value"]), data.get("precision", "month"), bool(data.get("planned", False)))
+        return cls(
+            dt.date.fromisoformat(data["value"]), data.get("precision", "month"), bool(data.get("planned", False))
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class BulletinItem:
 
     @property
     def completion_text(self) -> str:
-        """"September 2026 (evaluation planned)", "up and running", or ""."""
+        """ "September 2026 (evaluation planned)", "up and running", or ""."""
         date = str(self.completion) if self.completion else ""
         note = " ".join(self.completion_note.split())
         if date and note:
@@ -81,7 +84,7 @@ class BulletinItem:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "BulletinItem":
+    def from_dict(cls, data: dict[str, Any]) -> BulletinItem:
         values = dict(data)
         for name in ("commenced", "updated", "completion"):
             values[name] = ItemDate.from_dict(values.get(name))

@@ -4,6 +4,7 @@
 personalises copies by substitution, and tests and benchmarks check that the
 (slow) inliner ran once per audience, not once per recipient.
 """
+
 from __future__ import annotations
 
 import logging

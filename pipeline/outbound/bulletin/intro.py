@@ -3,6 +3,7 @@
 Raw HTML in the Markdown is shown as text, images are not rendered (a bulletin
 has no external resources), and links are kept only for http, https and mailto.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -3,6 +3,7 @@
 Working days skip weekends and England & Wales bank holidays, taken from the
 maintained `holidays` package so new or moved bank holidays come with updates.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -4,10 +4,11 @@ The bulletin is rendered (and its CSS inlined) once per audience with these
 placeholders in it; the sender then fills each copy in, which is cheap. The
 placeholder spellings survive HTML escaping, CSS inlining and URL attributes.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
-from typing import Mapping
 
 RECIPIENT = "__MLN_RECIPIENT__"
 UNSUBSCRIBE_ADDRESS = "__MLN_UNSUBSCRIBE_ADDRESS__"

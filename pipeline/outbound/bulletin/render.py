@@ -3,6 +3,7 @@
 `render_bulletin(content, audience, templates_dir)` is the whole interface. The
 HTML and text parts are built from the same view (view.py), so they agree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from pipeline.errors import MlnError
+from pipeline.errors import BulletinTemplateError
 from pipeline.outbound.bulletin.content import BulletinContent, check_audience
 from pipeline.outbound.bulletin.intro import render_intro
 from pipeline.outbound.bulletin.personalise import PLACEHOLDERS
@@ -26,10 +27,6 @@ TEXT_TEMPLATE = "bulletin.txt.j2"
 STYLESHEET = "bulletin.css"
 # Gmail hides everything after about 102 KB of HTML behind "[Message clipped]".
 GMAIL_CLIP_BYTES = 102 * 1024
-
-
-class BulletinTemplateError(MlnError):
-    """The bulletin templates are missing or broken; check paths.templates_dir."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,9 @@ def render_bulletin(content: BulletinContent, audience: str, templates_dir: str 
         css = Path(templates_dir, STYLESHEET).read_text(encoding="utf-8")
     except (jinja2.TemplateError, OSError) as exc:
         raise BulletinTemplateError(f"bulletin templates in {templates_dir}: {exc}") from exc
-    from pipeline.outbound.bulletin.inline import inline_css  # here: premailer costs every `mln` command 0.2 s to import
+    from pipeline.outbound.bulletin.inline import (
+        inline_css,  # here: premailer costs every `mln` command 0.2 s to import
+    )
 
     html = _compact(inline_css(raw_html, css))
     return RenderedBulletin(audience, content.subject, html, _tidy_text(text), _warnings(html))
@@ -71,7 +70,9 @@ def render_all(content: BulletinContent, templates_dir: str | Path) -> dict[str,
 def _warnings(html: str) -> tuple[str, ...]:
     size = len(html.encode("utf-8"))
     if size > GMAIL_CLIP_BYTES:
-        return (f"the HTML is {size // 1024} KB, over Gmail's 102 KB limit: Gmail will clip it; shorten summaries or the introduction",)
+        return (
+            f"the HTML is {size // 1024} KB, over Gmail's 102 KB limit: Gmail will clip it; shorten summaries or the introduction",
+        )
     return ()
 
 
@@ -96,20 +97,24 @@ def _environment(templates_dir: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         # HTML templates escape every value; the text template is plain text.
-        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+        autoescape=lambda name: name is not None and name.endswith((".html.j2", ".html")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(paragraphs=paragraphs, wrap=wrap, wrap_markdown=wrap_markdown, longdate=longdate, underline=underline)
+    env.filters.update(
+        paragraphs=paragraphs, wrap=wrap, wrap_markdown=wrap_markdown, longdate=longdate, underline=underline
+    )
     return env
 
 
 def paragraphs(text: str) -> Markup:
     """Plain text as HTML paragraphs: blank lines split paragraphs, single newlines become <br>."""
     blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
-    return Markup("").join(Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in b.split("\n"))) for b in blocks)
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in b.split("\n"))) for b in blocks
+    )
 
 
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
@@ -117,7 +122,16 @@ def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None)
     out = []
     for n, block in enumerate(b for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()):
         lead = first if (first is not None and n == 0) else indent
-        out.append(textwrap.fill(" ".join(block.split()), width, initial_indent=lead, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False))
+        out.append(
+            textwrap.fill(
+                " ".join(block.split()),
+                width,
+                initial_indent=lead,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
     return "\n\n".join(out)
 
 
@@ -132,7 +146,7 @@ def _is_structured(block: str) -> bool:
 
 
 def longdate(day: dt.date) -> str:
-    """"Monday 30 November 2026"."""
+    """ "Monday 30 November 2026"."""
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 

@@ -3,38 +3,20 @@
 Everything this package knows about the shape of a submission is in this one
 module, so a change to that model means a change here only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.errors import MlnError
 from pipeline.outbound.bulletin.content import PRECISIONS, STATUSES, BulletinItem, ItemDate
 from pipeline.periods import Period
-
-
-class SubmissionsUnavailable(MlnError):
-    """The submissions model is not installed in this build."""
-
-
-def _submission_model() -> Any:
-    try:
-        from pipeline.store.models import submissions
-    except ImportError:  # built before the review queue; say so instead of a traceback
-        raise SubmissionsUnavailable("this build has no submissions yet (pipeline/store/models/submissions.py); nothing to draft from") from None
-    return submissions.Submission
-
-
-def _audit_model() -> Any:
-    try:
-        from pipeline.store.models import review
-    except ImportError:
-        return None
-    return getattr(review, "AuditEvent", None)
+from pipeline.store.models import Submission
 
 
 def period_bounds(period: Period, timezone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -42,47 +24,28 @@ def period_bounds(period: Period, timezone: str) -> tuple[dt.datetime, dt.dateti
     zone = ZoneInfo(timezone)
     start = dt.datetime.combine(period.start, dt.time(), zone)
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), zone)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
-def approval_time(model: Any) -> tuple[Any, Any]:
-    """When each submission was approved, as (SQL expression, subquery to outer-join or None).
-
-    Preference: a `Submission.approved_at` column; else the latest "approve" event
-    of the review trail (models/review.py); else the time it was received.
-    """
-    column = getattr(model, "approved_at", None)
-    if column is not None:
-        return column, None
-    audit = _audit_model()
-    if audit is None:
-        return model.received_at, None
-    approvals = (
-        select(audit.submission_id.label("submission_id"), func.max(audit.at).label("approved_at"))
-        .where(audit.action == "approve")
-        .group_by(audit.submission_id)
-        .subquery()
-    )
-    return func.coalesce(approvals.c.approved_at, model.received_at), approvals
-
-
-def approved_submissions(session: Session, since: dt.datetime, until: dt.datetime, exclude_ids: Iterable[int] = ()) -> list[Any]:
+def approved_submissions(
+    session: Session, since: dt.datetime, until: dt.datetime, exclude_ids: Iterable[int] = ()
+) -> list[Any]:
     """Submissions approved in [since, until), oldest approval first, minus `exclude_ids`."""
-    model = _submission_model()
-    approved, approvals = approval_time(model)
-    query = select(model).options(selectinload(model.item))  # file_no comes from the item
-    if approvals is not None:
-        query = query.outerjoin(approvals, approvals.c.submission_id == model.id)
-    query = query.where(model.status == "approved", approved >= since, approved < until).order_by(approved, model.id)
+    approved = Submission.approved_at
+    query = (
+        select(Submission)
+        .options(selectinload(Submission.item))  # file_no comes from the item
+        .where(Submission.status == "approved", approved >= since, approved < until)
+        .order_by(approved, Submission.id)
+    )
     excluded = set(exclude_ids)
     return [row for row in session.scalars(query) if row.id not in excluded]
 
 
 def submissions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Any]:
-    model = _submission_model()
     if not ids:
         return {}
-    query = select(model).options(selectinload(model.item)).where(model.id.in_(list(ids)))
+    query = select(Submission).options(selectinload(Submission.item)).where(Submission.id.in_(list(ids)))
     return {row.id: row for row in session.scalars(query)}
 
 

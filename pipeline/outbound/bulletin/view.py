@@ -3,14 +3,15 @@
 Templates only lay these out; every decision about what appears is made here,
 so the HTML and text parts always agree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from pipeline.outbound.bulletin.content import STATUSES, BulletinContent, BulletinItem
-from pipeline.urls import absolute, item_path
 from pipeline.outbound.bulletin.intro import safe_link
+from pipeline.urls import absolute, item_path
 
 OTHER_THEME = "Other themes"
 # Colour pairs (background, text) chosen for contrast; the label is always shown too.

@@ -4,23 +4,25 @@ Members are team leaders. A member may also lead one or more key themes; theme
 names are matched as people write them ("7", "CMHT", "Care homes") against
 network.themes and stored by their configured name.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
-from pipeline.store.db import transaction
-from pipeline.errors import InvalidInput, NotFound
-from pipeline.store import group_batch
-from pipeline.store.models import Member, utcnow
 from pipeline.csvfiles import ImportReport, read_csv_rows
+from pipeline.errors import InvalidInput, NotFound
 from pipeline.people.subscribers.registry import normalise_address
+from pipeline.store import group_batch
+from pipeline.store.db import transaction
+from pipeline.store.models import Member, utcnow
 from pipeline.templates_io.themes import match_choice
 
 _THEME_SEPARATORS = re.compile(r"[;|\n]+")
@@ -45,7 +47,9 @@ def resolve_themes(settings: Settings, written: Iterable[str]) -> list[str]:
             match = match_choice(part, settings.network.themes)
             if match.number is None:
                 hint = f" (did you mean {', '.join(match.suggestions)}?)" if match.suggestions else ""
-                raise InvalidInput(f"unknown theme {part.strip()!r}{hint}; themes are numbered 1-{len(settings.network.themes)}")
+                raise InvalidInput(
+                    f"unknown theme {part.strip()!r}{hint}; themes are numbered 1-{len(settings.network.themes)}"
+                )
             if match.name not in found:
                 found.append(match.name)
     return found
@@ -62,8 +66,12 @@ def resolve_region(settings: Settings, written: str) -> str:
 def add_member(session: Session, settings: Settings, data: MemberInput) -> tuple[Member, str]:
     """Add a member, or update the one with this address; returns (member, 'added'|'updated'|'unchanged')."""
     email = normalise_address(data.email)
-    values = {"name": data.name.strip(), "organisation": data.organisation.strip(),
-              "region": resolve_region(settings, data.region), "themes": resolve_themes(settings, data.themes)}
+    values: dict[str, str | list[str]] = {
+        "name": data.name.strip(),
+        "organisation": data.organisation.strip(),
+        "region": resolve_region(settings, data.region),
+        "themes": resolve_themes(settings, data.themes),
+    }
     member = session.scalar(select(Member).where(Member.email == email))
     if member is None:
         member = Member(email=email, **values)
@@ -71,7 +79,7 @@ def add_member(session: Session, settings: Settings, data: MemberInput) -> tuple
         session.flush()
         return member, "added"
     # A blank cell keeps what we had: an import of a short CSV does not erase details.
-    changed = {k: v for k, v in values.items() if v and getattr(member, k) != v}
+    changed: dict[str, str | list[str] | bool] = {k: v for k, v in values.items() if v and getattr(member, k) != v}
     if not member.active:
         changed["active"] = True
     for key, value in changed.items():
@@ -99,8 +107,10 @@ def is_member(session: Session, address: str) -> bool:
         return known
     email = (address or "").strip().lower()
     with session.no_autoflush:  # what the caller has pending is never a member
-        return bool(email) and session.scalar(
-            select(Member.id).where(Member.email == email, Member.active.is_(True))) is not None
+        return (
+            bool(email)
+            and session.scalar(select(Member.id).where(Member.email == email, Member.active.is_(True))) is not None
+        )
 
 
 def list_members(session: Session, include_inactive: bool = False, theme: str | None = None) -> list[Member]:
@@ -112,8 +122,14 @@ def list_members(session: Session, include_inactive: bool = False, theme: str | 
 
 
 def as_dict(member: Member) -> dict[str, Any]:
-    return {"email": member.email, "name": member.name, "organisation": member.organisation,
-            "region": member.region, "themes": list(member.themes or []), "active": member.active}
+    return {
+        "email": member.email,
+        "name": member.name,
+        "organisation": member.organisation,
+        "region": member.region,
+        "themes": list(member.themes or []),
+        "active": member.active,
+    }
 
 
 def import_csv(settings: Settings, path: Path) -> ImportReport:
@@ -132,8 +148,13 @@ def import_csv(settings: Settings, path: Path) -> ImportReport:
 
 def _import_row(session: Session, settings: Settings, line: int, row: dict[str, str], report: ImportReport) -> None:
     themes = row.get("themes") or row.get("theme lead") or row.get("theme_lead") or ""
-    data = MemberInput(email=row.get("email", ""), name=row.get("name", ""), organisation=row.get("organisation", ""),
-                       region=row.get("region", ""), themes=(themes,))
+    data = MemberInput(
+        email=row.get("email", ""),
+        name=row.get("name", ""),
+        organisation=row.get("organisation", ""),
+        region=row.get("region", ""),
+        themes=(themes,),
+    )
     try:
         with session.begin_nested():
             _, outcome = add_member(session, settings, data)

@@ -5,6 +5,7 @@ request creates a `pending` subscriber and sends a confirmation to that address,
 whose Reply-To is `bulletin+confirm-TOKEN@domain`; the confirm step checks the
 token *and* that the reply came from that address.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from pipeline.compose import build_message, clean_header, queue_message
 from pipeline.config import Settings
+from pipeline.errors import InvalidToken
+from pipeline.people.subscribers import registry
+from pipeline.people.subscribers.tokens import consume_token, make_token, read_token, token_address
 from pipeline.store import counters
 from pipeline.store.models import Message, Outgoing, Subscriber, utcnow
-from pipeline.people.subscribers import registry
-from pipeline.people.subscribers.tokens import InvalidToken, consume_token, make_token, read_token, token_address
 
 CONFIRM_RESEND_AFTER = dt.timedelta(hours=24)
 LEAVE_CONFIRM = "confirm-leave"  # the Outgoing kind of a request to confirm leaving
@@ -33,8 +35,17 @@ class Outcome:
     subscriber: Subscriber | None = None
 
 
-def request_join(session: Session, settings: Settings, address: str, list_name: str, *, name: str = "",
-                 requested_by: str = "", via: str = "email", source: Message | None = None) -> Outcome:
+def request_join(
+    session: Session,
+    settings: Settings,
+    address: str,
+    list_name: str,
+    *,
+    name: str = "",
+    requested_by: str = "",
+    via: str = "email",
+    source: Message | None = None,
+) -> Outcome:
     """Record a join request and queue a confirmation to `address` (never to the requester).
 
     A request never changes an existing subscriber's record (status, consent trail, name):
@@ -46,15 +57,22 @@ def request_join(session: Session, settings: Settings, address: str, list_name: 
     registry.check_list(settings, list_name)
     requester = (requested_by or address).lower()
     if _confirmations_today(session, requester) >= settings.lists.joins_per_sender_per_day:
-        return Outcome(False, f"join requests from {requester} are over today's limit ({settings.lists.joins_per_sender_per_day})")
+        return Outcome(
+            False, f"join requests from {requester} are over today's limit ({settings.lists.joins_per_sender_per_day})"
+        )
     subscriber = registry.find(session, address)
     if subscriber is not None and subscriber.status == "active" and list_name in _confirmed_lists(subscriber):
         return Outcome(False, f"{address} is already on the {list_name} list", subscriber)
     created = subscriber is None
     if subscriber is None:
-        subscriber = Subscriber(email=address, name=name, status="pending", joined_via=via,
-                                requested_by=requester if requester != address else "",
-                                request_message_pk=source.id if source is not None else None)
+        subscriber = Subscriber(
+            email=address,
+            name=name,
+            status="pending",
+            joined_via=via,
+            requested_by=requester if requester != address else "",
+            request_message_pk=source.id if source is not None else None,
+        )
         session.add(subscriber)
     registry.add_membership(subscriber, list_name, confirmed=False)  # takes effect only when confirmed
     session.flush()
@@ -73,23 +91,32 @@ def _confirmed_lists(subscriber: Subscriber) -> list[str]:
 def _confirmations_today(session: Session, requester: str) -> int:
     """Confirmations sent today because of mail from `requester` (mass-join guard)."""
     start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    return session.scalar(
-        select(func.count()).select_from(Outgoing).join(Message, Outgoing.source_message_pk == Message.id)
-        .where(Outgoing.kind == "confirm", Outgoing.created_at >= start, func.lower(Message.from_addr) == requester)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Outgoing)
+            .join(Message, Outgoing.source_message_pk == Message.id)
+            .where(Outgoing.kind == "confirm", Outgoing.created_at >= start, func.lower(Message.from_addr) == requester)
+        )
+        or 0
+    )
 
 
 def _confirmed_to_recently(session: Session, address: str, kind: str = "confirm") -> bool:
     """Whether a confirmation request of `kind` went to `address` in the last CONFIRM_RESEND_AFTER."""
     since = utcnow() - CONFIRM_RESEND_AFTER
-    return bool(session.scalar(
-        select(func.count()).select_from(Outgoing)
-        .where(Outgoing.kind == kind, Outgoing.recipient == address, Outgoing.created_at >= since)
-    ))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Outgoing)
+            .where(Outgoing.kind == kind, Outgoing.recipient == address, Outgoing.created_at >= since)
+        )
+    )
 
 
-def queue_confirmation(session: Session, settings: Settings, subscriber: Subscriber, list_name: str,
-                       requester: str, source: Message | None) -> Outgoing:
+def queue_confirmation(
+    session: Session, settings: Settings, subscriber: Subscriber, list_name: str, requester: str, source: Message | None
+) -> Outgoing:
     token = make_token(settings, "confirm", subscriber.id)
     reply_address = token_address(settings, "confirm", token)
     short = settings.network.short_name
@@ -102,9 +129,14 @@ def queue_confirmation(session: Session, settings: Settings, subscriber: Subscri
     ]
     if settings.web.base_url:
         lines += ["", f"Or confirm on the web: {settings.web.base_url.rstrip('/')}/confirm/{token}"]
-    msg = build_message(settings, subscriber.email, f"Please confirm your subscription to the {short} Bulletin",
-                        "\n".join(lines) + "\n", to_name=subscriber.name,
-                        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    msg = build_message(
+        settings,
+        subscriber.email,
+        f"Please confirm your subscription to the {short} Bulletin",
+        "\n".join(lines) + "\n",
+        to_name=subscriber.name,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+    )
     del msg["Reply-To"]
     msg["Reply-To"] = reply_address  # a plain Reply confirms
     if source is not None and source.message_id and requester == subscriber.email:
@@ -112,8 +144,16 @@ def queue_confirmation(session: Session, settings: Settings, subscriber: Subscri
     return queue_message(session, settings, msg, kind="confirm", source=source, subscriber_id=subscriber.id)
 
 
-def confirm(session: Session, settings: Settings, token_text: str, from_addr: str, *, via: str = "email",
-            source: Message | None = None, now: dt.datetime | None = None) -> Outcome:
+def confirm(
+    session: Session,
+    settings: Settings,
+    token_text: str,
+    from_addr: str,
+    *,
+    via: str = "email",
+    source: Message | None = None,
+    now: dt.datetime | None = None,
+) -> Outcome:
     """Confirm a join with its token; the reply must come from the address being subscribed.
 
     `from_addr=""` is for the web link, where following the link is the proof.
@@ -144,8 +184,11 @@ def _record_request(session: Session, subscriber: Subscriber) -> None:
     itself never writes to an existing record (see request_join).
     """
     request = session.scalar(
-        select(Message).join(Outgoing, Outgoing.source_message_pk == Message.id)
-        .where(Outgoing.kind == "confirm", Outgoing.subscriber_id == subscriber.id).order_by(Outgoing.id.desc()).limit(1)
+        select(Message)
+        .join(Outgoing, Outgoing.source_message_pk == Message.id)
+        .where(Outgoing.kind == "confirm", Outgoing.subscriber_id == subscriber.id)
+        .order_by(Outgoing.id.desc())
+        .limit(1)
     )
     if request is not None:
         asker = (request.from_addr or "").lower()
@@ -168,8 +211,9 @@ def _activate(settings: Settings, subscriber: Subscriber, via: str, source: Mess
         subscriber.status = "active"
 
 
-def unsubscribe_by_token(session: Session, settings: Settings, token_text: str, via: str = "email",
-                         now: dt.datetime | None = None) -> Outcome:
+def unsubscribe_by_token(
+    session: Session, settings: Settings, token_text: str, via: str = "email", now: dt.datetime | None = None
+) -> Outcome:
     """List-Unsubscribe (mailto or one-click): the token is the proof; effective at once."""
     try:
         token = read_token(settings, token_text, "unsubscribe", now)
@@ -193,8 +237,9 @@ def unsubscribe_address(session: Session, address: str, via: str = "email") -> O
     return _leave(subscriber, via)
 
 
-def ask_to_confirm_leaving(session: Session, settings: Settings, address: str, *, source: Message | None = None,
-                           in_reply_to: str = "") -> Outcome:
+def ask_to_confirm_leaving(
+    session: Session, settings: Settings, address: str, *, source: Message | None = None, in_reply_to: str = ""
+) -> Outcome:
     """A leave request we cannot trust came from `address`: ask that address to confirm it.
 
     The request goes to the subscriber's own address with a Reply-To of
@@ -207,8 +252,11 @@ def ask_to_confirm_leaving(session: Session, settings: Settings, address: str, *
     if subscriber.status == "unsubscribed":
         return Outcome(False, f"{subscriber.email} had already left", subscriber)
     if _confirmed_to_recently(session, subscriber.email, LEAVE_CONFIRM):
-        return Outcome(False, f"a request to confirm leaving went to {subscriber.email} less than a day ago; "
-                              "not sending another", subscriber)
+        return Outcome(
+            False,
+            f"a request to confirm leaving went to {subscriber.email} less than a day ago; not sending another",
+            subscriber,
+        )
     if not counters.count_auto_reply(session, subscriber.email, settings.limits.auto_replies_per_day):
         return Outcome(False, f"{subscriber.email} has had today's automatic replies; not asking", subscriber)
     token = make_token(settings, "unsubscribe", subscriber.id, days=settings.security.confirm_days)
@@ -221,8 +269,14 @@ def ask_to_confirm_leaving(session: Session, settings: Settings, address: str, *
     ]
     if settings.web.base_url:
         lines += ["", f"Or leave on the web: {settings.web.base_url.rstrip('/')}/unsubscribe/{token}"]
-    msg = build_message(settings, subscriber.email, f"Please confirm: leave the {short} Bulletin", "\n".join(lines) + "\n",
-                        to_name=subscriber.name, headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    msg = build_message(
+        settings,
+        subscriber.email,
+        f"Please confirm: leave the {short} Bulletin",
+        "\n".join(lines) + "\n",
+        to_name=subscriber.name,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+    )
     del msg["Reply-To"]
     msg["Reply-To"] = token_address(settings, "unsubscribe", token)  # a plain Reply confirms
     if in_reply_to:
@@ -253,7 +307,10 @@ def list_unsubscribe_headers(settings: Settings, subscriber_id: int) -> dict[str
 def unsubscribe_headers(mailto: str, link: str) -> dict[str, str]:
     """The same for an unsubscribe address and link already made."""
     if link:
-        return {"List-Unsubscribe": f"<{link}>, <mailto:{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        return {
+            "List-Unsubscribe": f"<{link}>, <mailto:{mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     return {"List-Unsubscribe": f"<mailto:{mailto}>"}
 
 

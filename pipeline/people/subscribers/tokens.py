@@ -14,6 +14,7 @@ subscriber who was forgotten names nobody, never the next person added.
 Lifetimes: `security.confirm_days` (confirm), `unsubscribe_days` (the links in
 a bulletin), `bounce_days` (the VERP envelope sender: real bounces come within days).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
-from pipeline.errors import ConfigError, MlnError
+from pipeline.errors import ConfigError, InvalidToken
 from pipeline.store.models import UsedToken, utcnow
 
 PURPOSES = {"confirm": 1, "unsubscribe": 2, "bounce": 3}
@@ -38,14 +39,6 @@ _LAYOUT = struct.Struct(">BIII")
 _MAC_BYTES = 10
 TOKEN_PATTERN = r"[A-Za-z2-7]{37}"
 MIN_SECRET_CHARS = 16
-
-
-class InvalidToken(MlnError):
-    """A token was forged, altered, expired, already used or meant for something else."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"token refused: {reason}")
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -68,11 +61,14 @@ def _key(settings: Settings) -> bytes:
 
 def lifetime_days(settings: Settings, purpose: str) -> int:
     security = settings.security
-    return {"confirm": security.confirm_days, "unsubscribe": security.unsubscribe_days, "bounce": security.bounce_days}[purpose]
+    return {"confirm": security.confirm_days, "unsubscribe": security.unsubscribe_days, "bounce": security.bounce_days}[
+        purpose
+    ]
 
 
-def make_token(settings: Settings, purpose: str, subscriber_id: int, now: dt.datetime | None = None,
-               days: int | None = None) -> str:
+def make_token(
+    settings: Settings, purpose: str, subscriber_id: int, now: dt.datetime | None = None, days: int | None = None
+) -> str:
     """A new token for `purpose` about subscriber `subscriber_id`, valid `days` (default: the purpose's lifetime)."""
     days = lifetime_days(settings, purpose) if days is None else days
     expires = int(((now or utcnow()) + dt.timedelta(days=days)).timestamp())
@@ -84,14 +80,14 @@ def make_token(settings: Settings, purpose: str, subscriber_id: int, now: dt.dat
 def read_token(settings: Settings, token: str, purpose: str, now: dt.datetime | None = None) -> Token:
     """Check a token's signature, purpose and age; raise InvalidToken saying which failed."""
     raw = _decode(token)
-    body, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size:]
+    body, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
     expected = hmac.new(_key(settings), body, hashlib.sha256).digest()[:_MAC_BYTES]
     if not hmac.compare_digest(mac, expected):
         raise InvalidToken("the signature does not match (altered or forged)")
     code, subscriber_id, expires_ts, _nonce = _LAYOUT.unpack(body)
     if code != PURPOSES[purpose]:
         raise InvalidToken(f"this is not a {purpose} token")
-    expires = dt.datetime.fromtimestamp(expires_ts, dt.timezone.utc)
+    expires = dt.datetime.fromtimestamp(expires_ts, dt.UTC)
     if (now or utcnow()) > expires:
         raise InvalidToken(f"expired on {expires:%d %B %Y}")
     return Token(purpose, subscriber_id, expires, hashlib.sha256(body).hexdigest())

@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per area. Import from here."""
+
 from pipeline.store.models.base import Base, UTCDateTime, utcnow
 from pipeline.store.models.bulletins import BULLETIN_STATUSES, Bulletin, BulletinEntry, BulletinRendition
 from pipeline.store.models.intake import OUTCOMES, Attachment, MailboxState, Message
@@ -6,16 +7,45 @@ from pipeline.store.models.members import JobRun, Member, ReminderSent
 from pipeline.store.models.outgoing import OUTGOING_STATUSES, AutoReplyCount, Outgoing
 from pipeline.store.models.review import AUDIT_ACTIONS, AuditEvent
 from pipeline.store.models.submissions import SUBMISSION_STATUSES, FileNoSequence, Item, Submission
-from pipeline.store.models.subscribers import SUBSCRIBER_STATUSES, BounceDay, ForgottenAddress, ListMembership, Subscriber, UsedToken
+from pipeline.store.models.subscribers import (
+    SUBSCRIBER_STATUSES,
+    BounceDay,
+    ForgottenAddress,
+    ListMembership,
+    Subscriber,
+    UsedToken,
+)
 from pipeline.store.models.worker import WorkerHeartbeat
 
 __all__ = [
-    "Base", "UTCDateTime", "utcnow",
-    "BULLETIN_STATUSES", "Bulletin", "BulletinEntry", "BulletinRendition",
-    "OUTCOMES", "Attachment", "MailboxState", "Message",
-    "JobRun", "Member", "ReminderSent", "WorkerHeartbeat",
-    "OUTGOING_STATUSES", "AutoReplyCount", "Outgoing",
-    "AUDIT_ACTIONS", "AuditEvent",
-    "SUBMISSION_STATUSES", "FileNoSequence", "Item", "Submission",
-    "SUBSCRIBER_STATUSES", "BounceDay", "ForgottenAddress", "ListMembership", "Subscriber", "UsedToken",
+    "Base",
+    "UTCDateTime",
+    "utcnow",
+    "BULLETIN_STATUSES",
+    "Bulletin",
+    "BulletinEntry",
+    "BulletinRendition",
+    "OUTCOMES",
+    "Attachment",
+    "MailboxState",
+    "Message",
+    "JobRun",
+    "Member",
+    "ReminderSent",
+    "WorkerHeartbeat",
+    "OUTGOING_STATUSES",
+    "AutoReplyCount",
+    "Outgoing",
+    "AUDIT_ACTIONS",
+    "AuditEvent",
+    "SUBMISSION_STATUSES",
+    "FileNoSequence",
+    "Item",
+    "Submission",
+    "SUBSCRIBER_STATUSES",
+    "BounceDay",
+    "ForgottenAddress",
+    "ListMembership",
+    "Subscriber",
+    "UsedToken",
 ]

@@ -1,4 +1,5 @@
 """What came in: mailbox positions, every fetched message, and its attachments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,7 +97,7 @@ class Message(Base):
     retries: Mapped[int] = mapped_column(default=0)
     raw_compressed: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message", cascade="all, delete-orphan")
 
     @property
     def raw(self) -> bytes:

@@ -1,4 +1,5 @@
 """Team leaders (members), the reminders sent to them, and runs of scheduled jobs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ class Member(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    reminders: Mapped[list["ReminderSent"]] = relationship(back_populates="member", cascade="all, delete-orphan")
+    reminders: Mapped[list[ReminderSent]] = relationship(back_populates="member", cascade="all, delete-orphan")
 
 
 class ReminderSent(Base):

@@ -1,4 +1,5 @@
 """The review trail: who did what to a submission, and when."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ revision 2, 3 ... of the same Item; every revision is kept. `status` is the
 review state; the form's own Status field (Planned / Being implemented /
 Implemented) is `progress`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,7 +54,7 @@ class Item(Base):
     sequence: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    submissions: Mapped[list["Submission"]] = relationship(back_populates="item", order_by="Submission.revision")
+    submissions: Mapped[list[Submission]] = relationship(back_populates="item", order_by="Submission.revision")
 
 
 class Submission(Base):
@@ -79,7 +80,9 @@ class Submission(Base):
     file_no_given: Mapped[str] = mapped_column(String(60), default="")
 
     title: Mapped[str] = mapped_column(Text, default="")
-    theme: Mapped[str] = mapped_column(String(300), default="")  # the configured name, or the text as written if unknown
+    theme: Mapped[str] = mapped_column(
+        String(300), default=""
+    )  # the configured name, or the text as written if unknown
     theme_number: Mapped[int | None]
     locality: Mapped[str] = mapped_column(Text, default="")
     region: Mapped[str] = mapped_column(String(300), default="")
@@ -123,10 +126,10 @@ class Submission(Base):
     item: Mapped[Item | None] = relationship(back_populates="submissions")
     # So a new submission, its attachment and its reply are inserted by one flush, in order
     # (no columns of their own: attachment_id and reply_id above).
-    attachment: Mapped["Attachment | None"] = relationship()
-    reply: Mapped["Outgoing | None"] = relationship(primaryjoin="foreign(Submission.reply_id) == Outgoing.id")
+    attachment: Mapped[Attachment | None] = relationship()
+    reply: Mapped[Outgoing | None] = relationship(primaryjoin="foreign(Submission.reply_id) == Outgoing.id")
     # Likewise its message, which in a group of messages is inserted by the same flush (pipeline/intake/poll.py).
-    message: Mapped["Message | None"] = relationship(foreign_keys=[message_pk])
+    message: Mapped[Message | None] = relationship(foreign_keys=[message_pk])
 
     @property
     def file_no(self) -> str:
@@ -135,13 +138,29 @@ class Submission(Base):
 
 def submission_columns(values: dict) -> dict:
     """The Submission columns a validated form's values fill."""
-    text_keys = ("title", "locality", "region", "organisation", "organisation_type", "lead_name", "lead_email", "summary",
-                 "actions", "outcomes", "learning", "link")
+    text_keys = (
+        "title",
+        "locality",
+        "region",
+        "organisation",
+        "organisation_type",
+        "lead_name",
+        "lead_email",
+        "summary",
+        "actions",
+        "outcomes",
+        "learning",
+        "link",
+    )
     columns = {key: values[key] or "" for key in text_keys}
     columns["lead_email"] = columns["lead_email"][:320]
-    columns.update(theme=(values["theme"] or "")[:300], theme_number=values["theme_number"], progress=values["status"] or "",
-                   completion_note=values.get("completion_note", ""),
-                   share_externally=values["share_externally"])
+    columns.update(
+        theme=(values["theme"] or "")[:300],
+        theme_number=values["theme_number"],
+        progress=values["status"] or "",
+        completion_note=values.get("completion_note", ""),
+        share_externally=values["share_externally"],
+    )
     for key in ("date_commenced", "date_updated", "completion_date"):
         loose: LooseDate | None = values[key]
         columns[key] = loose.date if loose else None

@@ -1,4 +1,5 @@
 """Who receives the bulletin: subscribers, their lists, their bounces, used tokens, forgotten addresses."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,7 @@ class Subscriber(Base):
     bounce_score: Mapped[int] = mapped_column(default=0)
     last_bounce_at: Mapped[dt.datetime | None]
 
-    memberships: Mapped[list["ListMembership"]] = relationship(
+    memberships: Mapped[list[ListMembership]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan", order_by="ListMembership.list_name"
     )
 

@@ -1,4 +1,5 @@
 """Running workers, as each last reported itself: for `mln status` on any database."""
+
 from __future__ import annotations
 
 import datetime as dt
