@@ -49,6 +49,10 @@ class InvalidInput(MlnError):
     """A value the user gave does not pass validation."""
 
 
+class ApprovalRefused(MlnError):
+    """An edition is empty for an audience that would receive it, or its period has not started."""
+
+
 class TemplateError(MlnError):
     """A reporting template could not be read; the message says why, in words for the sender."""
 

@@ -13,29 +13,33 @@ A job done for a key (a period, a week) is recorded in `job_runs` in the same
 transaction as the emails it queued; the unique (job, key) lets only one of
 several workers do it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from email.message import EmailMessage
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.outbound.bulletin.content import AUDIENCES
-from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin, preview_bulletin
-from pipeline.periods import Period
 from pipeline.compose import build_message, queue_message
 from pipeline.config import Settings
-from pipeline.store.db import transaction
-from pipeline.errors import MlnError, WrongState
+from pipeline.errors import ApprovalRefused, MlnError, WrongState
 from pipeline.localtime import current_period, local_midnight, local_now, previous_period, shown
+from pipeline.mailing.sending import approve_for_sending, scheduled_lists, send_bulletin
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.outbound.bulletin.drafts import draft_bulletin, preview_bulletin
+from pipeline.outbound.bulletin.render import RenderedBulletin
 from pipeline.people.members.reminders import reminder_day, send_reminders
-from pipeline.store.models import Bulletin, JobRun, Member, ReminderSent, Submission, utcnow
-from pipeline.mailing.sending import send_bulletin
+from pipeline.periods import Period
+from pipeline.store.db import transaction
+from pipeline.store.models import Bulletin, JobRun, Member, Message, ReminderSent, Submission, utcnow
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -109,6 +113,9 @@ def period_close(settings: Settings, today: dt.date, now: dt.datetime) -> JobRes
     period = previous_period(settings, today)
     if _is_done(settings, "period_close", period.key):
         return None
+    installed = local_now(settings, _installed_at(settings, now)).date()
+    if period.end < installed:  # the first run never reaches back before the installation
+        return _finish_close(settings, period, None, f"{period.label} ended before the installation ({installed})")
     try:
         summary = draft_bulletin(settings, period, today=today)
     except WrongState as exc:
@@ -117,6 +124,16 @@ def period_close(settings: Settings, today: dt.date, now: dt.datetime) -> JobRes
         # Another worker created the draft at the same moment; the next check finishes the job.
         return JobResult("period_close", period.key, "already", {"reason": str(exc)})
     return _finish_close(settings, period, summary, "")
+
+
+def _installed_at(settings: Settings, now: dt.datetime) -> dt.datetime:
+    """When this installation began: its first message, submission or job run (else `now`)."""
+    with transaction(settings.database.url, readonly=True) as session:
+        firsts = [
+            session.scalar(select(func.min(column)))
+            for column in (Message.received_at, Submission.received_at, JobRun.done_at)
+        ]
+    return min([f if f.tzinfo else f.replace(tzinfo=dt.UTC) for f in firsts if f is not None] + [now])
 
 
 def _status_of(settings: Settings, period: Period) -> str | None:
@@ -129,28 +146,44 @@ def _finish_close(settings: Settings, period: Period, summary: dict | None, note
     lead = communications_lead(settings)
     try:
         with transaction(settings.database.url) as session:
-            _record(session, "period_close", period.key, note or f"bulletin {summary['id']} drafted")
-            for rendered in previews:
-                queue_message(session, settings, preview_message(settings, lead, summary, rendered), kind="preview")
+            if summary is None:  # nothing drafted: `note` says why
+                _record(session, "period_close", period.key, note)
+            else:
+                _record(session, "period_close", period.key, note or f"bulletin {summary['id']} drafted")
+                for rendered in previews:
+                    queue_message(session, settings, preview_message(settings, lead, summary, rendered), kind="preview")
     except AnotherWorker:
         return JobResult("period_close", period.key, "already")
     if summary is None:
         return JobResult("period_close", period.key, "skipped", {"reason": note})
     detail = {"bulletin_id": summary["id"], "number": summary["number"], "items": summary["items"], "preview_to": lead}
-    log.info("period %s closed: bulletin %s drafted (%s items), preview queued to %s",
-             period.key, summary["id"], summary["items"], lead)
+    log.info(
+        "period %s closed: bulletin %s drafted (%s items), preview queued to %s",
+        period.key,
+        summary["id"],
+        summary["items"],
+        lead,
+    )
     if settings.schedule.auto_send:
-        approve_bulletin(settings, summary["id"], by="mln worker (auto_send)")
-        detail["approved"] = True
+        try:
+            approve_for_sending(settings, summary["id"], by="mln worker (auto_send)")
+            detail["approved"] = True
+        except ApprovalRefused as exc:  # left as a draft for the communications lead
+            log.warning("auto_send: %s", exc)
+            detail.update(approved=False, not_approved=str(exc))
     return JobResult("period_close", period.key, "done", detail)
 
 
-def preview_message(settings: Settings, lead: str, summary: dict, rendered: Any):  # type: ignore[no-untyped-def]
+def preview_message(settings: Settings, lead: str, summary: dict, rendered: RenderedBulletin) -> EmailMessage:
     """The bulletin as `rendered.audience` readers will see it, with a note on how to approve it."""
     note = _preview_note(settings, summary, rendered.audience)
     text = note + "\n\n" + "-" * 72 + "\n\n" + rendered.text
-    banner = ('<div style="border:2px solid #b45309;background:#fffbeb;padding:12px;margin:12px;'
-              'font-family:Arial,sans-serif;font-size:14px">' + "<br>".join(_escape(line) for line in note.splitlines()) + "</div>")
+    banner = (
+        '<div style="border:2px solid #b45309;background:#fffbeb;padding:12px;margin:12px;'
+        'font-family:Arial,sans-serif;font-size:14px">'
+        + "<br>".join(_escape(line) for line in note.splitlines())
+        + "</div>"
+    )
     html, count = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + banner, rendered.html, count=1, flags=re.I)
     if not count:
         html = banner + rendered.html
@@ -171,7 +204,8 @@ def _preview_note(settings: Settings, summary: dict, audience: str) -> str:
             "Nothing has been sent to the lists. To change the introduction: "
             f"mln bulletin edit {ident} --intro intro.md",
             f"To approve it for sending:  mln bulletin approve {ident}",
-            "Once approved, the worker sends it to the lists at its next check." if settings.schedule.send_approved
+            "Once approved, the worker sends it to the lists at its next check."
+            if settings.schedule.send_approved
             else f"Once approved, send it with:  mln bulletin send {ident}",
         ]
     return "\n".join(lines)
@@ -190,12 +224,34 @@ def send_approved(settings: Settings, today: dt.date, now: dt.datetime) -> JobRe
         ids = list(session.scalars(select(Bulletin.id).where(Bulletin.status == "approved").order_by(Bulletin.number)))
     if not ids:
         return None
-    queued = {}
+    queued, skipped = {}, {}
     for bulletin_id in ids:
-        summary = send_bulletin(settings, bulletin_id)
+        lists, why = scheduled_lists(settings, bulletin_id)
+        if why and _note_skipped(settings, bulletin_id, why):
+            skipped[bulletin_id] = why
+        if not lists:
+            continue  # stays approved: cancel it, or unapprove and redraft it
+        summary = send_bulletin(settings, bulletin_id, lists)
         queued[bulletin_id] = summary.queued
         log.info("bulletin %s queued to the lists: %s", bulletin_id, summary.queued)
-    return JobResult("send_approved", ",".join(map(str, ids)), "done", {"queued": queued})
+    if not queued and not skipped:
+        return None
+    outcome = "done" if queued else "skipped"
+    return JobResult("send_approved", ",".join(map(str, ids)), outcome, {"queued": queued, "skipped": skipped})
+
+
+def _note_skipped(settings: Settings, bulletin_id: int, why: dict[str, str]) -> bool:
+    """Record once (a JobRun) which audiences a scheduled send left out and why; False if already recorded."""
+    key = f"bulletin-{bulletin_id}-empty"
+    if _is_done(settings, "send_approved", key):
+        return False
+    log.warning("bulletin %s: not sent to %s", bulletin_id, "; ".join(why.values()))
+    try:
+        with transaction(settings.database.url) as session:
+            _record(session, "send_approved", key, "not sent: " + "; ".join(why.values()))
+    except AnotherWorker:
+        return False
+    return True
 
 
 # ---- reminders ---------------------------------------------------------------------------
@@ -249,8 +305,13 @@ def _queue_digests(session: Session, settings: Settings, since: dt.datetime, now
     leads = [m for m in session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.id)) if m.themes]
     if not leads:
         return []
-    new = list(session.scalars(select(Submission).where(Submission.received_at >= since, Submission.received_at < now)
-                               .order_by(Submission.theme_number, Submission.received_at)))
+    new = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.received_at >= since, Submission.received_at < now)
+            .order_by(Submission.theme_number, Submission.received_at)
+        )
+    )
     sent = []
     for lead in leads:
         mine = [s for s in new if s.theme in lead.themes]
@@ -260,17 +321,26 @@ def _queue_digests(session: Session, settings: Settings, since: dt.datetime, now
     return sent
 
 
-def _digest_message(settings: Settings, lead: Member, submissions: list[Submission]):  # type: ignore[no-untyped-def]
-    lines = [f"Dear {lead.name}," if lead.name else "Hello,", "",
-             f"New improvement plans in the theme(s) you lead, received in the last seven days ({len(submissions)}):", ""]
+def _digest_message(settings: Settings, lead: Member, submissions: list[Submission]) -> EmailMessage:
+    lines = [
+        f"Dear {lead.name}," if lead.name else "Hello,",
+        "",
+        f"New improvement plans in the theme(s) you lead, received in the last seven days ({len(submissions)}):",
+        "",
+    ]
     for s in submissions:
+        received = shown(settings, s.received_at)
+        assert received is not None  # received_at is never null, so shown() gives a string
         where = ", ".join(p for p in (s.organisation, s.locality or s.region) if p)
-        lines.append(f"- [{s.theme}] {s.title or '(untitled)'}{' — ' + where if where else ''}"
-                     f" ({s.status}; {s.file_no or 'no File No yet'}; received {shown(settings, s.received_at)[:10]})")
+        lines.append(
+            f"- [{s.theme}] {s.title or '(untitled)'}{' — ' + where if where else ''}"
+            f" ({s.status}; {s.file_no or 'no File No yet'}; received {received[:10]})"
+        )
     lines += ["", f"-- \n{settings.network.name}", "A weekly digest for theme leads."]
     subject = f"{settings.network.short_name} weekly digest: {len(submissions)} new plan(s) in your themes"
-    return build_message(settings, lead.email, subject, "\n".join(lines), headers={"Auto-Submitted": "auto-generated"},
-                         to_name=lead.name)
+    return build_message(
+        settings, lead.email, subject, "\n".join(lines), headers={"Auto-Submitted": "auto-generated"}, to_name=lead.name
+    )
 
 
 # ---- what comes next, for `mln status` and `mln schedule list` -----------------------------
@@ -286,8 +356,11 @@ def upcoming(settings: Settings, now: dt.datetime | None = None) -> list[dict[st
     if s.draft_on_close:
         previous = previous_period(settings, today)
         done = _is_done(settings, "period_close", previous.key)
-        items.append((local_midnight(settings, current.end + dt.timedelta(days=1)), "period_close", current.key) if done
-                     else (now, "period_close", previous.key))
+        items.append(
+            (local_midnight(settings, current.end + dt.timedelta(days=1)), "period_close", current.key)
+            if done
+            else (now, "period_close", previous.key)
+        )
     if s.reminders:
         day = reminder_day(settings, current)
         if today >= day and _reminders_done(settings, current):

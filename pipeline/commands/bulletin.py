@@ -1,4 +1,5 @@
 """mln bulletin draft | list | preview | edit | approve."""
+
 from __future__ import annotations
 
 import getpass
@@ -6,13 +7,29 @@ from pathlib import Path
 
 import click
 
-from pipeline.outbound.bulletin.content import AUDIENCES
-from pipeline.localtime import months_per_issue
-from pipeline.outbound.bulletin.drafts import approve_bulletin, draft_bulletin, list_bulletins, preview_bulletin, set_intro
-from pipeline.periods import parse_period
+from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
+from pipeline.localtime import months_per_issue
+from pipeline.mailing.sending import approve_for_sending, cancel_bulletin
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.outbound.bulletin.drafts import (
+    draft_bulletin,
+    list_bulletins,
+    preview_bulletin,
+    set_intro,
+    unapprove_bulletin,
+)
+from pipeline.periods import parse_period
 
-LIST_COLUMNS = [("id", "ID"), ("number", "No."), ("period_label", "Period"), ("status", "Status"), ("new", "New"), ("updates", "Updates"), ("approved_at", "Approved")]
+LIST_COLUMNS = [
+    ("id", "ID"),
+    ("number", "No."),
+    ("period_label", "Period"),
+    ("status", "Status"),
+    ("new", "New"),
+    ("updates", "Updates"),
+    ("approved_at", "Approved"),
+]
 
 
 def register(cli: click.Group) -> None:
@@ -28,15 +45,24 @@ def bulletin() -> None:
       mln bulletin draft --intro intro.md
       mln bulletin preview 3 --audience external -o preview.html
       mln bulletin approve 3
+      mln bulletin unapprove 3
+      mln bulletin cancel 3 --reason "wrong introduction"
     """
 
 
 @bulletin.command()
-@click.option("--period", "period_text", metavar="YYYY-MM", help="Any month of the period (default: the current period).")
-@click.option("--intro", "intro_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The editorial introduction, a Markdown file.")
+@click.option(
+    "--period", "period_text", metavar="YYYY-MM", help="Any month of the period (default: the current period)."
+)
+@click.option(
+    "--intro",
+    "intro_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The editorial introduction, a Markdown file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON.")
 @click.pass_obj
-def draft(app, period_text: str | None, intro_file: Path | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def draft(app: AppContext, period_text: str | None, intro_file: Path | None, as_json: bool) -> None:
     """Collect the items approved in a period into a draft (or refresh the existing draft).
 
     New items and updates are marked as such. Running it again re-collects the
@@ -53,15 +79,22 @@ def draft(app, period_text: str | None, intro_file: Path | None, as_json: bool) 
     if as_json:
         print_json(summary)
         return
-    click.echo(f"Draft bulletin {summary['id']}: No. {summary['number']}, {summary['period_label']}: "
-               f"{summary['new']} new item(s), {summary['updates']} update(s)")
+    click.echo(
+        f"Draft bulletin {summary['id']}: No. {summary['number']}, {summary['period_label']}: "
+        f"{summary['new']} new item(s), {summary['updates']} update(s)"
+    )
     click.echo(f"Preview: mln bulletin preview {summary['id']} --audience internal -o bulletin.html")
 
 
 @bulletin.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys id, number, period, period_label, status, items, new, updates, subject, approved_at, sent_at.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON list with keys id, number, period, period_label, status, items, new, updates, subject, approved_at, sent_at.",
+)
 @click.pass_obj
-def list_command(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def list_command(app: AppContext, as_json: bool) -> None:
     """Every issue, newest first.
 
     \b
@@ -74,16 +107,25 @@ def list_command(app, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         print_json(rows)
         return
     # "2026-11-24T10:28:25+00:00" -> "2026-11-24 10:28" for people.
-    print_table([{**row, "approved_at": (row["approved_at"] or "")[:16].replace("T", " ")} for row in rows], LIST_COLUMNS)
+    print_table(
+        [{**row, "approved_at": (row["approved_at"] or "")[:16].replace("T", " ")} for row in rows], LIST_COLUMNS
+    )
 
 
 @bulletin.command()
 @click.argument("bulletin_id", type=int)
-@click.option("--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True, help="Which readers' version.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option(
+    "--audience", type=click.Choice(AUDIENCES), default="internal", show_default=True, help="Which readers' version."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 @click.option("--text", "as_text", is_flag=True, help="The plain-text part instead of the HTML.")
 @click.pass_obj
-def preview(app, bulletin_id: int, audience: str, output: Path | None, as_text: bool) -> None:  # type: ignore[no-untyped-def]
+def preview(app: AppContext, bulletin_id: int, audience: str, output: Path | None, as_text: bool) -> None:
     """Render an issue as one audience receives it (a draft as it is now; an approved one as frozen).
 
     \b
@@ -99,15 +141,23 @@ def preview(app, bulletin_id: int, audience: str, output: Path | None, as_text: 
         click.echo(body, nl=False)
         return
     output.write_text(body, encoding="utf-8")
-    click.echo(f"Wrote the {audience} {'text' if as_text else 'HTML'} of bulletin {bulletin_id} to {output} "
-               f"({len(body.encode('utf-8')) // 1024} KB): {rendered.subject}")
+    click.echo(
+        f"Wrote the {audience} {'text' if as_text else 'HTML'} of bulletin {bulletin_id} to {output} "
+        f"({len(body.encode('utf-8')) // 1024} KB): {rendered.subject}"
+    )
 
 
 @bulletin.command()
 @click.argument("bulletin_id", type=int)
-@click.option("--intro", "intro_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The new introduction, a Markdown file.")
+@click.option(
+    "--intro",
+    "intro_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The new introduction, a Markdown file.",
+)
 @click.pass_obj
-def edit(app, bulletin_id: int, intro_file: Path) -> None:  # type: ignore[no-untyped-def]
+def edit(app: AppContext, bulletin_id: int, intro_file: Path) -> None:
     """Replace a draft's editorial introduction (Markdown); preview again to see it.
 
     \b
@@ -115,30 +165,101 @@ def edit(app, bulletin_id: int, intro_file: Path) -> None:  # type: ignore[no-un
       mln bulletin edit 3 --intro intro.md
     """
     summary = set_intro(app.settings, bulletin_id, intro_file.read_text(encoding="utf-8"))
-    click.echo(f"Updated the introduction of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})")
+    click.echo(
+        f"Updated the introduction of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})"
+    )
 
 
 @bulletin.command()
 @click.argument("bulletin_id", type=int)
 @click.option("--as", "actor", metavar="NAME", help="Who approves (default: your login name).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--force", is_flag=True, help="Approve although an edition is empty or the period has not started.")
+@click.option("--reason", metavar="TEXT", default="", help="Why --force is right; recorded with the bulletin.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with keys goes and overridden).")
 @click.pass_obj
-def approve(app, bulletin_id: int, actor: str | None, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def approve(app: AppContext, bulletin_id: int, actor: str | None, force: bool, reason: str, as_json: bool) -> None:
     """Freeze a draft: its HTML and text are stored and later edits no longer change it.
+
+    Refused when an edition that subscribers would receive has no items, or
+    the period has not started yet, unless --force with a --reason.
 
     \b
     Examples:
       mln bulletin approve 3
       mln bulletin approve 3 --as "Comms lead"
+      mln bulletin approve 4 --force --reason "special issue: no external items this time"
     """
-    summary = approve_bulletin(app.settings, bulletin_id, by=actor or getpass.getuser())
+    if force != bool(reason.strip()):
+        raise click.UsageError("--force and --reason TEXT go together")
+    summary = approve_for_sending(app.settings, bulletin_id, by=actor or getpass.getuser(), force_reason=reason)
     if as_json:
         print_json(summary)
         return
     click.echo(f"Approved bulletin {summary['id']}: {summary['subject']} ({summary['items']} item(s))")
+    click.echo(f"It will be sent {summary['goes']}; to stop it: mln bulletin unapprove {summary['id']}")
+    for problem in summary["overridden"]:
+        click.echo(f"note: approved with --force although {problem}", err=True)
     if summary["approved_after_draft"]:
-        click.echo(f"note: {summary['approved_after_draft']} item(s) of this period were approved after the draft "
-                   "was made and are not in it; they will go into the next issue", err=True)
+        click.echo(
+            f"note: {summary['approved_after_draft']} item(s) of this period were approved after the draft "
+            "was made and are not in it; they will go into the next issue",
+            err=True,
+        )
     for audience, warnings in summary.get("warnings", {}).items():
         for warning in warnings:
             click.echo(f"warning ({audience}): {warning}", err=True)
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON.")
+@click.pass_obj
+def unapprove(app: AppContext, bulletin_id: int, as_json: bool) -> None:
+    """Take back an approval before any copy was queued: the issue is a draft again.
+
+    \b
+    Examples:
+      mln bulletin unapprove 3
+    """
+    summary = unapprove_bulletin(app.settings, bulletin_id)
+    if as_json:
+        print_json(summary)
+        return
+    click.echo(
+        f"Bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']}) is a draft again; "
+        f"nothing was sent. Redraft or edit it, then: mln bulletin approve {summary['id']}"
+    )
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option("--reason", metavar="TEXT", required=True, help="Why it is cancelled; recorded on each stopped copy.")
+@click.option("--as", "actor", metavar="NAME", help="Who cancels (default: your login name).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON with keys bulletin_id, reason, sent, stopped, in_flight, failed."
+)
+@click.pass_obj
+def cancel(app: AppContext, bulletin_id: int, reason: str, actor: str | None, as_json: bool) -> None:
+    """Stop an approved bulletin before or during its send: no further copy is sent.
+
+    Copies already sent stay recorded; every copy still queued is marked
+    cancelled with the reason and is never sent.
+
+    \b
+    Examples:
+      mln bulletin cancel 3 --reason "wrong introduction"
+    """
+    summary = cancel_bulletin(app.settings, bulletin_id, reason, by=actor or getpass.getuser())
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    click.echo(
+        f"Cancelled bulletin {bulletin_id}: {summary.sent} cop(ies) had already been sent and stay recorded; "
+        f"{summary.stopped} queued cop(ies) stopped"
+    )
+    if summary.in_flight:
+        click.echo(
+            f"note: {summary.in_flight} of the stopped copies were being handed to the server at that moment; "
+            "those the server accepted show as sent (`mln outbox status`)",
+            err=True,
+        )

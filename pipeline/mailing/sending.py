@@ -10,25 +10,33 @@ so a kill leaves either every copy queued or none. Sending then goes through
 the outbox (pipeline/mailing/delivery.py, then pipeline/outbound/sender.py), where
 each delivery is recorded once.
 """
+
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid
-from typing import Any, Callable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy.orm import Session
 
-from pipeline.outbound.bulletin.content import AUDIENCES
-from pipeline.outbound.bulletin.drafts import frozen_rendition, mark_bulletin_sent
 from pipeline.compose import domain_of
 from pipeline.config import Settings
-from pipeline.store.db import transaction
 from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.mailing.delivery import deliver_due
-from pipeline.store.models import Bulletin, Outgoing
+from pipeline.outbound.bulletin.content import AUDIENCES
+from pipeline.outbound.bulletin.drafts import (
+    approve_bulletin,
+    audience_item_counts,
+    frozen_rendition,
+    mark_bulletin_sent,
+)
 from pipeline.people.subscribers.joining import bounce_address
-from pipeline.people.subscribers.registry import recipient_pages
-
+from pipeline.people.subscribers.registry import recipient_pages, recipients_exist
+from pipeline.store.db import transaction
+from pipeline.store.models import Bulletin, Outgoing, utcnow
 
 QUEUE_PAGE = 1000  # subscribers read, and copies inserted, at a time
 
@@ -50,7 +58,7 @@ class BulletinSendSummary:
 
 
 def resolve_lists(choice: str | Sequence[str] | None) -> list[str]:
-    """"all" / None -> every audience; else the named ones, each checked."""
+    """ "all" / None -> every audience; else the named ones, each checked."""
     if choice is None or choice == "all" or choice == ("all",):
         return list(AUDIENCES)
     names = [choice] if isinstance(choice, str) else list(choice)
@@ -60,8 +68,15 @@ def resolve_lists(choice: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def send_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
-                  dry_run: bool = False, flush: bool = False, progress: Callable[[int], None] | None = None) -> BulletinSendSummary:
+def send_bulletin(
+    settings: Settings,
+    bulletin_id: int,
+    lists: str | Sequence[str] | None = None,
+    *,
+    dry_run: bool = False,
+    flush: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BulletinSendSummary:
     """Queue a copy of approved bulletin `bulletin_id` for every active subscriber of `lists`.
 
     With `flush`, also send everything due now (progress(n) after each message).
@@ -73,8 +88,9 @@ def send_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[st
     return summary
 
 
-def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *,
-                   dry_run: bool = False) -> BulletinSendSummary:
+def queue_bulletin(
+    settings: Settings, bulletin_id: int, lists: str | Sequence[str] | None = None, *, dry_run: bool = False
+) -> BulletinSendSummary:
     """The queuing half of `send_bulletin`, in one transaction (nothing written on a dry run).
 
     A queued copy is a row naming its subscriber and audience, without its bytes:
@@ -91,6 +107,11 @@ def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[s
             raise NotFound(f"no bulletin {bulletin_id}; see `mln bulletin list`")
         if bulletin.status == "draft":
             raise WrongState(f"bulletin {bulletin_id} is a draft; approve it first: mln bulletin approve {bulletin_id}")
+        if bulletin.status == "cancelled":
+            raise WrongState(
+                f"bulletin {bulletin_id} was cancelled ({bulletin.cancel_reason}); it is not sent again. "
+                "Draft a new issue instead: mln bulletin draft"
+            )
         done = set(session.scalars(select(Outgoing.recipient).where(Outgoing.bulletin_id == bulletin_id)))
         summary.already_queued = len(done)
         seen: set[int] = set()  # someone on several lists gets the first list's version, once
@@ -105,7 +126,9 @@ def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[s
                 summary.queued[audience] = summary.queued.get(audience, 0) + len(fresh)
                 if not dry_run:
                     subject = subject or frozen_rendition(session, bulletin_id, audience).subject
-                    session.execute(insert(Outgoing), [_copy_row(settings, bulletin_id, audience, subject, r) for r in fresh])
+                    session.execute(
+                        insert(Outgoing), [_copy_row(settings, bulletin_id, audience, subject, r) for r in fresh]
+                    )
         if not dry_run:
             mark_bulletin_sent(session, bulletin_id)
             session.flush()
@@ -114,13 +137,107 @@ def queue_bulletin(settings: Settings, bulletin_id: int, lists: str | Sequence[s
 
 def _copy_row(settings: Settings, bulletin_id: int, audience: str, subject: str, subscriber: Any) -> dict[str, Any]:
     return dict(
-        kind="bulletin", recipient=subscriber.email.lower(), envelope_from=bounce_address(settings, subscriber.id),
-        subject=subject, message_id=make_msgid(domain=domain_of(settings.smtp.from_address)), raw=None,
-        bulletin_id=bulletin_id, subscriber_id=subscriber.id, audience=audience, status="queued",
+        kind="bulletin",
+        recipient=subscriber.email.lower(),
+        envelope_from=bounce_address(settings, subscriber.id),
+        subject=subject,
+        message_id=make_msgid(domain=domain_of(settings.smtp.from_address)),
+        raw=None,
+        bulletin_id=bulletin_id,
+        subscriber_id=subscriber.id,
+        audience=audience,
+        status="queued",
     )
 
 
-def flush_outbox(settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None) -> None:
+def flush_outbox(
+    settings: Settings, summary: BulletinSendSummary, progress: Callable[[int], None] | None = None
+) -> None:
     """Send everything due in the outbox now, and add what happened to `summary`."""
     report = deliver_due(settings, progress=progress)
-    summary.sent, summary.deferred, summary.failed, summary.stopped = report.sent, report.deferred, report.failed, report.stopped
+    summary.sent, summary.deferred, summary.failed, summary.stopped = (
+        report.sent,
+        report.deferred,
+        report.failed,
+        report.stopped,
+    )
+
+
+# -- the guards around a send: approve, plan the scheduled send, cancel -------------------
+
+
+def receiving_audiences(session: Session) -> list[str]:
+    """The audiences a send would reach now; every audience while no list has a subscriber yet
+    (someone may join before the send)."""
+    names = [a for a in AUDIENCES if recipients_exist(session, [a])]
+    return names or list(AUDIENCES)
+
+
+def approve_for_sending(
+    settings: Settings, bulletin_id: int, by: str = "", *, force_reason: str = "", today: dt.date | None = None
+) -> dict[str, Any]:
+    """Approve a draft, refusing (ApprovalRefused) an edition that is early or empty for a list
+    with subscribers, unless `force_reason`; the summary says when it will go."""
+    summary = approve_bulletin(
+        settings, bulletin_id, by, force_reason=force_reason, receiving=receiving_audiences, today=today
+    )
+    summary["goes"] = (
+        "at the next `mln worker` check or `mln schedule run`"
+        if settings.schedule.send_approved or settings.schedule.auto_send
+        else f"when you run: mln bulletin send {bulletin_id}"
+    )
+    return summary
+
+
+def scheduled_lists(settings: Settings, bulletin_id: int) -> tuple[list[str], dict[str, str]]:
+    """The audiences a scheduled send may queue, and why each other one is skipped:
+    a scheduled send never sends an edition with no items, even one approved with --force."""
+    with transaction(settings.database.url, readonly=True) as session:
+        counts = audience_item_counts(session, settings, bulletin_id)
+    skipped = {a: f"the {a} edition of bulletin {bulletin_id} has no items" for a, n in counts.items() if not n}
+    return [a for a in AUDIENCES if a not in skipped], skipped
+
+
+@dataclass
+class CancelSummary:
+    bulletin_id: int
+    reason: str
+    sent: int = 0  # copies already accepted by the server: they stay recorded
+    stopped: int = 0  # queued copies that will now never be sent
+    in_flight: int = 0  # of those stopped, copies a sender held at that moment (may still show as sent)
+    failed: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def cancel_bulletin(settings: Settings, bulletin_id: int, reason: str, by: str = "") -> CancelSummary:
+    """Stop an approved bulletin, before or during its send: every copy not yet sent is marked
+    cancelled (never claimed again); copies already sent stay recorded."""
+    if not reason.strip():
+        raise InvalidInput("say why the bulletin is cancelled: --reason TEXT")
+    summary = CancelSummary(bulletin_id, reason.strip())
+    with transaction(settings.database.url) as session:
+        bulletin = session.get(Bulletin, bulletin_id, with_for_update=True)
+        if bulletin is None:
+            raise NotFound(f"no bulletin {bulletin_id}; see `mln bulletin list`")
+        if bulletin.status in ("draft", "cancelled"):
+            raise WrongState(f"bulletin {bulletin_id} is {bulletin.status}: nothing is waiting to be sent")
+        ours = (Outgoing.bulletin_id == bulletin_id) & (Outgoing.status == "queued")
+        summary.in_flight = (
+            session.scalar(select(func.count()).select_from(Outgoing).where(ours, Outgoing.claimed_until > utcnow()))
+            or 0
+        )
+        note = f"cancelled by {by or 'someone'}: {summary.reason}"
+        stopped = session.execute(update(Outgoing).where(ours).values(status="cancelled", last_error=note))
+        summary.stopped = cast(CursorResult, stopped).rowcount
+        counts = dict(
+            session.execute(
+                select(Outgoing.status, func.count())
+                .where(Outgoing.bulletin_id == bulletin_id)
+                .group_by(Outgoing.status)
+            ).all()
+        )
+        summary.sent, summary.failed = counts.get("sent", 0), counts.get("failed", 0)
+        bulletin.status, bulletin.cancelled_at, bulletin.cancel_reason = "cancelled", utcnow(), note
+    return summary

@@ -1,12 +1,18 @@
 """`mln status [--json]` after real polls and sends: what it counts, the time zone it shows, no secrets."""
+
 from __future__ import annotations
 
 import json
 
+from bulletin.records import add_submission, at
 from fixtures.samples import numbered_message
 from worker.conftest import write_config
 
-SECRETS = {"TEST_IMAP_PASSWORD": None, "MLN_SMTP_PASSWORD": "smtp-pa55word-xyz", "MLN_TOKEN_SECRET": "token-secret-0123456789abcdef"}
+SECRETS = {
+    "TEST_IMAP_PASSWORD": None,
+    "MLN_SMTP_PASSWORD": "smtp-pa55word-xyz",
+    "MLN_TOKEN_SECRET": "token-secret-0123456789abcdef",
+}
 
 
 def status(deployment) -> dict:
@@ -16,8 +22,14 @@ def status(deployment) -> dict:
 
 
 def test_status_counts_what_waits_and_what_went(deployment, tmp_path):
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account, deployment.sink, tmp_path,
-                 extra='[network]\ntimezone = "Asia/Tokyo"\n')
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        deployment.sink,
+        tmp_path,
+        extra='[network]\ntimezone = "Asia/Tokyo"\n',
+    )
     deployment.environ.update({k: v for k, v in SECRETS.items() if v})
 
     before = status(deployment)
@@ -53,8 +65,15 @@ def test_status_counts_what_waits_and_what_went(deployment, tmp_path):
 
 
 def test_status_shows_the_next_job_and_the_last_bulletin(deployment, tmp_path):
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account, deployment.sink, tmp_path,
-                 schedule='communications_lead = "comms@example.org"\n')
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        deployment.sink,
+        tmp_path,
+        schedule='communications_lead = "comms@example.org"\n',
+    )
+    add_submission(deployment.settings.database.url, "A September plan", at(2026, 9, 15))  # installed by then
     data = status(deployment)
     assert data["next_job"]["job"] == "period_close"  # the last period's draft is due now
 

@@ -1,40 +1,56 @@
 """Several workers on PostgreSQL, one mailbox, one SMTP server: nothing is read, sent or
 scheduled twice. Both poll, send and run the schedule as often as they can, at the same time."""
+
 from __future__ import annotations
 
 import signal
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
-
+from bulletin.records import add_submission, at
 from fixtures.samples import numbered_message
-from pipeline.store import db
+from sqlalchemy import func, select
+from worker.conftest import write_config
+
 from pipeline.people.members import MemberInput, add_member
+from pipeline.store import db
 from pipeline.store.models import JobRun, Message, Outgoing, ReminderSent
-from worker.conftest import wait_for, write_config
 
 N = 8
 MEMBERS = [f"leader{n}@example.nhs.test" for n in range(100, 106)]
-BUSY_SCHEDULE = ('communications_lead = "comms@example.org"\ndraft_on_close = true\n'
-                 'reminders = true\nreminder_days_before = 62\n')  # always inside the window
+BUSY_SCHEDULE = (
+    'communications_lead = "comms@example.org"\ndraft_on_close = true\n'
+    "reminders = true\nreminder_days_before = 62\n"
+)  # always inside the window
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_two_workers_never_process_or_send_the_same_thing(deployment, tmp_path):
-    write_config(deployment.config_path, deployment.settings.database.url, deployment.account, deployment.sink,
-                 tmp_path, poll_interval=0.2, schedule=BUSY_SCHEDULE, schedule_interval=0.2)
+    write_config(
+        deployment.config_path,
+        deployment.settings.database.url,
+        deployment.account,
+        deployment.sink,
+        tmp_path,
+        poll_interval=0.2,
+        schedule=BUSY_SCHEDULE,
+        schedule_interval=0.2,
+    )
     settings = deployment.settings
     with db.transaction(settings.database.url) as session:
         for address in MEMBERS:
             add_member(session, settings, MemberInput(address, name=address.split("@")[0]))
+    # Installed before Sep–Oct closed (issue 20: the first close never reaches back before the installation).
+    add_submission(settings.database.url, "A September plan", at(2026, 9, 15))
     deployment.account.append_many([numbered_message(n, subject="Please send the template") for n in range(N)])
 
     workers = [deployment.start_worker(name=f"worker{i}") for i in (1, 2)]
     expected_mail = N + len(MEMBERS) + 2  # template replies, reminders, two previews
     for proc in workers:
         deployment.wait_for_log(proc, "worker started")
-    deployment.wait_until(workers[0], lambda: deployment.sent() == expected_mail, "every message to be sent", timeout=120)
+    deployment.wait_until(
+        workers[0], lambda: deployment.sent() == expected_mail, "every message to be sent", timeout=120
+    )
 
     for proc in workers:
         proc.send_signal(signal.SIGTERM)

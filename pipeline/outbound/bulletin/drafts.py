@@ -5,27 +5,35 @@ a submission or the introduction show in the next preview. Approval renders
 every audience once, stores the HTML and text, and snapshots each item: what
 is sent afterwards never changes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
-from pipeline.store.db import transaction
-from pipeline.errors import NotFound, WrongState
-from pipeline.store.models import Bulletin, BulletinEntry, BulletinRendition, utcnow
-from pipeline.outbound.bulletin import source
-from pipeline.outbound.bulletin.content import BulletinContent, BulletinItem, check_audience, content_from_dict, content_to_dict
-from pipeline.outbound.bulletin.meetings import upcoming_meetings
+from pipeline.errors import ApprovalRefused, NotFound, WrongState
 from pipeline.localtime import months_per_issue, network_today
-from pipeline.periods import Period, period_for
+from pipeline.outbound.bulletin import source
+from pipeline.outbound.bulletin.content import (
+    AUDIENCES,
+    BulletinContent,
+    BulletinItem,
+    check_audience,
+    content_from_dict,
+    content_to_dict,
+)
+from pipeline.outbound.bulletin.meetings import upcoming_meetings
 from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES, personalise
 from pipeline.outbound.bulletin.render import RenderedBulletin, render_all, render_bulletin
+from pipeline.periods import Period, period_for
+from pipeline.store.db import transaction
+from pipeline.store.models import Bulletin, BulletinEntry, BulletinRendition, Outgoing, utcnow
 
 MEETINGS_SHOWN = 3
 
@@ -66,7 +74,9 @@ def list_bulletins(settings: Settings) -> list[dict[str, Any]]:
         return [summarise(row) for row in rows]
 
 
-def preview_bulletin(settings: Settings, bulletin_id: int, audience: str, fill_placeholders: bool = True) -> RenderedBulletin:
+def preview_bulletin(
+    settings: Settings, bulletin_id: int, audience: str, fill_placeholders: bool = True
+) -> RenderedBulletin:
     """What `audience` would receive: a draft rendered now, an approved issue as frozen.
 
     Per-recipient placeholders are filled with obvious sample values unless
@@ -90,15 +100,34 @@ def preview_bulletin(settings: Settings, bulletin_id: int, audience: str, fill_p
     )
 
 
-def approve_bulletin(settings: Settings, bulletin_id: int, by: str = "") -> dict[str, Any]:
-    """Freeze a draft: render each audience once, store the HTML and text, snapshot each item."""
+def approve_bulletin(
+    settings: Settings,
+    bulletin_id: int,
+    by: str = "",
+    *,
+    force_reason: str = "",
+    receiving: Callable[[Session], Sequence[str]] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Freeze a draft: render each audience once, store the HTML and text, snapshot each item.
+
+    Refused (ApprovalRefused) when the period has not started or the edition
+    has no items for an audience in `receiving(session)` (default: every
+    audience), unless `force_reason` says why it should go anyway.
+    """
     with transaction(settings.database.url) as session:
         bulletin = _get(session, bulletin_id, lock=True)
         if bulletin.status != "draft":
             when = bulletin.approved_at.strftime("%Y-%m-%d %H:%M UTC") if bulletin.approved_at else "an earlier time"
-            raise WrongState(f"bulletin {bulletin_id} is already {bulletin.status} (approved by {bulletin.approved_by or 'someone'} at {when})")
+            raise WrongState(
+                f"bulletin {bulletin_id} is already {bulletin.status} (approved by {bulletin.approved_by or 'someone'} at {when})"
+            )
         missed = _approved_since_draft(session, settings, bulletin)
         content = _content(session, settings, bulletin)
+        audiences = receiving(session) if receiving else AUDIENCES
+        problems = approval_problems(content, audiences, today or network_today(settings))
+        if problems and not force_reason.strip():
+            raise ApprovalRefused(_refusal(bulletin, problems))
         _snapshot_entries(session, bulletin)
         bulletin.content = content_to_dict(content)
         bulletin.renditions = [_rendition(r) for r in render_all(content, settings.templates_path).values()]
@@ -106,11 +135,56 @@ def approve_bulletin(settings: Settings, bulletin_id: int, by: str = "") -> dict
         bulletin.status = "approved"
         bulletin.approved_at = utcnow()
         bulletin.approved_by = by
+        bulletin.forced_reason = force_reason.strip() if problems else ""
         session.flush()
         summary = summarise(bulletin)
         summary["warnings"] = {r.audience: list(r.warnings) for r in bulletin.renditions if r.warnings}
         summary["approved_after_draft"] = missed
+        summary["overridden"] = problems
         return summary
+
+
+def approval_problems(content: BulletinContent, audiences: Sequence[str], today: dt.date) -> list[str]:
+    """Why an edition should not go yet: an early period, an audience with nothing to read."""
+    problems = [f"its period {content.period.label} has not started (it starts {content.period.start})"]
+    problems = problems if content.period.start > today else []
+    return problems + [f"the {a} edition has no items" for a in audiences if not content.items_for(a)]
+
+
+def _refusal(bulletin: Bulletin, problems: list[str]) -> str:
+    period = _period(bulletin)
+    return (
+        f"bulletin {bulletin.id} (No. {bulletin.number}, {period.label}) was not approved: {'; '.join(problems)}. "
+        f"Wait for items and redraft it (mln bulletin draft --period {period.key}), "
+        f"or approve it anyway: mln bulletin approve {bulletin.id} --force --reason TEXT"
+    )
+
+
+def unapprove_bulletin(settings: Settings, bulletin_id: int) -> dict[str, Any]:
+    """Return an approved issue to draft (live rendering again), if no copy of it was queued."""
+    with transaction(settings.database.url) as session:
+        bulletin = _get(session, bulletin_id, lock=True)
+        queued = session.scalar(select(func.count()).select_from(Outgoing).where(Outgoing.bulletin_id == bulletin_id))
+        if bulletin.status != "approved" or queued:
+            raise WrongState(
+                f"bulletin {bulletin_id} is {bulletin.status} and {queued} cop(ies) of it were queued; only an "
+                f"approved issue not yet queued can go back to draft (to stop a send: mln bulletin cancel {bulletin_id})"
+            )
+        bulletin.status = "draft"
+        bulletin.content = None
+        bulletin.renditions = []
+        bulletin.approved_at, bulletin.approved_by, bulletin.forced_reason = None, "", ""
+        for entry in bulletin.entries:
+            entry.snapshot = None
+        bulletin.updated_at = utcnow()
+        session.flush()
+        return summarise(bulletin)
+
+
+def audience_item_counts(session: Session, settings: Settings, bulletin_id: int) -> dict[str, int]:
+    """How many items each audience's edition carries (as frozen, for an approved issue)."""
+    content = _content(session, settings, _get(session, bulletin_id))
+    return {audience: len(content.items_for(audience)) for audience in AUDIENCES}
 
 
 def set_intro(settings: Settings, bulletin_id: int, intro: str) -> dict[str, Any]:
@@ -118,7 +192,9 @@ def set_intro(settings: Settings, bulletin_id: int, intro: str) -> dict[str, Any
     with transaction(settings.database.url) as session:
         bulletin = _get(session, bulletin_id, lock=True)
         if bulletin.status != "draft":
-            raise WrongState(f"bulletin {bulletin_id} is already {bulletin.status}; its introduction can no longer change")
+            raise WrongState(
+                f"bulletin {bulletin_id} is already {bulletin.status}; its introduction can no longer change"
+            )
         bulletin.intro = intro
         bulletin.updated_at = utcnow()
         return summarise(bulletin)
@@ -127,18 +203,22 @@ def set_intro(settings: Settings, bulletin_id: int, intro: str) -> dict[str, Any
 def frozen_rendition(session: Session, bulletin_id: int, audience: str) -> RenderedBulletin:
     """The stored HTML and text of an approved issue, placeholders unfilled (for the sender)."""
     row = session.scalars(
-        select(BulletinRendition).where(BulletinRendition.bulletin_id == bulletin_id, BulletinRendition.audience == audience)
+        select(BulletinRendition).where(
+            BulletinRendition.bulletin_id == bulletin_id, BulletinRendition.audience == audience
+        )
     ).one_or_none()
     if row is None:
-        raise WrongState(f"bulletin {bulletin_id} has no approved {audience} version; approve it first: mln bulletin approve {bulletin_id}")
+        raise WrongState(
+            f"bulletin {bulletin_id} has no approved {audience} version; approve it first: mln bulletin approve {bulletin_id}"
+        )
     return RenderedBulletin(row.audience, row.subject, row.html, row.text, tuple(row.warnings or ()))
 
 
 def mark_bulletin_sent(session: Session, bulletin_id: int) -> None:
     """Record that sending finished (called by the sender inside its transaction)."""
     bulletin = _get(session, bulletin_id)
-    if bulletin.status == "draft":
-        raise WrongState(f"bulletin {bulletin_id} is a draft; approve it before sending")
+    if bulletin.status in ("draft", "cancelled"):
+        raise WrongState(f"bulletin {bulletin_id} is {bulletin.status}; only an approved bulletin is sent")
     bulletin.status = "sent"
     bulletin.sent_at = bulletin.sent_at or utcnow()
 
@@ -166,6 +246,9 @@ def summarise(bulletin: Bulletin) -> dict[str, Any]:
         "approved_at": _iso(bulletin.approved_at),
         "approved_by": bulletin.approved_by,
         "sent_at": _iso(bulletin.sent_at),
+        "forced_reason": bulletin.forced_reason or "",
+        "cancelled_at": _iso(bulletin.cancelled_at),
+        "cancel_reason": bulletin.cancel_reason or "",
     }
 
 
@@ -200,7 +283,9 @@ def _new_bulletin(session: Session, period: Period) -> Bulletin:
         session.flush()
     except IntegrityError:
         # Two drafts for the same period or number at once: the other one won.
-        raise WrongState(f"another draft for {period.label} was created at the same moment; run the command again") from None
+        raise WrongState(
+            f"another draft for {period.label} was created at the same moment; run the command again"
+        ) from None
     return bulletin
 
 
@@ -218,10 +303,12 @@ def _collect_entries(session: Session, settings: Settings, bulletin: Bulletin, p
     # Remove the old entries first: re-adding a submission before the delete is flushed would break uniqueness.
     bulletin.entries.clear()
     session.flush()
-    bulletin.entries.extend([
-        BulletinEntry(submission_id=row.id, file_no=row.file_no or "", is_update=is_update, position=n)
-        for n, (row, is_update) in enumerate(source.latest_per_file_no(rows))
-    ])
+    bulletin.entries.extend(
+        [
+            BulletinEntry(submission_id=row.id, file_no=row.file_no or "", is_update=is_update, position=n)
+            for n, (row, is_update) in enumerate(source.latest_per_file_no(rows))
+        ]
+    )
 
 
 def _approved_since_draft(session: Session, settings: Settings, bulletin: Bulletin) -> int:
@@ -247,7 +334,9 @@ def _content(session: Session, settings: Settings, bulletin: Bulletin) -> Bullet
         return content_from_dict(bulletin.content)
     rows = source.submissions_by_id(session, [e.submission_id for e in bulletin.entries])
     items = tuple(
-        source.item_from_submission(rows[e.submission_id], e.is_update) for e in bulletin.entries if e.submission_id in rows
+        source.item_from_submission(rows[e.submission_id], e.is_update)
+        for e in bulletin.entries
+        if e.submission_id in rows
     )
     return build_content(settings, bulletin, items)
 
@@ -290,6 +379,15 @@ def _rendition(rendered: RenderedBulletin) -> BulletinRendition:
 
 
 __all__ = [
-    "approve_bulletin", "bulletin_content", "draft_bulletin", "frozen_rendition", "list_bulletins",
-    "mark_bulletin_sent", "preview_bulletin", "set_intro",
+    "approval_problems",
+    "approve_bulletin",
+    "audience_item_counts",
+    "bulletin_content",
+    "draft_bulletin",
+    "frozen_rendition",
+    "list_bulletins",
+    "mark_bulletin_sent",
+    "preview_bulletin",
+    "set_intro",
+    "unapprove_bulletin",
 ]

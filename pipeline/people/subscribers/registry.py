@@ -3,6 +3,7 @@
 Every function works inside the caller's session (one transaction) except the
 CSV import and export, which own theirs.
 """
+
 from __future__ import annotations
 
 import csv
@@ -10,19 +11,21 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.csvfiles import ImportReport, read_csv_rows, spreadsheet_safe
 from pipeline.config import Settings
-from pipeline.store.db import transaction
+from pipeline.csvfiles import ImportReport, read_csv_rows, spreadsheet_safe
 from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.store.db import transaction
 from pipeline.store.models import ForgottenAddress, ListMembership, Subscriber, utcnow
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 CSV_COLUMNS = ("email", "name", "organisation", "lists", "status", "joined_via", "joined_at", "confirmed_at")
 
 
@@ -41,7 +44,11 @@ def check_list(settings: Settings, list_name: str) -> str:
 
 
 def find(session: Session, address: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == address.strip().lower()).options(selectinload(Subscriber.memberships)))
+    return session.scalar(
+        select(Subscriber)
+        .where(Subscriber.email == address.strip().lower())
+        .options(selectinload(Subscriber.memberships))
+    )
 
 
 def get(session: Session, address: str) -> Subscriber:
@@ -69,11 +76,19 @@ def is_forgotten(session: Session, address: str) -> bool:
 
 
 def _hash(salt: str, address: str) -> str:
-    return hashlib.sha256(f"{salt}:{address.strip().lower()}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{salt}:{address.strip().lower()}".encode()).hexdigest()
 
 
-def add(session: Session, settings: Settings, address: str, list_name: str, *, name: str = "", organisation: str = "",
-        via: str = "cli") -> tuple[Subscriber, str]:
+def add(
+    session: Session,
+    settings: Settings,
+    address: str,
+    list_name: str,
+    *,
+    name: str = "",
+    organisation: str = "",
+    via: str = "cli",
+) -> tuple[Subscriber, str]:
     """Add someone directly (by the communications lead) as active; return (subscriber, what happened).
 
     Never brings back someone who unsubscribed, was forgotten, or was disabled:
@@ -85,8 +100,15 @@ def add(session: Session, settings: Settings, address: str, list_name: str, *, n
     if subscriber is None:
         if is_forgotten(session, address):
             raise WrongState(f"{address} asked to be forgotten; they can only rejoin by email themselves")
-        subscriber = Subscriber(email=address, name=name, organisation=organisation, status="active", joined_via=via,
-                                confirmed_at=utcnow(), confirmed_via=via)
+        subscriber = Subscriber(
+            email=address,
+            name=name,
+            organisation=organisation,
+            status="active",
+            joined_via=via,
+            confirmed_at=utcnow(),
+            confirmed_via=via,
+        )
         session.add(subscriber)
         add_membership(subscriber, list_name, confirmed=True)
         session.flush()
@@ -154,8 +176,9 @@ def approve(session: Session, address: str) -> Subscriber:
     return subscriber
 
 
-def list_subscribers(session: Session, list_name: str | None = None, status: str | None = None,
-                     awaiting_approval: bool | None = None) -> list[Subscriber]:
+def list_subscribers(
+    session: Session, list_name: str | None = None, status: str | None = None, awaiting_approval: bool | None = None
+) -> list[Subscriber]:
     query = select(Subscriber).options(selectinload(Subscriber.memberships)).order_by(Subscriber.email)
     if status:
         query = query.where(Subscriber.status == status)
@@ -171,22 +194,31 @@ def recipients(session: Session, list_names: Iterable[str]) -> list[Subscriber]:
     return list(session.scalars(select(Subscriber).where(_is_recipient(list_names)).order_by(Subscriber.id)))
 
 
-def recipient_pages(session: Session, list_names: Iterable[str], size: int = 1000) -> Iterator[list[Row]]:
+def recipient_pages(session: Session, list_names: Iterable[str], size: int = 1000) -> Iterator[Sequence[Row]]:
     """`recipients` as plain (id, email, name) rows, `size` at a time in id order:
     a list of 50,000 never sits in memory as ORM objects."""
     where = _is_recipient(list_names)
     after = 0
     while page := session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.name).where(where, Subscriber.id > after).order_by(Subscriber.id).limit(size)
+        select(Subscriber.id, Subscriber.email, Subscriber.name)
+        .where(where, Subscriber.id > after)
+        .order_by(Subscriber.id)
+        .limit(size)
     ).all():
         yield page
         after = page[-1].id
 
 
+def recipients_exist(session: Session, list_names: Iterable[str]) -> bool:
+    """Whether any active, confirmed subscriber is on one of `list_names`."""
+    return session.scalar(select(Subscriber.id).where(_is_recipient(list_names)).limit(1)) is not None
+
+
 def _is_recipient(list_names: Iterable[str]):  # type: ignore[no-untyped-def]
     names = list(list_names)
     return (Subscriber.status == "active") & Subscriber.memberships.any(
-        ListMembership.list_name.in_(names) & ListMembership.confirmed.is_(True))
+        ListMembership.list_name.in_(names) & ListMembership.confirmed.is_(True)
+    )
 
 
 def recipients_of(settings: Settings, list_names: Iterable[str]) -> list[Subscriber]:
@@ -197,10 +229,16 @@ def recipients_of(settings: Settings, list_names: Iterable[str]) -> list[Subscri
 
 def as_dict(subscriber: Subscriber) -> dict:
     return {
-        "email": subscriber.email, "name": subscriber.name, "organisation": subscriber.organisation,
-        "lists": subscriber.lists, "status": subscriber.status, "awaiting_approval": subscriber.awaiting_approval,
-        "joined_via": subscriber.joined_via, "joined_at": _iso(subscriber.joined_at),
-        "confirmed_at": _iso(subscriber.confirmed_at), "bounce_score": subscriber.bounce_score,
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "organisation": subscriber.organisation,
+        "lists": subscriber.lists,
+        "status": subscriber.status,
+        "awaiting_approval": subscriber.awaiting_approval,
+        "joined_via": subscriber.joined_via,
+        "joined_at": _iso(subscriber.joined_at),
+        "confirmed_at": _iso(subscriber.confirmed_at),
+        "bounce_score": subscriber.bounce_score,
     }
 
 
@@ -211,7 +249,9 @@ def _iso(value: dt.datetime | None) -> str:
 # ---- CSV ---------------------------------------------------------------------------
 
 
-def import_csv(settings: Settings, path: Path, list_name: str, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_csv(
+    settings: Settings, path: Path, list_name: str, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Add or update everyone in a CSV file on `list_name`, in one transaction."""
     check_list(settings, list_name)
     rows = read_csv_rows(path)
@@ -224,12 +264,21 @@ def import_csv(settings: Settings, path: Path, list_name: str, progress: Callabl
     return report
 
 
-def _import_row(session: Session, settings: Settings, list_name: str, line: int, row: dict[str, str], report: ImportReport) -> None:
+def _import_row(
+    session: Session, settings: Settings, list_name: str, line: int, row: dict[str, str], report: ImportReport
+) -> None:
     raw = row.get("email", "")
     try:
         with session.begin_nested():
-            _, outcome = add(session, settings, raw, list_name, name=row.get("name", ""),
-                             organisation=row.get("organisation", ""), via="import")
+            _, outcome = add(
+                session,
+                settings,
+                raw,
+                list_name,
+                name=row.get("name", ""),
+                organisation=row.get("organisation", ""),
+                via="import",
+            )
     except (InvalidInput, WrongState) as exc:
         report.skipped.append((line, raw, str(exc)))
         return

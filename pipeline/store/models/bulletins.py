@@ -1,4 +1,5 @@
 """Bulletins: one row per issue, the items it carries, and its frozen renderings."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.store.models.base import Base, utcnow
 
-BULLETIN_STATUSES = ("draft", "approved", "sent")
+BULLETIN_STATUSES = ("draft", "approved", "sent", "cancelled")
 
 
 class Bulletin(Base):
@@ -37,11 +38,15 @@ class Bulletin(Base):
     approved_at: Mapped[dt.datetime | None]
     approved_by: Mapped[str] = mapped_column(String(200), default="")
     sent_at: Mapped[dt.datetime | None]
+    # Why it was approved although empty for an audience or early (`approve --force --reason`).
+    forced_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[dt.datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
 
-    entries: Mapped[list["BulletinEntry"]] = relationship(
+    entries: Mapped[list[BulletinEntry]] = relationship(
         back_populates="bulletin", cascade="all, delete-orphan", order_by="BulletinEntry.position"
     )
-    renditions: Mapped[list["BulletinRendition"]] = relationship(back_populates="bulletin", cascade="all, delete-orphan")
+    renditions: Mapped[list[BulletinRendition]] = relationship(back_populates="bulletin", cascade="all, delete-orphan")
 
 
 class BulletinEntry(Base):

@@ -1,11 +1,11 @@
 """What goes out: every message we send, and the per-address auto-reply counter."""
+
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from typing import TYPE_CHECKING
 
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.store.models.base import Base, utcnow
@@ -13,7 +13,7 @@ from pipeline.store.models.base import Base, utcnow
 if TYPE_CHECKING:
     from pipeline.store.models.intake import Message
 
-OUTGOING_STATUSES = ("queued", "sent", "failed")
+OUTGOING_STATUSES = ("queued", "sent", "failed", "cancelled")  # cancelled: its bulletin was cancelled
 
 
 class Outgoing(Base):
@@ -58,7 +58,7 @@ class Outgoing(Base):
     last_code: Mapped[int] = mapped_column(default=0)
 
     # The message this answers, which may be inserted by the same flush as this row.
-    source_message: Mapped["Message | None"] = relationship(foreign_keys=[source_message_pk])
+    source_message: Mapped[Message | None] = relationship(foreign_keys=[source_message_pk])
 
 
 class AutoReplyCount(Base):

@@ -40,6 +40,9 @@ def upgrade() -> None:
     sa.Column('approved_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_by', sa.String(length=200), nullable=False),
     sa.Column('sent_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('forced_reason', sa.Text(), nullable=False),
+    sa.Column('cancelled_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancel_reason', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bulletins')),
     sa.UniqueConstraint('number', name=op.f('uq_bulletins_number')),
     sa.UniqueConstraint('period_start', name=op.f('uq_bulletins_period_start'))
