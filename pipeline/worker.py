@@ -37,7 +37,7 @@ from pipeline.config import Settings
 from pipeline.errors import ConfigError, DatabaseError, MlnError, RulesError
 from pipeline.intake.mailbox import MailSource, open_source
 from pipeline.intake.mailbox.base import IdleMailSource
-from pipeline.intake.rules import load_rules
+from pipeline.intake.rule_files import load_rules
 from pipeline.logs import redact
 from pipeline.mailing.delivery import deliver_due
 from pipeline.passes import poll_once

@@ -10,7 +10,8 @@ import click
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
 from pipeline.intake.actions import mailbox_target
-from pipeline.intake.rules import check_rules, load_rules, route
+from pipeline.intake.rule_files import check_rules, load_rules
+from pipeline.intake.rules import route
 from pipeline.mail import parse_mail
 
 

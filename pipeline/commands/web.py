@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from pipeline.commands.context import AppContext
-from pipeline.web import PARTS, make_server
+from pipeline.web import PARTS
+from pipeline.web_server import make_server
 
 
 def register(cli: click.Group) -> None:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from pipeline.config import Settings
 from pipeline.errors import NotFound, WrongState
-from pipeline.intake.poll import run_handler
+from pipeline.intake.handling import run_handler
 from pipeline.intake.prepare import read_attachments
-from pipeline.intake.rules import load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import route
 from pipeline.mail import parse_mail
 from pipeline.store import db
 from pipeline.store.models import Message

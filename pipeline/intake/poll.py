@@ -27,9 +27,8 @@ import contextlib
 import dataclasses
 import logging
 import time
-import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -37,15 +36,15 @@ from sqlalchemy.orm import Session
 
 from pipeline.compose import may_auto_reply
 from pipeline.config import Settings
-from pipeline.errors import HoldMessage
 from pipeline.faults import crashpoint
 from pipeline.intake.actions import Recorded, apply_actions, finish_pending_actions, mailbox_target, recorded
-from pipeline.intake.handlers import Handler, HandlerContext, HandlerResult, get_handler
+from pipeline.intake.handlers import HandlerResult
+from pipeline.intake.handling import NeedsIsolation, run_handler, run_in_group
 from pipeline.intake.mailbox import Fetched, MailSource, open_source
-from pipeline.intake.prepare import AttachmentForms, Prepared, Preparer, prepare
-from pipeline.intake.recording import Entry, record_all, set_routing
-from pipeline.intake.rules import Routing, Rule, load_rules
-from pipeline.mail import IncomingMail
+from pipeline.intake.prepare import Prepared, Preparer, prepare
+from pipeline.intake.recording import Entry, record_all
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import Routing, Rule
 from pipeline.store import db, group_batch
 from pipeline.store import records as store
 from pipeline.store.models import Message, utcnow
@@ -57,10 +56,6 @@ GROUP_BYTES = 8_000_000
 Progress = Callable[[int], None]
 # What became of one message: (outcome, its mailbox action if ours to do); None: another poller has it.
 Handled = tuple[str, Recorded | None] | None
-
-
-class NeedsIsolation(Exception):
-    """A handler in a group failed or held its message: handle the group one message at a time."""
 
 
 @dataclass
@@ -351,7 +346,7 @@ def _decide(session: Session, settings: Settings, entry: Entry, alone: bool) -> 
         )
     else:
         assert entry.routing is not None
-        run = run_handler if alone else _run_in_group
+        run = run_handler if alone else run_in_group
         _set_outcome(
             settings, record, entry.routing, run(session, settings, record, mail, entry.prepared.forms, entry.routing)
         )
@@ -370,70 +365,6 @@ def _claim(session: Session, record: Message, outcome: str) -> bool:
         store.claim_for_us(record)
         return True
     return record.id in store.claim_actions(session, [record.id])
-
-
-# ---- running the routed handler -----------------------------------------------------------
-
-
-def run_handler(
-    session: Session,
-    settings: Settings,
-    record: Message,
-    mail: IncomingMail,
-    forms: Sequence[AttachmentForms],
-    routing: Routing,
-) -> HandlerResult:
-    """Run the routed handler for one message alone, inside a savepoint: a failure undoes only what it wrote.
-
-    What the handler added is flushed inside the savepoint too, so a value the database
-    refuses quarantines just this message; the result's rows are then read as ids.
-    """
-    handler, context = _handler_for(session, settings, record, mail, forms, routing)
-    try:
-        with session.begin_nested():
-            result = handler.handle(context)
-            session.flush()
-        return result.with_ids()
-    except HoldMessage as hold:
-        return HandlerResult("held", hold.reason)
-    except Exception as exc:  # noqa: BLE001 - any handler failure quarantines this one message
-        record.error = traceback.format_exc()
-        log.error("handler %s failed: %s", routing.handler, exc, extra={"message_id": record.message_id})
-        return HandlerResult("quarantined", f"handler {routing.handler} failed: {type(exc).__name__}: {exc}")
-
-
-def _run_in_group(
-    session: Session,
-    settings: Settings,
-    record: Message,
-    mail: IncomingMail,
-    forms: Sequence[AttachmentForms],
-    routing: Routing,
-) -> HandlerResult:
-    """Run the routed handler for a message in a group, without a savepoint (two round trips fewer).
-
-    What it added goes in with the group's one flush. A failure or a hold cannot be
-    undone for this message alone, so it raises NeedsIsolation and the group is undone.
-    """
-    handler, context = _handler_for(session, settings, record, mail, forms, routing)
-    try:
-        return handler.handle(context)
-    except Exception as exc:  # HoldMessage too: what it wrote must be undone
-        raise NeedsIsolation(f"handler {routing.handler}: {type(exc).__name__}") from exc
-
-
-def _handler_for(
-    session: Session,
-    settings: Settings,
-    record: Message,
-    mail: IncomingMail,
-    forms: Sequence[AttachmentForms],
-    routing: Routing,
-) -> tuple[Handler, HandlerContext]:
-    set_routing(record, routing)
-    rule = dataclasses.replace(routing.rule, options=routing.options)
-    context = HandlerContext(session=session, settings=settings, record=record, mail=mail, forms=forms, rule=rule)
-    return get_handler(routing.handler), context
 
 
 def _set_outcome(settings: Settings, record: Message, routing: Routing | None, result: HandlerResult) -> None:

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.config import NetworkSettings
-from pipeline.templates_io.choices import BLANK, STATUSES, Reading, read_consent, read_status, status_words
+from pipeline.templates_io.choices import BLANK, Reading
+from pipeline.templates_io.consent import read_consent
 from pipeline.templates_io.dates import DateProblem, LooseDate, not_known, parse_date, parse_date_pair
 from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.fields import FIELDS, FIELDS_BY_KEY
+from pipeline.templates_io.status import STATUSES, read_status, status_words
 from pipeline.templates_io.themes import count_words, match_choice, match_loosely
 
 EMAIL = re.compile(

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.config import load_settings
-from pipeline.intake.rules import load_rules
+from pipeline.intake.rule_files import load_rules
 
 
 def test_init_writes_config_rules_and_database(tmp_path):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import REPO_ROOT
-from pipeline.intake.rules import Condition, load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import Condition, route
 from pipeline.mail import parse_mail
 
 MESSAGES = Path(__file__).parents[1] / "messages"

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from fixtures.samples import MESSAGES
 
 from pipeline.cli import cli
-from pipeline.intake.rules import load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import route
 from pipeline.mail import parse_mail
 
 

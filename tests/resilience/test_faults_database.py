@@ -21,7 +21,7 @@ from resilience.harness import IMAP_PASSWORD_ENV, World, assert_each_message_onc
 from resilience.proxy import CuttingProxy
 
 from pipeline.errors import DatabaseError
-from pipeline.intake import poll
+from pipeline.intake import handling
 from pipeline.outbound import claims, sender
 from pipeline.passes import poll_once
 from pipeline.store import db
@@ -94,7 +94,7 @@ def test_postgres_lost_mid_poll_then_back(pg_proxy, tmp_path, imap_account, monk
 
         return advance
 
-    real_get_handler = poll.get_handler
+    real_get_handler = handling.get_handler
 
     def get_handler(name):
         handler = real_get_handler(name)
@@ -103,7 +103,7 @@ def test_postgres_lost_mid_poll_then_back(pg_proxy, tmp_path, imap_account, monk
             _lose_database(proxy)  # the message's transaction is open; its commit cannot happen
         return handler
 
-    monkeypatch.setattr(poll, "get_handler", get_handler)
+    monkeypatch.setattr(handling, "get_handler", get_handler)
     with pytest.raises(DatabaseError, match="database"):
         poll_once(world.settings, on_new=on_new)
 

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 from pipeline.config import LimitSettings, NetworkSettings
 from pipeline.errors import MlnError, RulesError
-from pipeline.intake.rules import FALLBACK_RULE, KNOWN_HANDLERS, load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import FALLBACK_RULE, KNOWN_HANDLERS, route
 from pipeline.mail import parse_mail
 from pipeline.templates_io.dates import DateProblem, parse_date, parse_date_pair
 from pipeline.templates_io.fields import FIELDS

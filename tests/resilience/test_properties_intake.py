@@ -18,7 +18,7 @@ from resilience.test_properties import REAL_FORMS, damaged_form, form_body, text
 from sqlalchemy import select
 
 from pipeline.intake.poll import process_fetched
-from pipeline.intake.rules import load_rules
+from pipeline.intake.rule_files import load_rules
 from pipeline.mail import Fetched
 from pipeline.store import db
 from pipeline.store.models import Message, Submission

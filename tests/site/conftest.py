@@ -8,7 +8,7 @@ import pytest
 from bulletin.conftest import artifacts_dir  # noqa: F401 - screenshots beside the bulletin's
 
 from pipeline.site import build_site
-from pipeline.web import make_server
+from pipeline.web_server import make_server
 
 from .seed import make_settings, seed
 

@@ -13,9 +13,10 @@ import pytest
 
 from pipeline.config import DatabaseSettings, Settings
 from pipeline.intake.handlers import HandlerContext, get_handler
-from pipeline.intake.poll import run_handler
+from pipeline.intake.handling import run_handler
 from pipeline.intake.prepare import prepare
-from pipeline.intake.rules import load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import route
 from pipeline.store import db
 from pipeline.store.models import Message
 

@@ -16,9 +16,10 @@ from pipeline.config import (
     SmtpSettings,
 )
 from pipeline.intake.handlers import HandlerResult
-from pipeline.intake.poll import run_handler
+from pipeline.intake.handling import run_handler
 from pipeline.intake.prepare import prepare
-from pipeline.intake.rules import load_rules, route
+from pipeline.intake.rule_files import load_rules
+from pipeline.intake.rules import route
 from pipeline.store.db import transaction
 from pipeline.store.models import Message
 

@@ -12,8 +12,9 @@ import datetime as dt
 import pytest
 
 from pipeline.config import NetworkSettings
-from pipeline.templates_io.choices import read_consent, read_status
+from pipeline.templates_io.consent import read_consent
 from pipeline.templates_io.extract import RawForm
+from pipeline.templates_io.status import read_status
 from pipeline.templates_io.validate import validate_form
 
 NETWORK = NetworkSettings()

@@ -19,7 +19,7 @@ from pipeline.compose import queue_reply
 from pipeline.intake.handlers.base import HandlerContext, HandlerResult
 from pipeline.mail import body_start
 from pipeline.store.models import AuditEvent, Item, Outgoing, Submission
-from pipeline.templates_io.choices import read_consent
+from pipeline.templates_io.consent import read_consent
 from pipeline.templates_io.validate import loose_file_no
 
 _GREETING = re.compile(
