@@ -33,6 +33,7 @@ from pipeline.config import Settings
 from pipeline.errors import ApprovalRefused, MlnError, WrongState
 from pipeline.localtime import current_period, local_midnight, local_now, previous_period, shown
 from pipeline.mailing.sending import approve_for_sending, scheduled_lists, send_bulletin
+from pipeline.mailing.waiting import waiting_sends
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.outbound.bulletin.drafts import draft_bulletin, preview_bulletin
 from pipeline.outbound.bulletin.render import RenderedBulletin
@@ -376,7 +377,17 @@ def upcoming(settings: Settings, now: dt.datetime | None = None) -> list[dict[st
             nxt = today + dt.timedelta(days=ahead)
             year, week, _ = nxt.isocalendar()
             items.append((local_midnight(settings, nxt), "digest", f"{year}-W{week:02d}"))
-    return [{"job": job, "key": key, "due": shown(settings, when)} for when, job, key in sorted(items)]
+    jobs = [{"job": job, "key": key, "due": shown(settings, when)} for when, job, key in sorted(items)]
+    return jobs + [_send_row(send) for send in waiting_sends(settings)]
+
+
+def _send_row(send: dict[str, Any]) -> dict[str, Any]:
+    """A waiting or running bulletin send, as a row beside the jobs (its copies per audience and status)."""
+    copies = "; ".join(
+        f"{a}: " + ", ".join(f"{n} {s}" for s, n in sorted(c.items())) for a, c in send["copies"].items()
+    )
+    key = f"bulletin {send['bulletin_id']} (No. {send['number']}), {send['state']}" + (f": {copies}" if copies else "")
+    return {"job": "send", "key": key, "due": send["due"], "bulletin": send}
 
 
 def _reminders_done(settings: Settings, period: Period) -> bool:

@@ -54,10 +54,15 @@ def schedule_group() -> None:
 
 
 @schedule_group.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="JSON list with keys job, key, due.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON list with keys job, key, due (and bulletin, for a waiting or running send).",
+)
 @click.pass_obj
 def list_command(app: AppContext, as_json: bool) -> None:
-    """Each enabled job and when it next runs (in network.timezone).
+    """Each enabled job and when it next runs (in network.timezone), then any bulletin send waiting or under way.
 
     \b
     Example:
@@ -67,7 +72,7 @@ def list_command(app: AppContext, as_json: bool) -> None:
     if as_json:
         print_json(rows)
     else:
-        print_table(rows, [("job", "Job"), ("key", "For"), ("due", "Next run")])
+        print_table(rows, [("job", "Job"), ("key", "For"), ("due", "Next run")], max_width=100)  # a send row is long
 
 
 @schedule_group.command(name="run")

@@ -131,3 +131,19 @@ def test_the_first_scheduled_close_does_not_reach_back_before_the_installation(s
     assert first.outcome == "skipped" and "ended before the installation" in first.detail["reason"]
     with db.transaction(settings.database.url, readonly=True) as session:
         assert session.scalars(select(Bulletin)).all() == []
+
+
+def test_schedule_list_shows_a_send_waiting_then_under_way(config, settings):
+    add_submission(settings.database.url, "Shared plan", at(2026, 11, 3), share=True)
+    bulletin_id = draft_bulletin(settings, parse_period("2026-11"))["id"]
+    approve_for_sending(settings, bulletin_id, today=dt.date(2026, 12, 6))
+
+    waiting = [row for row in json.loads(mln(config, "schedule", "list", "--json").output) if row["job"] == "send"]
+    assert [(r["bulletin"]["bulletin_id"], r["bulletin"]["state"], r["due"]) for r in waiting] == [
+        (bulletin_id, "waiting", "next run")
+    ]
+
+    queue_bulletin(settings, bulletin_id, "all")
+    listed = mln(config, "schedule", "list")
+    assert listed.exit_code == 0
+    assert f"bulletin {bulletin_id} (No. 1), sending: external: 1 queued; internal: 1 queued" in listed.output
