@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -129,19 +130,29 @@ def queue_confirmation(
     ]
     if settings.web.base_url:
         lines += ["", f"Or confirm on the web: {settings.web.base_url.rstrip('/')}/confirm/{token}"]
+    msg = _confirm_by_reply(
+        settings, subscriber, f"Please confirm your subscription to the {short} Bulletin", lines, reply_address
+    )
+    if source is not None and source.message_id and requester == subscriber.email:
+        msg["In-Reply-To"] = clean_header(source.message_id)  # threads under their own request
+    return queue_message(session, settings, msg, kind="confirm", source=source, subscriber_id=subscriber.id)
+
+
+def _confirm_by_reply(
+    settings: Settings, subscriber: Subscriber, subject: str, lines: list[str], reply_address: str
+) -> EmailMessage:
+    """A request that the subscriber confirms by a plain Reply: its Reply-To is the token address."""
     msg = build_message(
         settings,
         subscriber.email,
-        f"Please confirm your subscription to the {short} Bulletin",
+        subject,
         "\n".join(lines) + "\n",
         to_name=subscriber.name,
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
     )
     del msg["Reply-To"]
-    msg["Reply-To"] = reply_address  # a plain Reply confirms
-    if source is not None and source.message_id and requester == subscriber.email:
-        msg["In-Reply-To"] = clean_header(source.message_id)  # threads under their own request
-    return queue_message(session, settings, msg, kind="confirm", source=source, subscriber_id=subscriber.id)
+    msg["Reply-To"] = reply_address
+    return msg
 
 
 def confirm(
@@ -269,16 +280,8 @@ def ask_to_confirm_leaving(
     ]
     if settings.web.base_url:
         lines += ["", f"Or leave on the web: {settings.web.base_url.rstrip('/')}/unsubscribe/{token}"]
-    msg = build_message(
-        settings,
-        subscriber.email,
-        f"Please confirm: leave the {short} Bulletin",
-        "\n".join(lines) + "\n",
-        to_name=subscriber.name,
-        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
-    )
-    del msg["Reply-To"]
-    msg["Reply-To"] = token_address(settings, "unsubscribe", token)  # a plain Reply confirms
+    reply_address = token_address(settings, "unsubscribe", token)
+    msg = _confirm_by_reply(settings, subscriber, f"Please confirm: leave the {short} Bulletin", lines, reply_address)
     if in_reply_to:
         msg["In-Reply-To"] = clean_header(in_reply_to)
     queue_message(session, settings, msg, kind=LEAVE_CONFIRM, source=source, subscriber_id=subscriber.id)
