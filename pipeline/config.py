@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
+from pipeline.config_files import config_not_found, find_config_path, read_secrets_file, secrets_path
+from pipeline.config_smtp import RouteSettings, Secret, SmtpSettings, build_routes, smtp_section, split_route_tables
+from pipeline.errors import ConfigError, ConfigNotFound
 
 DEFAULT_THEMES = (
     "Liaison / General Hospital",
@@ -31,13 +33,6 @@ DEFAULT_THEMES = (
 )
 DEFAULT_REGIONS = ("North East", "Yorkshire & Humber", "North West", "East Midlands")
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-class Secret(str):
-    """A string that never shows itself in repr, logs or JSON dumps of settings."""
-
-    def __repr__(self) -> str:
-        return "Secret('***')" if self else "Secret('')"
 
 
 @dataclass(frozen=True)
@@ -61,23 +56,6 @@ class MailboxSettings:
     poll_interval: float = 60.0
     use_idle: bool = True
     auth: str = "password"  # password | oauth2 (SASL XOAUTH2 with a token from [oauth2])
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    url: str = "smtp://127.0.0.1:25"
-    starttls: bool = False
-    user: str = ""
-    password_env: str = "MLN_SMTP_PASSWORD"
-    password: Secret = Secret("")
-    from_address: str = "bulletin@example.org"
-    reply_to: str = "mln@example.org"
-    rate_per_minute: int = 0
-    timeout: float = 30.0
-    tls_verify: bool = True
-    ca_file: str = ""
-    max_attempts: int = 8
-    auth: str = "password"  # password | oauth2 (AUTH XOAUTH2 as smtp.user with a token from [oauth2])
 
 
 @dataclass(frozen=True)
@@ -127,6 +105,14 @@ class DebugSettings:
 
 
 @dataclass(frozen=True)
+class DnsSettings:
+    # The resolver `mln doctor mail` asks ("HOST" or "HOST:PORT"); empty: the system's.
+    # MLN_DNS_SERVER=127.0.0.1:5353 points it at a test server.
+    server: str = ""
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     # The key that signs confirm / unsubscribe / bounce tokens comes only from this
     # environment variable, never from the file.
@@ -147,8 +133,18 @@ class ListSettings:
     default_list: str = "external"
     approval_required: bool = False  # a confirmed join then waits for `mln subscribers approve`
     joins_per_sender_per_day: int = 5
-    bounce_threshold: int = 5  # hard-bounce days within bounce_window_days that disable a subscriber
+    # Not read since [bounces] soft_editions replaced them; kept so older mln.toml files still load.
+    bounce_threshold: int = 5
     bounce_window_days: int = 30
+
+
+@dataclass(frozen=True)
+class BounceSettings:
+    # A failure that names the mailbox as gone (5.1.1 user unknown, 5.1.10, 5.1.6 moved, 5.2.1
+    # disabled, ...) disables the address at once. Any other failure (full, blocked, unknown
+    # format) disables it only when this many editions in a row failed: a list mailed every
+    # two months never sees five failures within a month.
+    soft_editions: int = 3
 
 
 @dataclass(frozen=True)
@@ -193,6 +189,30 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class BulletinSettings:
+    # Different people who must approve an edition before it goes (2: four eyes).
+    approvals: int = 1
+    # Each audience's introduction (Markdown with {{ count.new }}, {{ count.updated }},
+    # {{ highlights }}); a draft's own --intro replaces it. Empty: the draft's intro for both.
+    intro_internal: str = ""
+    intro_external: str = ""
+    # Where each edition's links point (its own site); empty: web.base_url.
+    base_url_internal: str = ""
+    base_url_external: str = ""
+
+
+@dataclass(frozen=True)
+class MeetingSettings:
+    # Network meetings: the rule gives the dates (exceptions: `mln meetings`), in network.timezone.
+    rule: str = "last_working_day"  # last_working_day | none (only meetings added by hand)
+    time: str = "14:00"  # HH:MM, local time
+    duration_minutes: int = 120
+    title: str = "Network meeting"
+    venue: str = ""
+    join_url: str = ""  # e.g. the Teams link, shown and put in each calendar file
+
+
+@dataclass(frozen=True)
 class OAuth2Settings:
     # Used when mailbox.auth or smtp.auth is "oauth2"; see docs/nhsmail-oauth.md.
     provider: str = "microsoft"  # microsoft (MSAL) | google | generic (authlib)
@@ -224,12 +244,17 @@ class Settings:
     paths: PathSettings = field(default_factory=PathSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     debug: DebugSettings = field(default_factory=DebugSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     lists: ListSettings = field(default_factory=ListSettings)
+    bounces: BounceSettings = field(default_factory=BounceSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    bulletin: BulletinSettings = field(default_factory=BulletinSettings)
     oauth2: OAuth2Settings = field(default_factory=OAuth2Settings)
+    meetings: MeetingSettings = field(default_factory=MeetingSettings)
+    routes: tuple[RouteSettings, ...] = ()  # [[smtp.route]]; [smtp] itself is the default route
     source: str = "(built-in defaults)"
     base_dir: str = "."
 
@@ -256,39 +281,39 @@ SECTIONS: dict[str, Any] = {  # section name -> its settings dataclass
 _SECRET_FIELDS = {"password", "token_secret", "client_secret"}
 
 
-def find_config_path(explicit: str | os.PathLike | None, environ: Mapping[str, str] | None = None) -> Path | None:
-    """--config PATH, else $MLN_CONFIG, else ./mln.toml if present, else None (built-in defaults)."""
-    environ = os.environ if environ is None else environ
-    if explicit:
-        return Path(explicit)
-    if environ.get("MLN_CONFIG"):
-        return Path(environ["MLN_CONFIG"])
-    local = Path("mln.toml")
-    return local if local.exists() else None
+def load_settings(
+    path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None, *, required: bool = True
+) -> Settings:
+    """Read settings from the config file (see `find_config_path`), its secrets file and the environment.
 
-
-def load_settings(path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from the config file (see `find_config_path`) and the environment."""
+    With no config file found, raise ConfigNotFound unless `required` is false (then
+    built-in defaults: for commands that touch no database, mailbox or server).
+    """
     environ = dict(os.environ if environ is None else environ)
     config_path = find_config_path(path, environ)
+    if config_path is None and required:
+        raise config_not_found()
     data: dict[str, Any] = {}
     source = "(built-in defaults)"
     if config_path is not None:
         if not config_path.is_file():
-            raise ConfigError(f"config file {config_path} not found; run `mln init` to write one")
+            raise ConfigNotFound(f"config file {config_path} not found; run `mln init` to write one")
         source = str(config_path)
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+        environ = {**read_secrets_file(secrets_path(config_path)), **environ}
     base_dir = config_path.resolve().parent if config_path else Path.cwd()
+    smtp_table, route_tables = split_route_tables(data)
     sections = {name: _build_section(name, cls, data.get(name, {}), environ, source) for name, cls in SECTIONS.items()}
     unknown = set(data) - set(SECTIONS)
     if unknown:
         raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] (known: {', '.join(SECTIONS)})")
     sections["database"] = _absolute_sqlite(sections["database"], base_dir)
     sections["mailbox"] = _with_secret(sections["mailbox"], environ)
-    sections["smtp"] = _with_secret(sections["smtp"], environ)
+    sections["smtp"] = smtp_section(sections["smtp"], smtp_table, environ, source)
+    routes = build_routes(route_tables, sections["smtp"], environ, source, _coerce)
     security = sections["security"]
     sections["security"] = dataclasses.replace(
         security, token_secret=Secret(environ.get(security.token_secret_env, ""))
@@ -302,7 +327,7 @@ def load_settings(path: str | os.PathLike | None = None, environ: Mapping[str, s
             f"network.months_per_issue in {source}: must divide 12 (1, 2, 3, 4, 6 or 12), "
             f"got {sections['network'].months_per_issue}"
         )
-    return Settings(**sections, source=source, base_dir=str(base_dir))
+    return Settings(**sections, routes=routes, source=source, base_dir=str(base_dir))
 
 
 def _build_section(name: str, cls: type, table: Any, environ: Mapping[str, str], source: str) -> Any:

@@ -19,7 +19,9 @@ from pipeline.setup import init_project
 SAMPLES = REPO_ROOT / "tests" / "messages"
 MARKER = ".mln-demo"
 # Invented team leaders (as `mln members import` would load them). Anne Foster, who
-# forwards a colleague's plan, is deliberately missing: her item shows "unknown sender".
+# forwards Helen Okafor's plan, is deliberately missing: the plan is credited to Helen and
+# shows "forwarded by an unknown sender". Helen then sends the same plan twice herself (typed
+# in an HTML email, and "resent" as CSV): one File No, the repeats recorded against it.
 DEMO_MEMBERS = (
     ("priya.natarajan@example.nhs.test", "Priya Natarajan", "Yorkshire & Humber", ("6",)),
     ("tom.heslop.mln@example.org", "Tom Heslop", "North East", ("1",)),

@@ -19,6 +19,10 @@ class ConfigError(MlnError):
     exit_code = 2
 
 
+class ConfigNotFound(ConfigError):
+    """No config file was given or found; the message names where we looked."""
+
+
 class RulesError(MlnError):
     """An inbox rules file cannot be used."""
 
@@ -45,12 +49,20 @@ class WrongState(MlnError):
     """The record is not in a state that allows this action."""
 
 
+class Suppressed(WrongState):
+    """The address is on the suppression list: it may not be added or imported, only rejoin by itself."""
+
+
 class InvalidInput(MlnError):
     """A value the user gave does not pass validation."""
 
 
 class ApprovalRefused(MlnError):
     """An edition is empty for an audience that would receive it, or its period has not started."""
+
+
+class SendRefused(MlnError):
+    """A by-hand send of an edition empty for a list, or still waiting for an approver or its send-at time."""
 
 
 class TemplateError(MlnError):

@@ -21,6 +21,7 @@ from pipeline.config import Settings
 from pipeline.errors import InvalidInput
 from pipeline.mail import parse_mail
 from pipeline.review.common import get_submission, iso
+from pipeline.review.duplicates import changes_since, plan_notes
 from pipeline.store import db
 from pipeline.store.models import SUBMISSION_STATUSES, Attachment, Item, Message, Submission
 from pipeline.templates_io import match_choice, parse_date
@@ -108,6 +109,11 @@ def _filtered(flt: QueueFilter, status: str) -> Select:
 
 
 def iter_queue(session: Session, flt: QueueFilter, limit: int, offset: int = 0) -> Iterator[dict[str, Any]]:
+    for row in _iter_rows(session, flt, limit, offset):
+        yield {**row, **plan_notes(session, row["id"])}
+
+
+def _iter_rows(session: Session, flt: QueueFilter, limit: int, offset: int) -> Iterator[dict[str, Any]]:
     """Rows in queue order: status by status (pending first), oldest first within each."""
     for status in flt.statuses:
         if limit <= 0:
@@ -148,11 +154,12 @@ def queue_row(row: Submission, file_no: str | None) -> dict[str, Any]:
         "received_at": iso(row.received_at),
         "is_update": bool(row.is_update),
         "problem_count": len(row.problems or []),
+        "forwarded_by": row.forwarded_by,
     }
 
 
 # Columns `show` leaves out: internal keys shown elsewhere in the result.
-_HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems"}
+_HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems", "possible_duplicate_of_id"}
 
 
 def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
@@ -168,10 +175,14 @@ def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
             "file_no": row.file_no,
             "problems": list(row.problems or []),
             "raw_fields": dict(row.raw_fields or {}),
+            # Rows the form does not have (Partners, Funding ...), kept by the reader (#19).
+            "further_information": (row.raw_fields or {}).get("further_information", ""),
             "message": _message(session, row),
             "attachment": _attachment(session, row.attachment_id),
             "revisions": _revisions(session, row),
             "history": history_rows(session, row),
+            **plan_notes(session, row.id),
+            "changes": changes_since(session, row),
         }
 
 

@@ -101,12 +101,13 @@ def test_quoting_a_file_no_makes_an_update_with_history_kept(settings, deliver):
     assert "revision 2" in _text(email.message_from_bytes(_rows(settings, Outgoing)[-1].raw, policy=default))
 
 
-def test_unknown_file_no_is_a_problem(settings, deliver):
+def test_an_unknown_file_no_is_filed_as_a_new_plan_and_never_told_to_leave_the_box_blank(settings, deliver):
     update = (SAMPLES / "plain_form.txt").read_text() + "File No: CH-2001-999\n"
     deliver(build_mail(attachments=[("form.txt", update.encode())]))
     (sub,) = _rows(settings, Submission)
-    assert sub.status == "needs_changes" and sub.item_id is None
-    assert any("CH-2001-999 is not one we have on record" in p for p in sub.problems)
+    assert sub.status == "pending" and sub.item_id is not None and sub.file_no_given == "CH-2001-999"
+    text = _text(_reply(settings))
+    assert "CH-2001-999 is not one we have on record" in text and "leave the File No box blank" not in text
 
 
 def test_several_forms_in_one_message_give_one_submission_each_and_one_reply(settings, deliver):
@@ -119,9 +120,14 @@ def test_several_forms_in_one_message_give_one_submission_each_and_one_reply(set
 
 
 def test_file_numbers_count_up_per_theme(settings, deliver):
-    for _ in range(3):
-        deliver(build_mail(attachments=["template_filled.docx"]))
+    form = (SAMPLES / "plain_form.txt").read_text()
+    for place in ("Leeds", "York", "Hull"):
+        plan = form.replace("informal patients", f"informal patients in {place}")
+        deliver(build_mail(attachments=[("plan.txt", plan.encode())]))
     assert [i.file_no[-3:] for i in _rows(settings, Item)] == ["001", "002", "003"]
+    deliver(build_mail(attachments=["template_filled.docx"]))
+    deliver(build_mail(attachments=["template_filled.docx"]))  # the same plan again: no new File No
+    assert len(_rows(settings, Item)) == 4
 
 
 def test_hostile_attachment_gets_a_clear_reply_and_is_held(settings, deliver):
@@ -142,7 +148,7 @@ def test_legacy_doc_gets_a_reply_asking_for_docx(settings, deliver):
     assert "save it as .docx" in _text(_reply(settings))
 
 
-def test_message_with_no_form_is_held_and_answered_only_when_meant_as_one(settings, deliver):
+def test_message_with_no_form_is_held_and_every_person_is_answered(settings, deliver):
     _, handler, result = deliver(
         build_mail(
             subject="Lunch on Friday?",
@@ -151,7 +157,7 @@ def test_message_with_no_form_is_held_and_answered_only_when_meant_as_one(settin
         )
     )
     assert handler == "submission" and result.outcome == "held"
-    assert _rows(settings, Outgoing) == []
+    assert "could not read photo.png" in _text(_reply(settings))  # held, but never in silence (#19)
     _, _, result = deliver(
         build_mail(
             subject="Our improvement plan",
@@ -160,7 +166,8 @@ def test_message_with_no_form_is_held_and_answered_only_when_meant_as_one(settin
         )
     )
     assert result.outcome == "held"
-    assert "We could not find a completed improvement plan" in _text(_reply(settings))
+    last = max(_rows(settings, Outgoing), key=lambda row: row.id)
+    assert "We could not find a completed improvement plan" in _text(email.message_from_bytes(last.raw, policy=default))
 
 
 def test_automatic_mail_is_filed_but_never_answered(settings, deliver):
@@ -174,9 +181,11 @@ def test_automatic_mail_is_filed_but_never_answered(settings, deliver):
 def test_macro_enabled_and_libreoffice_files(settings, deliver):
     deliver(build_mail(attachments=["macros.docm", "lo_template_filled.odt", "lo_index_two_rows.ods"]))
     subs = _rows(settings, Submission)
-    assert len(subs) == 4
-    assert [s.status for s in subs] == ["pending"] * 4
-    assert {s.source for s in subs} == {"macros.docm", "lo_template_filled.odt", "lo_index_two_rows.ods"}
+    # The .docm and the .odt hold the same plan: it is filed once.
+    assert len(subs) == 3
+    assert [s.status for s in subs] == ["pending"] * 3
+    assert {s.source for s in subs} == {"macros.docm", "lo_index_two_rows.ods"}
+    assert "came twice in your message" in _text(_reply(settings))
 
 
 def test_template_request_gets_the_blank_forms(settings, deliver):
@@ -221,14 +230,14 @@ def test_a_spreadsheet_of_many_forms_is_held_for_a_person(settings, deliver):
     assert _rows(settings, Submission) == [] and _rows(settings, Item) == []
 
 
-def test_a_thank_you_reply_to_the_template_mail_is_held_without_an_answer(settings, deliver):
+def test_a_thank_you_reply_to_the_template_mail_is_held_and_still_answered(settings, deliver):
     deliver(build_mail(subject="send template", body="send the template please"))
     quoted = "\n".join("> " + line for line in _text(_reply(settings)).splitlines())
     _, handler, result = deliver(
         build_mail(subject="Re: Reporting template: MLN", body="Thanks, will do!\n\n" + quoted)
     )
     assert handler == "submission" and result.outcome == "held"
-    assert len(_rows(settings, Outgoing)) == 1  # only the template itself
+    assert len(_rows(settings, Outgoing)) == 2  # a person's message is never held in silence (#19)
 
 
 def test_a_corrected_form_takes_the_place_of_the_revision_that_needed_changes(settings, deliver):

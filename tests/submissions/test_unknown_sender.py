@@ -28,6 +28,6 @@ def test_known_member_is_not_flagged_and_a_stranger_is(settings, deliver):
         )
 
     deliver(build_mail(body=FORM, sender="b.walsh@example.org"))
-    deliver(build_mail(body=FORM, sender="mallory@unknown.example"))
+    deliver(build_mail(body=FORM.replace("Memory cafe", "Memory cafe in Ambleside"), sender="mallory@unknown.example"))
 
     assert unknown_flags(settings) == {"b.walsh@example.org": False, "mallory@unknown.example": True}

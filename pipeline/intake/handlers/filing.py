@@ -1,5 +1,9 @@
 """Filing received forms: keep attachments, issue File Nos, store each form as a Submission.
 
+One plan, one File No: a form for a plan we already have (pipeline/intake/same_plan.py)
+is recorded against it: an exact repeat adds no revision, changed content is the plan's
+next revision, and a corrected form replaces the copy that needed changes. A form that
+only may be a plan we have gets its own File No and is flagged for the reviewer.
 Used by the `submission` handler inside the message's transaction; never commits.
 """
 
@@ -7,18 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
+from pipeline.intake.forwards import Forward, same_person
+from pipeline.intake.same_plan import (
+    PlanMatch,
+    Wanted,
+    content_hash,
+    find_certain,
+    find_near,
+    normalise_title,
+    remember,
+    similarity,
+)
 from pipeline.mail import IncomingAttachment
 from pipeline.people.members import is_member
 from pipeline.store import counters
-from pipeline.store.models import Attachment, AuditEvent, Item, Message, Outgoing, Submission
+from pipeline.store.models import Attachment, AuditEvent, Item, Message, Submission
 from pipeline.store.models.submissions import submission_columns
+from pipeline.store.plans import resolve_file_no
 from pipeline.templates_io import ValidatedForm
 
 
@@ -55,107 +70,210 @@ def store_attachments(
     return rows
 
 
+# A reply in the thread of a plan, or naming its File No in the subject, whose title is less alike than
+# this is probably another plan: it is filed anew and flagged, not taken as a revision.
+SAME_THREAD_TITLE = 0.6
+
+
 @dataclass
 class Filed:
-    submission: Submission
+    submission: Submission  # for a repeat, the plan's revision it repeats
     form: ValidatedForm
     replaced: bool = False  # a corrected form that took the place of a revision needing changes
+    repeat: bool = False  # the same plan again: recorded against it, nothing new filed
+    how: str = ""  # how the plan was recognised, for the log and the reviewer
 
     @property
     def file_no(self) -> str:
         return self.submission.file_no
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """How the forms of one message came: the message, what it answers, who wrote it."""
+
+    record: Message
+    thread: tuple[str, ...] = ()  # the Message-IDs it answers (In-Reply-To, References)
+    file_nos: tuple[str, ...] = ()  # File Nos written in its subject or body
+    forward: Forward | None = None
+    forms: int = 1  # how many forms the message holds
+
+    def author(self, columns: dict) -> tuple[str, str]:
+        """(address, name) of whoever wrote the plan: the forwarded message's author, else the sender.
+
+        A forward that names its author without an address (Exchange inside one organisation)
+        takes the form's lead contact email, when the lead's name is the author's.
+        """
+        forward = self.forward
+        if forward is None:
+            return self.record.from_addr, self.record.from_name
+        if forward.author_addr:
+            return forward.author_addr, forward.author_name or forward.author_addr
+        if columns.get("lead_email") and same_person(forward.author_name, columns.get("lead_name", "")):
+            return columns["lead_email"].lower(), columns.get("lead_name") or forward.author_name
+        return self.record.from_addr, self.record.from_name
+
+    def people(self, columns: dict) -> frozenset[str]:
+        return frozenset(p.lower() for p in (self.record.from_addr, self.author(columns)[0]) if p)
+
+
 def file_form(
     session: Session,
     settings: Settings,
-    record: Message,
+    arrival: Arrival,
     form: ValidatedForm,
     attachment: Attachment | None,
-    thread: Sequence[str] = (),
 ) -> Filed:
-    """Store one validated form as a Submission: a new Item, or a new revision of the Item it names.
+    """Store one validated form: a repeat of a plan we have, its next revision, or a new plan."""
+    columns = submission_columns(form.values)
+    wanted = Wanted(
+        columns=columns,
+        content_hash=content_hash(columns),
+        attachment_sha=attachment.sha256 if attachment is not None else "",
+        file_no=_file_no(session, arrival, form),
+        thread=arrival.thread,
+        people=arrival.people(columns),
+    )
+    match = find_certain(session, wanted)
+    why = ""
+    if match is not None and match.how in ("thread", "File No") and not form.values["file_no"]:
+        match, why = _unless_another_plan(match, columns["title"])
+    if match is None:
+        match, why = find_near(session, wanted)
+    fields = _fields(session, arrival, form, attachment, columns, wanted.content_hash)
+    if match is not None and match.certain:
+        return _file_known(session, settings, arrival, form, match, fields)
+    return _file_new(session, settings, arrival, form, fields, match, why)
 
-    A corrected form for a submission waiting for changes (it quotes the File No, or it
-    answers, in the same thread, the message that asked for changes) replaces that
-    submission's content as its next revision, instead of queueing a second copy.
-    `thread` is the Message-IDs this message answers (In-Reply-To, References).
-    """
-    values = form.values
-    item, is_update, target = _find_item(session, form, thread)
-    new_item = item is None and not values["file_no"] and values["theme_number"] is not None
-    if new_item:
-        item = _new_item(session, settings, values["theme"], record.received_at)
-    fields = dict(
+
+def _file_no(session: Session, arrival: Arrival, form: ValidatedForm) -> str:
+    """The File No that names the form's plan: the form's own, else one in the subject or body."""
+    given = form.values["file_no"]
+    if given and not _file_no_problem(form):
+        if resolve_file_no(session, given) is not None:
+            return given
+        form.notes.append(
+            f"File No {given} is not one we have on record, so we have filed this as a new plan unless it matches "
+            "one you sent before. If it updates an earlier plan, reply with the File No from our acknowledgement."
+        )
+        return ""
+    known = [no for no in arrival.file_nos if resolve_file_no(session, no) is not None]
+    return known[0] if len(known) == 1 else ""
+
+
+def _unless_another_plan(match: PlanMatch, title: str) -> tuple[PlanMatch | None, str]:
+    """A thread or subject match stands unless the titles differ too much to be one plan."""
+    earlier = normalise_title(match.submission.title)
+    if not earlier or not normalise_title(title) or similarity(earlier, normalise_title(title)) >= SAME_THREAD_TITLE:
+        return match, ""
+    named = "answers the thread of" if match.how == "thread" else "names the File No of"
+    why = f"{named} {match.submission.file_no or 'an earlier plan'}, but its title differs: '{match.submission.title[:80]}'"
+    return PlanMatch(match.submission, match.how, certain=False), why
+
+
+def _fields(
+    session: Session,
+    arrival: Arrival,
+    form: ValidatedForm,
+    attachment: Attachment | None,
+    columns: dict,
+    digest: str,
+) -> dict:
+    record = arrival.record
+    author, author_name = arrival.author(columns)
+    forwarded = author != record.from_addr
+    return dict(
         status="needs_changes" if form.problems else "pending",
         problems=list(form.problems),
-        file_no_given=values["file_no"][:60],
+        file_no_given=form.values["file_no"][:60],
         raw_fields=dict(form.raw.fields),
-        sender=record.from_addr,
-        sender_name=record.from_name,
+        sender=author,
+        sender_name=author_name,
+        forwarded_by=record.from_addr if forwarded else "",
         source=form.raw.source[:500],
         received_at=record.received_at,
         message=record,
         attachment=attachment,
-        **submission_columns(values),
-        # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof.
+        content_hash=digest,
+        **columns,
+        # Still queued, but shown as "unknown sender" so the lead can spot a stranger or a spoof:
+        # for a forward, the forwarder is the one we can check (the author's name is only their word).
         unknown_sender=not is_member(session, record.from_addr),
     )
-    if target is not None:
-        return Filed(_replace(session, target, item, fields), form, replaced=True)
-    # An Item made just now has no revisions yet: no need to ask.
-    latest = _latest_revision(session, item) if item is not None and not new_item else None
-    revision = (latest.revision or 0) + 1 if latest is not None else (1 if item is not None else None)
-    submission = Submission(item=item, revision=revision, is_update=is_update, **fields)
+
+
+def _file_known(
+    session: Session, settings: Settings, arrival: Arrival, form: ValidatedForm, match: PlanMatch, fields: dict
+) -> Filed:
+    latest = match.submission
+    same = _same_revision(session, latest, fields["content_hash"])
+    if same is not None:
+        how = "twice in this message" if same.message is arrival.record else match.how
+        _record_repeat(session, arrival, latest, how, same)
+        return Filed(latest, form, repeat=True, how=how)
+    if latest.status == "needs_changes":
+        item = latest.item
+        if item is None and form.values["theme_number"] is not None:
+            item = _new_item(session, settings, form.values["theme"], arrival.record.received_at)
+        return Filed(_replace(session, latest, item, fields), form, replaced=True, how=match.how)
+    if latest.item is None:  # a plan without a File No that is no longer waiting: file this one anew
+        return _file_new(session, settings, arrival, form, fields, None, "")
+    revision = (latest.revision or 0) + 1
+    submission = Submission(item=latest.item, revision=revision, is_update=True, **fields)
     session.add(submission)  # inserted by the handler's flush, with its attachment and reply
-    return Filed(submission, form)
+    remember(session, submission, fields["attachment"])
+    return Filed(submission, form, how=match.how)
 
 
-def _find_item(
-    session: Session, form: ValidatedForm, thread: Sequence[str]
-) -> tuple[Item | None, bool, Submission | None]:
-    """(the Item the form belongs to, whether it is an update, the needs_changes submission it corrects)."""
-    file_no = form.values["file_no"]
-    if file_no and not _file_no_problem(form):
-        item = session.scalar(select(Item).where(Item.file_no == file_no))
-        if item is None:
-            form.problems.append(
-                f"File No {file_no} is not one we have on record; please check it, or leave "
-                "File No blank if this is a new plan."
-            )
-            return None, False, None
-        latest = _latest_revision(session, item)
-        return item, True, latest if latest is not None and latest.status == "needs_changes" else None
-    if not file_no:
-        target = needs_changes_in_thread(session, thread, form.values["title"])
-        if target is not None:
-            return target.item, target.is_update, target
-    return None, False, None
+def _file_new(
+    session: Session,
+    settings: Settings,
+    arrival: Arrival,
+    form: ValidatedForm,
+    fields: dict,
+    near: PlanMatch | None,
+    why: str,
+) -> Filed:
+    item = None
+    if form.values["theme_number"] is not None:
+        item = _new_item(session, settings, form.values["theme"], arrival.record.received_at)
+    submission = Submission(item=item, revision=1 if item is not None else None, is_update=False, **fields)
+    if near is not None and near.item is not None:
+        submission.possible_duplicate_of_id = near.item.id
+        submission.duplicate_reason = why[:2000]
+    elif near is not None:
+        submission.duplicate_reason = f"possible duplicate of submission {near.submission.id}: {why}"[:2000]
+    session.add(submission)
+    remember(session, submission, fields["attachment"])
+    return Filed(submission, form, how="possible duplicate" if near is not None else "new")
 
 
-def needs_changes_in_thread(session: Session, thread: Sequence[str], title: str) -> Submission | None:
-    """The one submission waiting for changes that this message answers, by Message-ID, if there is exactly one.
-
-    The thread may hold our automatic problems reply, a reviewer's "changes needed" mail
-    (both recorded in `outgoing` with the source message), or the original message itself.
-    """
-    ids = [i for i in thread if i][:50]
-    if not ids:
-        return None
-    ours = select(Outgoing.source_message_pk).where(
-        Outgoing.message_id.in_(ids), Outgoing.source_message_pk.is_not(None)
-    )
-    theirs = select(Message.id).where(Message.message_id.in_(ids))
+def _same_revision(session: Session, latest: Submission, digest: str) -> Submission | None:
+    """The revision of the plan with exactly this content (the newest), if one has it."""
+    if latest.content_hash == digest or latest.item_id is None:
+        return latest if latest.content_hash == digest else None
     query = (
         select(Submission)
-        .where(Submission.status == "needs_changes")
-        .where(or_(Submission.message_pk.in_(ours), Submission.message_pk.in_(theirs)))
-        .order_by(Submission.id)
+        .where(Submission.item_id == latest.item_id, Submission.content_hash == digest)
+        .order_by(Submission.revision.desc())
+        .limit(1)
     )
-    found = list(session.scalars(query.with_for_update()))
-    if len(found) > 1:  # several forms in that message: the one with the same title
-        found = [s for s in found if " ".join(s.title.lower().split()) == " ".join(title.lower().split())]
-    return found[0] if len(found) == 1 else None
+    return session.scalar(query)
+
+
+def _record_repeat(session: Session, arrival: Arrival, latest: Submission, how: str, same: Submission) -> None:
+    record = arrival.record
+    detail: dict[str, object] = {
+        "same_as_revision": same.revision,
+        "message_pk": record.id,
+        "message_id": record.message_id,
+        "subject": record.subject[:300],
+        "from": record.from_addr,
+        "how": how,
+    }
+    if arrival.forward is not None:
+        detail["forwarded"] = {"author": arrival.forward.author_addr, "how": arrival.forward.how}
+    session.add(AuditEvent(submission_id=latest.id, action="repeat", actor=record.from_addr, detail=detail))
 
 
 def _new_item(session: Session, settings: Settings, theme: str, received_at: dt.datetime) -> Item:
@@ -164,11 +282,6 @@ def _new_item(session: Session, settings: Settings, theme: str, received_at: dt.
     item = Item(file_no=file_no, theme_code=code, year=year, sequence=sequence)
     session.add(item)
     return item
-
-
-def _latest_revision(session: Session, item: Item) -> Submission | None:
-    query = select(Submission).where(Submission.item_id == item.id).order_by(Submission.revision.desc()).limit(1)
-    return session.scalar(query.with_for_update())
 
 
 def _replace(session: Session, row: Submission, item: Item | None, fields: dict) -> Submission:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
+from pipeline.intake.handlers.plan_status import received_on, status_sentence
 from pipeline.templates_io.choices import UNCLEAR, Reading
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def acknowledgement(settings: Settings, filed: Sequence[Filed], errors: Sequence
         lines += _problems(f)
     if errors:
         lines += ["We could not read some of what you attached:"] + [f"  - {e}" for e in errors] + [""]
-    if ok:
+    if any(not f.repeat for f in ok):
         lines += [
             "What happens next: the communications lead reviews each plan. Once approved it appears in the next "
             "bi-monthly bulletin of the network (in the external edition only if you said it may be shared).",
@@ -63,6 +64,8 @@ def acknowledgement(settings: Settings, filed: Sequence[Filed], errors: Sequence
 def _subject(filed: Sequence[Filed], bad: Sequence[Filed]) -> str:
     if len(filed) == 1:
         f = filed[0]
+        if f.repeat:
+            return f"Already received: {_short(f.submission.title)} ({f.file_no or 'no File No yet'})"
         if bad:
             return f"Please check your improvement plan: {_short(f.submission.title) or 'untitled'}"
         return f"Received: {_short(f.submission.title)} ({f.file_no})"
@@ -73,6 +76,8 @@ def _subject(filed: Sequence[Filed], bad: Sequence[Filed]) -> str:
 
 def _accepted(f: Filed) -> list[str]:
     s = f.submission
+    if f.repeat:
+        return _repeat(f)
     if f.replaced:
         what = f"{f.file_no}, in place of the copy that needed changes"
     else:
@@ -105,8 +110,29 @@ def share_sentence(share: Reading) -> str:
     return f"{why} we will not share this outside the network: reply YES to allow it."
 
 
+def _repeat(f: Filed) -> list[str]:
+    """The same plan again: nothing new was filed; say where the one we have stands."""
+    s = f.submission
+    filed_as = f"File No {f.file_no}" if f.file_no else f"our submission {s.id} (no File No yet)"
+    if f.how == "twice in this message":
+        return [
+            f'"{_short(s.title, 200)}" came twice in your message ({_where(s.source)} and again); '
+            f"we have filed it once, as {filed_as}.",
+            "",
+        ]
+    return [
+        f'"{_short(s.title, 200)}" was already received as {filed_as} on {received_on(s)}; this copy is the same, '
+        "so nothing new was filed.",
+        status_sentence(s),
+        *([f"To update this plan, send the changed form with {f.file_no} in the File No box."] if f.file_no else []),
+        "",
+    ]
+
+
 def _problems(f: Filed) -> list[str]:
     s = f.submission
+    if f.repeat:
+        return _repeat(f)
     title = _short(s.title, 200) or "the form without a title"
     lines = [f'We have kept "{title}" ({_where(s.source)}), but it needs some changes before it can be reviewed:']
     lines += [f"  - {problem}" for problem in f.form.problems]
@@ -115,8 +141,8 @@ def _problems(f: Filed) -> list[str]:
         lines.append(f"When you resend it, put {f.file_no} in the File No box so it replaces this copy.")
     elif s.file_no_given:
         lines.append(
-            "When you resend it, give the File No from our acknowledgement of the plan, or leave the File No "
-            "box blank if this is a new plan."
+            f"When you resend it, give the File No from our acknowledgement of the plan: we have no plan "
+            f"filed as {s.file_no_given}."
         )
     else:
         lines.append("When you resend it, leave the File No box blank.")

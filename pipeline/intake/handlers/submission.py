@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.compose import AttachmentSpec, queue_reply
 from pipeline.errors import TemplateError, Unsupported
 from pipeline.intake.handlers.base import HandlerContext, HandlerResult
+from pipeline.intake.handlers.chasers import answer_chaser, arrival_of, tell_author
 from pipeline.intake.handlers.filing import Filed, file_form, store_attachments
 from pipeline.intake.handlers.replies import acknowledgement, no_form_reply
 from pipeline.store.counters import file_year, reserve_sequences
@@ -55,39 +56,51 @@ class SubmissionHandler:
                 f"{len(found.forms)} forms in one message (more than {MAX_FORMS_PER_MESSAGE}); "
                 "a person should check it before they are filed",
             )
-        thread = (ctx.mail.in_reply_to, *ctx.mail.references)
+        arrival = arrival_of(ctx, len(found.forms))
         checked = [(validate_form(raw, ctx.settings.network), attachment) for raw, attachment in found.forms]
-        new_themes = [
-            form.values["theme"] for form, _ in checked if form.values["theme_number"] and not form.values["file_no"]
-        ]
-        # Reserving takes the sequence locks in one order before any other lock of filing.
-        # One new form in a message that quotes no File No and answers no thread takes
-        # no lock before its File No, so its allocation's own lock needs no reservation.
-        if len(new_themes) > 1 or any(thread) or any(form.values["file_no"] for form, _ in checked):
+        new_themes = [form.values["theme"] for form, _ in checked if form.values["theme_number"]]
+        # Reserving takes the sequence locks in one order before any other lock of filing. A plan
+        # named by File No or thread has its latest revision locked before a File No may be issued;
+        # one new form found by content or title takes no lock before its File No, so needs none.
+        named = bool(arrival.thread or arrival.file_nos) or any(form.values["file_no"] for form, _ in checked)
+        if len(new_themes) > 1 or (new_themes and named):
             reserve_sequences(ctx.session, ctx.settings, new_themes, file_year(ctx.settings, ctx.record.received_at))
-        filed = [
-            file_form(ctx.session, ctx.settings, ctx.record, form, attachment, thread) for form, attachment in checked
-        ]
+        filed = [file_form(ctx.session, ctx.settings, arrival, form, attachment) for form, attachment in checked]
         subject, text = acknowledgement(ctx.settings, filed, found.errors)
         reply = _reply(ctx, subject, text, kind="ack" if all(f.form.ok for f in filed) else "reply")
         for item in filed:
-            item.submission.reply = reply
+            if not item.repeat:
+                item.submission.reply = reply
+        # The author hears of a forward that filed something; a repeat was answered when it first came.
+        for author, name in dict.fromkeys(
+            (f.submission.sender, f.submission.sender_name) for f in filed if f.submission.forwarded_by and not f.repeat
+        ):
+            tell_author(ctx, arrival.forward, author, name, subject, text)
         # The attachments, submissions and reply are linked by relationship and inserted by the driver's flush.
         return HandlerResult(
             "processed",
             _summary(filed, reply is not None),
-            {"submissions": [f.submission for f in filed], "file_nos": [f.file_no for f in filed]},
+            {
+                "submissions": [f.submission for f in filed],
+                "file_nos": [f.file_no for f in filed],
+                "repeats": [f.file_no for f in filed if f.repeat],
+            },
         )
 
     def _no_form(self, ctx: HandlerContext, found: Found) -> HandlerResult:
         reasons = found.errors + found.unsupported
+        partial = _partial_form_in_body(ctx.mail.text)
+        # "Did my plan arrive?" is answered with where it stands, not with a blank form.
+        asked = answer_chaser(ctx, only_if_asked=bool(reasons) or partial)
+        if asked is not None:
+            return asked
         meant = (
             bool(reasons)
-            or _partial_form_in_body(ctx.mail.text)
+            or partial
             or (bool(ctx.mail.attachments) and bool(_MEANT_AS_SUBMISSION.search(ctx.mail.subject or "")))
         )
         replied = False
-        if meant:
+        if meant or not ctx.mail.is_auto_submitted:  # every person gets an answer (#19); meant or not
             subject, text = no_form_reply(ctx.settings, reasons)
             attachments = [
                 (template_filename(fmt), CONTENT_TYPES[fmt], generate_template(fmt, ctx.settings.network))
@@ -144,7 +157,12 @@ def _reply(
 
 
 def _summary(filed: list[Filed], replied: bool) -> str:
-    parts = [f"{f.file_no or 'no File No'} ({f.submission.status})" for f in filed]
+    parts = [
+        f"{f.file_no or 'no File No'} (already received, {f.how})"
+        if f.repeat
+        else f"{f.file_no or 'no File No'} ({f.submission.status}{', ' + f.how if f.how not in ('', 'new') else ''})"
+        for f in filed
+    ]
     noun = "submission" if len(filed) == 1 else "submissions"
     return f"{len(filed)} {noun}: {', '.join(parts)}" + (
         "" if replied else "; no reply sent (automatic mail or daily limit)"

@@ -3,16 +3,19 @@
 from pipeline.store.models.base import Base, UTCDateTime, utcnow
 from pipeline.store.models.bulletins import BULLETIN_STATUSES, Bulletin, BulletinEntry, BulletinRendition
 from pipeline.store.models.intake import OUTCOMES, Attachment, MailboxState, Message
+from pipeline.store.models.meetings import MeetingChange
 from pipeline.store.models.members import JobRun, Member, ReminderSent
 from pipeline.store.models.outgoing import OUTGOING_STATUSES, AutoReplyCount, Outgoing
 from pipeline.store.models.review import AUDIT_ACTIONS, AuditEvent
 from pipeline.store.models.submissions import SUBMISSION_STATUSES, FileNoSequence, Item, Submission
 from pipeline.store.models.subscribers import (
     SUBSCRIBER_STATUSES,
-    BounceDay,
-    ForgottenAddress,
+    Bounce,
+    Complaint,
+    ConsentRecord,
     ListMembership,
     Subscriber,
+    Suppression,
     UsedToken,
 )
 from pipeline.store.models.worker import WorkerHeartbeat
@@ -29,6 +32,7 @@ __all__ = [
     "Attachment",
     "MailboxState",
     "Message",
+    "MeetingChange",
     "JobRun",
     "Member",
     "ReminderSent",
@@ -43,9 +47,11 @@ __all__ = [
     "Item",
     "Submission",
     "SUBSCRIBER_STATUSES",
-    "BounceDay",
-    "ForgottenAddress",
+    "Bounce",
+    "Complaint",
+    "ConsentRecord",
     "ListMembership",
     "Subscriber",
+    "Suppression",
     "UsedToken",
 ]

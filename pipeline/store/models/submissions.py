@@ -53,8 +53,12 @@ class Item(Base):
     year: Mapped[int]
     sequence: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when a reviewer merged this plan into another (`mln merge`): its File No then names that one.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
 
-    submissions: Mapped[list[Submission]] = relationship(back_populates="item", order_by="Submission.revision")
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="item", order_by="Submission.revision", foreign_keys="Submission.item_id"
+    )
 
 
 class Submission(Base):
@@ -68,6 +72,7 @@ class Submission(Base):
         Index("ix_submissions_theme_number", "theme_number"),
         Index("ix_submissions_lead_email", "lead_email"),
         Index("ix_submissions_status_approved", "status", "approved_at"),
+        Index("ix_submissions_content_hash", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,9 +114,17 @@ class Submission(Base):
     # Only True lets the plan and its contact details into the external edition and site.
     share_externally: Mapped[bool | None]
     raw_fields: Mapped[dict] = mapped_column(default=dict)  # every field exactly as written, for the reviewer
+    # SHA-256 of the read fields, normalised (case, spaces): the same plan resent in any format has the same hash.
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # A plan that may be one already filed, not certainly (pipeline/intake/same_plan.py): the reviewer
+    # merges it (`mln merge`) or keeps it separate (`mln keep-separate`), which clears both.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    duplicate_reason: Mapped[str] = mapped_column(Text, default="")
 
+    # The plan's author: for a forward, the person who wrote the forwarded message, not the forwarder.
     sender: Mapped[str] = mapped_column(String(320), default="")
     sender_name: Mapped[str] = mapped_column(String(500), default="")
+    forwarded_by: Mapped[str] = mapped_column(String(320), default="")  # who forwarded it to us, if someone did
     unknown_sender: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(String(500), default="")  # attachment file name, or "message body"
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -123,7 +136,7 @@ class Submission(Base):
     reviewed_at: Mapped[dt.datetime | None]
     approved_at: Mapped[dt.datetime | None]  # when it entered the index; the bulletin selects by it
 
-    item: Mapped[Item | None] = relationship(back_populates="submissions")
+    item: Mapped[Item | None] = relationship(back_populates="submissions", foreign_keys=[item_id])
     # So a new submission, its attachment and its reply are inserted by one flush, in order
     # (no columns of their own: attachment_id and reply_id above).
     attachment: Mapped[Attachment | None] = relationship()

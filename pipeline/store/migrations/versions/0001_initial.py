@@ -43,6 +43,10 @@ def upgrade() -> None:
     sa.Column('forced_reason', sa.Text(), nullable=False),
     sa.Column('cancelled_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.Text(), nullable=False),
+    sa.Column('approvals', sa.JSON(), nullable=False),
+    sa.Column('send_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('test_sends', sa.JSON(), nullable=False),
+    sa.Column('audience_intros', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bulletins')),
     sa.UniqueConstraint('number', name=op.f('uq_bulletins_number')),
     sa.UniqueConstraint('period_start', name=op.f('uq_bulletins_period_start'))
@@ -58,13 +62,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_file_no_sequences')),
     sa.UniqueConstraint('theme_code', 'year', name=op.f('uq_file_no_sequences_theme_code_year'))
     )
-    op.create_table('forgotten_addresses',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('salt', sa.String(length=32), nullable=False),
-    sa.Column('digest', sa.String(length=64), nullable=False),
-    sa.Column('forgotten_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_forgotten_addresses'))
-    )
     op.create_table('items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('file_no', sa.String(length=40), nullable=False),
@@ -72,6 +69,8 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('created_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['items.id'], name=op.f('fk_items_merged_into_id_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_items')),
     sa.UniqueConstraint('file_no', name=op.f('uq_items_file_no'))
     )
@@ -96,6 +95,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_state')),
     sa.UniqueConstraint('mailbox', 'folder', name=op.f('uq_mailbox_state_mailbox_folder'))
     )
+    op.create_table('meeting_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('regular_day', sa.Date(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('start_time', sa.String(length=5), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('venue', sa.Text(), nullable=False),
+    sa.Column('join_url', sa.Text(), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('changed_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_changes')),
+    sa.UniqueConstraint('regular_day', name=op.f('uq_meeting_changes_regular_day'))
+    )
+    with op.batch_alter_table('meeting_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_changes_day'), ['day'], unique=False)
+
     op.create_table('members',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -152,6 +172,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_messages_from_addr', ['from_addr'], unique=False)
         batch_op.create_index('ix_messages_outcome', ['outcome'], unique=False)
 
+    op.create_table('suppressions',
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=30), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('digest', name=op.f('pk_suppressions'))
+    )
     op.create_table('used_tokens',
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('purpose', sa.String(length=20), nullable=False),
@@ -238,6 +265,7 @@ def upgrade() -> None:
     sa.Column('sent_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('claimed_by', sa.String(length=200), nullable=False),
     sa.Column('claimed_until', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('route', sa.String(length=100), server_default='', nullable=False),
     sa.Column('last_code', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['source_message_pk'], ['messages.id'], name=op.f('fk_outgoing_source_message_pk_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing')),
@@ -245,10 +273,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outgoing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outgoing_bulletin_id'), ['bulletin_id'], unique=False)
+        batch_op.create_index('ix_outgoing_route_sent', ['route', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_source_message_pk'), ['source_message_pk'], unique=False)
         batch_op.create_index('ix_outgoing_status_claimed', ['status', 'claimed_until'], unique=False)
         batch_op.create_index('ix_outgoing_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_outgoing_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outgoing_status_route', ['status', 'route'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_subscriber_id'), ['subscriber_id'], unique=False)
 
     op.create_table('reminders_sent',
@@ -295,18 +325,53 @@ def upgrade() -> None:
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.create_index('ix_subscribers_status', ['status'], unique=False)
 
-    op.create_table('bounce_days',
+    op.create_table('bounces',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('bulletin_id', sa.BigInteger(), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('source', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_bounce_days_subscriber_id_subscribers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_bounce_days')),
-    sa.UniqueConstraint('subscriber_id', 'day', name=op.f('uq_bounce_days_subscriber_id_day'))
+    sa.Column('at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_bounces_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bounces')),
+    sa.UniqueConstraint('subscriber_id', 'bulletin_id', name=op.f('uq_bounces_subscriber_id_bulletin_id'))
     )
-    with op.batch_alter_table('bounce_days', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_bounce_days_subscriber_id'), ['subscriber_id'], unique=False)
+    with op.batch_alter_table('bounces', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bounces_subscriber_id'), ['subscriber_id'], unique=False)
+
+    op.create_table('complaints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=True),
+    sa.Column('bulletin_id', sa.BigInteger(), nullable=True),
+    sa.Column('feedback_type', sa.String(length=40), nullable=False),
+    sa.Column('reporter', sa.String(length=200), nullable=False),
+    sa.Column('message_pk', sa.Integer(), nullable=True),
+    sa.Column('at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['message_pk'], ['messages.id'], name=op.f('fk_complaints_message_pk_messages')),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_complaints_subscriber_id_subscribers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints'))
+    )
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaints_bulletin_id'), ['bulletin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_subscriber_id'), ['subscriber_id'], unique=False)
+
+    op.create_table('consent_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('list_name', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('lawful_basis', sa.String(length=40), nullable=False),
+    sa.Column('source', sa.String(length=30), nullable=False),
+    sa.Column('source_detail', sa.Text(), nullable=False),
+    sa.Column('wording_version', sa.String(length=100), nullable=False),
+    sa.Column('at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_consent_records_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_records'))
+    )
+    with op.batch_alter_table('consent_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_records_subscriber_id'), ['subscriber_id'], unique=False)
 
     op.create_table('list_memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -354,8 +419,12 @@ def upgrade() -> None:
     sa.Column('link', sa.Text(), nullable=False),
     sa.Column('share_externally', sa.Boolean(), nullable=True),
     sa.Column('raw_fields', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('possible_duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('duplicate_reason', sa.Text(), nullable=False),
     sa.Column('sender', sa.String(length=320), nullable=False),
     sa.Column('sender_name', sa.String(length=500), nullable=False),
+    sa.Column('forwarded_by', sa.String(length=320), nullable=False),
     sa.Column('unknown_sender', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=500), nullable=False),
     sa.Column('received_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -368,11 +437,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['attachment_id'], ['attachments.id'], name=op.f('fk_submissions_attachment_id_attachments')),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_submissions_item_id_items')),
     sa.ForeignKeyConstraint(['message_pk'], ['messages.id'], name=op.f('fk_submissions_message_pk_messages')),
+    sa.ForeignKeyConstraint(['possible_duplicate_of_id'], ['items.id'], name=op.f('fk_submissions_possible_duplicate_of_id_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
     sa.UniqueConstraint('item_id', 'revision', name=op.f('uq_submissions_item_id_revision'))
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submissions_attachment_id'), ['attachment_id'], unique=False)
+        batch_op.create_index('ix_submissions_content_hash', ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_item_id'), ['item_id'], unique=False)
         batch_op.create_index('ix_submissions_lead_email', ['lead_email'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_message_pk'), ['message_pk'], unique=False)
@@ -411,6 +482,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submissions_message_pk'))
         batch_op.drop_index('ix_submissions_lead_email')
         batch_op.drop_index(batch_op.f('ix_submissions_item_id'))
+        batch_op.drop_index('ix_submissions_content_hash')
         batch_op.drop_index(batch_op.f('ix_submissions_attachment_id'))
 
     op.drop_table('submissions')
@@ -418,10 +490,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_list_memberships_list')
 
     op.drop_table('list_memberships')
-    with op.batch_alter_table('bounce_days', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_bounce_days_subscriber_id'))
+    with op.batch_alter_table('consent_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_records_subscriber_id'))
 
-    op.drop_table('bounce_days')
+    op.drop_table('consent_records')
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_subscriber_id'))
+        batch_op.drop_index(batch_op.f('ix_complaints_bulletin_id'))
+
+    op.drop_table('complaints')
+    with op.batch_alter_table('bounces', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bounces_subscriber_id'))
+
+    op.drop_table('bounces')
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.drop_index('ix_subscribers_status')
 
@@ -432,10 +513,12 @@ def downgrade() -> None:
     op.drop_table('reminders_sent')
     with op.batch_alter_table('outgoing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outgoing_subscriber_id'))
+        batch_op.drop_index('ix_outgoing_status_route')
         batch_op.drop_index('ix_outgoing_status_next')
         batch_op.drop_index('ix_outgoing_status_id')
         batch_op.drop_index('ix_outgoing_status_claimed')
         batch_op.drop_index(batch_op.f('ix_outgoing_source_message_pk'))
+        batch_op.drop_index('ix_outgoing_route_sent')
         batch_op.drop_index(batch_op.f('ix_outgoing_bulletin_id'))
 
     op.drop_table('outgoing')
@@ -454,6 +537,7 @@ def downgrade() -> None:
     op.drop_table('attachments')
     op.drop_table('worker_heartbeats')
     op.drop_table('used_tokens')
+    op.drop_table('suppressions')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_outcome')
         batch_op.drop_index('ix_messages_from_addr')
@@ -462,10 +546,13 @@ def downgrade() -> None:
 
     op.drop_table('messages')
     op.drop_table('members')
+    with op.batch_alter_table('meeting_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_changes_day'))
+
+    op.drop_table('meeting_changes')
     op.drop_table('mailbox_state')
     op.drop_table('job_runs')
     op.drop_table('items')
-    op.drop_table('forgotten_addresses')
     op.drop_table('file_no_sequences')
     with op.batch_alter_table('bulletins', schema=None) as batch_op:
         batch_op.drop_index('ix_bulletins_status')
