@@ -22,6 +22,9 @@ Conditions (in `all = [...]`, every one must match; in `any = [...]`, one must):
     attachment_type = ["application/pdf"]      by MIME type (glob allowed)
     auto_submitted = true                      RFC 3834 and friends (pipeline.mail)
     looks_like_bounce = true                   DSN or mailer-daemon sender
+    delivery_report = true                     RFC 3464 report, or one flufl.bounce recognises (any subject)
+    feedback_report = true                     ARF spam complaint (RFC 5965)
+    body_form = true                           a reporting template filled in the body (any of its labels)
 Any condition may add `not = true`. Text matching is case-insensitive, on decoded text.
 """
 
@@ -32,7 +35,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.intake.bounces import is_delivery_report
+from pipeline.intake.complaints import is_feedback_report
 from pipeline.mail import IncomingMail, body_start
+from pipeline.templates_io import has_body_form
 
 # The handlers a rule may name (each registered in pipeline/intake/handlers/).
 KNOWN_HANDLERS = (
@@ -41,14 +47,16 @@ KNOWN_HANDLERS = (
     "unsubscribe",
     "confirm",
     "bounce",
+    "complaint",
     "template_request",
     "share_consent",
+    "unrecognised",
     "ignore",
     "hold",
 )
 
 TEXT_FIELDS = ("from", "to", "cc", "subject", "body", "body_start")
-BOOL_FIELDS = ("auto_submitted", "looks_like_bounce")
+BOOL_FIELDS = ("auto_submitted", "looks_like_bounce", "delivery_report", "feedback_report", "body_form")
 LIST_FIELDS = ("has_attachment", "attachment_type")
 CONDITION_FIELDS = TEXT_FIELDS + BOOL_FIELDS + LIST_FIELDS + ("header",)
 MATCH_KINDS = ("contains", "glob", "regex", "equals")
@@ -81,7 +89,7 @@ class Condition:
 
     def _hit(self, mail: IncomingMail) -> bool:
         if self.field in BOOL_FIELDS:
-            value = mail.is_auto_submitted if self.field == "auto_submitted" else mail.looks_like_bounce
+            value = _bool_value(self.field, mail)
             return value == self.patterns[0]
         if self.field == "has_attachment":
             exts = {a.extension for a in mail.attachments}
@@ -105,7 +113,7 @@ class Condition:
     def _seen(self, mail: IncomingMail) -> str:
         """What the condition looked at, in words."""
         if self.field in BOOL_FIELDS:
-            value = mail.is_auto_submitted if self.field == "auto_submitted" else mail.looks_like_bounce
+            value = _bool_value(self.field, mail)
             return f"it is {str(value).lower()}"
         if self.field == "has_attachment":
             return f"attachments: {sorted({a.extension for a in mail.attachments}) or 'none'}"
@@ -211,6 +219,16 @@ def route(rules: list[Rule], mail: IncomingMail, explain: bool = True) -> Routin
 
 
 # ---- loading -----------------------------------------------------------------------------
+
+
+def _bool_value(name: str, mail: IncomingMail) -> bool:
+    if name == "delivery_report":
+        return is_delivery_report(mail)
+    if name == "feedback_report":
+        return is_feedback_report(mail)
+    if name == "body_form":
+        return has_body_form(mail.text, mail.html)
+    return mail.is_auto_submitted if name == "auto_submitted" else mail.looks_like_bounce
 
 
 def _text_values(mail: IncomingMail, name: str, header: str) -> list[str]:

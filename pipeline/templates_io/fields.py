@@ -43,6 +43,11 @@ FIELDS: tuple[Field, ...] = (
             "practice example improvement",
             "improvement title",
             "practice example improvement learning",
+            "title of project",
+            "project name",
+            "title of improvement",
+            "name of improvement",
+            "improvement plan title",
         ),
         required=True,
         multiline=True,
@@ -51,14 +56,14 @@ FIELDS: tuple[Field, ...] = (
         "theme",
         "Key theme",
         "One of the key themes listed below, by number or by name.",
-        ("theme", "key themes", "key theme number", "theme number", "network theme"),
+        ("theme", "key themes", "key theme number", "theme number", "network theme", "theme area", "key theme area"),
         required=True,
     ),
     Field(
         "locality",
         "Location",
         "The town, borough or area where the work happens.",
-        ("locality", "location locality", "area", "place", "site"),
+        ("locality", "location locality", "area", "place", "site", "town", "borough", "location area"),
         required=True,
     ),
     Field("region", "Region", "Optional: one of the network's regions listed below.", ("network region", "nhs region")),
@@ -66,7 +71,7 @@ FIELDS: tuple[Field, ...] = (
         "organisation",
         "Organisation",
         "The lead organisation.",
-        ("organization", "lead organisation", "lead organization", "organisation name", "trust", "agency"),
+        ("organization", "lead organisation", "lead organization", "organisation name", "trust", "agency", "org"),
     ),
     Field(
         "organisation_type",
@@ -78,7 +83,21 @@ FIELDS: tuple[Field, ...] = (
         "lead_name",
         "Lead contact name",
         "The person to contact about this work.",
-        ("lead contact", "lead name", "contact name", "contact", "lead", "name", "lead contact s name"),
+        (
+            "lead contact",
+            "lead name",
+            "contact name",
+            "contact",
+            "lead",
+            "name",
+            "lead contact s name",
+            "contact person",
+            "project lead",
+            "named lead",
+            "lead person",
+            "lead officer",
+            "contact details",
+        ),
         required=True,
     ),
     Field(
@@ -94,6 +113,8 @@ FIELDS: tuple[Field, ...] = (
             "lead contact e mail",
             "lead e mail",
             "e mail address",
+            "email of lead",
+            "lead contact email address",
         ),
         required=True,
     ),
@@ -106,6 +127,7 @@ FIELDS: tuple[Field, ...] = (
             "stage",
             "current status",
             "implementation status",
+            "progress status",
             "status planned being implemented implemented",
         ),
         required=True,
@@ -122,6 +144,8 @@ FIELDS: tuple[Field, ...] = (
             "date commenced file updated",
             "date commenced updated",
             "commencement date",
+            "start",
+            "date of commencement",
         ),
     ),
     Field(
@@ -143,6 +167,9 @@ FIELDS: tuple[Field, ...] = (
             "date of completion",
             "end date",
             "due date",
+            "completion",
+            "date completed",
+            "evaluation",
         ),
     ),
     Field(
@@ -159,6 +186,10 @@ FIELDS: tuple[Field, ...] = (
             "summary aim what are you trying to accomplish",
             "description",
             "brief description",
+            "project aim",
+            "aim of project",
+            "aims and objectives",
+            "project summary",
         ),
         required=True,
         multiline=True,
@@ -177,6 +208,7 @@ FIELDS: tuple[Field, ...] = (
             "changes",
             "change ideas",
             "actions taken",
+            "what did you do",
         ),
         multiline=True,
     ),
@@ -192,6 +224,7 @@ FIELDS: tuple[Field, ...] = (
             "results",
             "evidence",
             "impact",
+            "what happened",
         ),
         multiline=True,
     ),
@@ -206,6 +239,9 @@ FIELDS: tuple[Field, ...] = (
             "learning points",
             "what worked and what did not",
             "learning what worked what did not",
+            "key learning",
+            "what did you learn",
+            "what have you learnt",
         ),
         multiline=True,
     ),
@@ -227,11 +263,54 @@ FIELDS: tuple[Field, ...] = (
             "external bulletin",
             "may this appear in the external bulletin with contact details",
             "publish externally",
+            "ok to share externally",
+            "consent to share",
+            "share outside the network",
         ),
+    ),
+    Field(
+        "further_information",
+        "Further information",
+        "Optional: anything else, such as partners or funding.",
+        (
+            "additional information",
+            "other information",
+            "any other information",
+            "any other comments",
+            "other comments",
+            "comments",
+            "additional notes",
+            "notes",
+            "anything else",
+        ),
+        multiline=True,
     ),
 )
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
 REQUIRED = tuple(f.key for f in FIELDS if f.required)
+# Labels of boxes some local versions of the form add; kept, with their label, as further information.
+EXTRA_LABELS = (
+    "partners",
+    "partner organisations",
+    "partner organizations",
+    "partnership",
+    "funding",
+    "funding source",
+    "budget",
+    "cost",
+    "costs",
+    "resources",
+    "stakeholders",
+    "next steps",
+    "timescales",
+    "risks",
+    "sustainability",
+    "co production",
+    "service user involvement",
+    "patient involvement",
+    "equality impact",
+    "references",
+)
 
 
 def normalise_label(text: str) -> str:
@@ -271,7 +350,19 @@ def match_label(text: str) -> str | None:
 
 # Guidance printed by earlier versions of the blank form: copies of those are still being filled in.
 PAST_GUIDANCE = ("Their email address.", "Planned, Being implemented or Implemented.")
-_GUIDANCE = {normalise_label(f.guidance) for f in FIELDS} | {normalise_label(g) for g in PAST_GUIDANCE}
+# Prompts Word and form makers put in an empty box; left in place they are not an answer.
+PLACEHOLDERS = (
+    "Click or tap here to enter text.",
+    "Click here to enter text.",
+    "Click or tap to enter a date.",
+    "Click here to enter a date.",
+    "Choose an item.",
+    "Enter text here",
+    "Type here",
+    "Insert text here",
+    "Please complete",
+)
+_GUIDANCE = {normalise_label(g) for g in (*(f.guidance for f in FIELDS), *PAST_GUIDANCE, *PLACEHOLDERS)}
 
 
 def is_guidance(text: str) -> bool:

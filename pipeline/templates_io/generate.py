@@ -9,6 +9,7 @@ csv: `field,value` rows. txt: `Label: ` lines to fill in the body of an email.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 from pipeline.config import NetworkSettings
@@ -29,10 +30,28 @@ def template_filename(fmt: str) -> str:
 
 
 def generate_template(fmt: str, network: NetworkSettings) -> bytes:
-    """The blank form in one of FORMATS, as bytes."""
-    builders = {"docx": _docx, "xlsx": _xlsx, "csv": _csv, "txt": lambda n: template_text(n).encode("utf-8")}
-    if fmt not in builders:
+    """The blank form in one of FORMATS, as bytes.
+
+    Built once per format and network settings: every reply that attaches it (a template
+    request, an unreadable attachment, a message no rule recognised) would otherwise spend
+    about 0.1 s building the same bytes again.
+    """
+    if fmt not in FORMATS:
         raise ValueError(f"unknown template format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        hash(network)
+    except TypeError:  # settings built by hand with a list in them: build without keeping
+        return _build(fmt, network)
+    return _cached(fmt, network)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached(fmt: str, network: NetworkSettings) -> bytes:
+    return _build(fmt, network)
+
+
+def _build(fmt: str, network: NetworkSettings) -> bytes:
+    builders = {"docx": _docx, "xlsx": _xlsx, "csv": _csv, "txt": lambda n: template_text(n).encode("utf-8")}
     return builders[fmt](network)
 
 

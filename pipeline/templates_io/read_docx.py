@@ -9,6 +9,9 @@ drop-down (FORMDROPDOWN) its chosen entry, a date picker its stored date
 (w:fullDate, not the display text, which may be in a US layout). Tick symbols
 drawn in Wingdings become their Unicode look-alikes, and text struck through
 ("Yes / ~~No~~", delete as appropriate) is left out, as the member deleted it.
+
+Tracked changes are read as accepted: inserted and moved-to text is kept,
+deleted and moved-from text (and deleted table rows) is left out.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ _CONTAINERS = {
     W + "customXml",
     W + "smartTag",
     W + "ins",
+    W + "moveTo",
     W + "hyperlink",
     W + "fldSimple",
     W + "txbxContent",
@@ -78,6 +82,7 @@ _SKIP = {
     W + "trPr",
     W + "tcPr",
     W + "del",
+    W + "moveFrom",
     W + "footnoteReference",
     W + "commentReference",
 }
@@ -133,6 +138,8 @@ def _table(tbl, blocks: list[Block]) -> None:  # type: ignore[no-untyped-def]
     for tr in _descend(tbl, W + "tr", stop=W + "tbl"):
         if len(rows) >= MAX_ROWS:
             break
+        if tr.find(f"{W}trPr/{W}del") is not None:
+            continue  # a row deleted with track changes on
         cells: list[str] = []
         for tc in _descend(tr, W + "tc", stop=W + "tbl"):
             if len(cells) >= MAX_CELLS:

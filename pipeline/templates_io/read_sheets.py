@@ -10,12 +10,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
 
 from pipeline.errors import Damaged
 
 MAX_ROWS = 2000
 MAX_COLS = 60
+_NOTES = re.compile(
+    r"\b(guidance|guide|notes?|instructions?|how to|help|read ?me|lists?|themes?|regions?|example|contents|"
+    r"about|introduction|drop ?downs?|lookups?|version|changes)\b",
+    re.I,
+)
 
 
 def xlsx_tables(data: bytes, filename: str) -> list[list[list[str]]]:
@@ -31,25 +37,51 @@ def xlsx_tables(data: bytes, filename: str) -> list[list[list[str]]]:
         raise Damaged(
             f"{filename} is damaged and cannot be opened ({type(exc).__name__}). Please save it again and re-attach it."
         ) from None
-    tables = []
+    named = []
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
-        tables.append(_sheet_rows(sheet))
-    return tables
+        named.append((sheet.title, _sheet_rows(sheet)))
+    return [rows for title, rows in named if not _notes_sheet(title)] or [rows for _, rows in named]
+
+
+def _notes_sheet(title: str) -> bool:
+    """A sheet of guidance notes, instructions or lists beside the form: read only if it is all there is."""
+    return bool(_NOTES.search(title or ""))
 
 
 def _sheet_rows(sheet) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """Rows of cell texts. A label merged down over several rows gathers the answers beside it into one
+    row, their lines joined; other merged cells count once, as the cell that holds their text."""
     covered = set()
+    groups: dict[int, int] = {}  # first row -> last row of a label merged downwards
     for merged in sheet.merged_cells.ranges:
+        if merged.max_row > merged.min_row and merged.min_row <= MAX_ROWS:
+            groups[merged.min_row] = max(groups.get(merged.min_row, 0), min(merged.max_row, MAX_ROWS))
         for row in range(merged.min_row, min(merged.max_row, MAX_ROWS) + 1):
             for col in range(merged.min_col, min(merged.max_col, MAX_COLS) + 1):
-                if (row, col) != (merged.min_row, merged.min_col):
-                    covered.add((row, col))
-    rows = []
+                if (row, col) != (merged.min_row, merged.min_col) and row == merged.min_row:
+                    covered.add((row, col))  # merged across: one cell; merged down: kept as empty
+    grid: dict[int, list[str]] = {}
     for row in sheet.iter_rows(max_row=min(sheet.max_row, MAX_ROWS), max_col=min(sheet.max_column, MAX_COLS)):
-        rows.append([cell_text(c) for c in row if (c.row, c.column) not in covered])
+        if row:
+            grid[row[0].row] = [cell_text(c) for c in row if (c.row, c.column) not in covered]
+    rows, skip_to = [], 0
+    for number in sorted(grid):
+        if number <= skip_to:
+            continue
+        last = groups.get(number, number)
+        rows.append(_joined([grid[n] for n in range(number, last + 1) if n in grid]))
+        skip_to = last
     return rows
+
+
+def _joined(rows: list[list[str]]) -> list[str]:
+    """Several rows as one, each column's non-empty texts joined by line breaks."""
+    if len(rows) == 1:
+        return rows[0]
+    width = max(len(r) for r in rows)
+    return ["\n".join(r[c] for r in rows if c < len(r) and r[c].strip()) for c in range(width)]
 
 
 def cell_text(cell) -> str:  # type: ignore[no-untyped-def]

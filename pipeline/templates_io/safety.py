@@ -51,14 +51,10 @@ KIND_BY_EXT = {
     "text": "text",
 }
 LEGACY_EXT = {"doc": "Word", "xls": "Excel", "dot": "Word", "xlt": "Excel"}
+# Pictures: a photo or scan of a form is worth a word to the sender, as it cannot be read.
+IMAGE_EXT = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "heic", "heif", "webp"}
+# Not forms and not meant as forms: Outlook's drawing parts, calendar and contact cards, signatures.
 IGNORED_EXT = {
-    "png",
-    "jpg",
-    "jpeg",
-    "gif",
-    "bmp",
-    "tif",
-    "tiff",
     "emf",
     "wmf",
     "ics",
@@ -67,8 +63,8 @@ IGNORED_EXT = {
     "asc",
     "sig",
     "svg",
-    "webp",
 }
+APPLE_EXT = {"pages": "an Apple Pages document", "numbers": "an Apple Numbers spreadsheet", "key": "a Keynote file"}
 _SIGNATURES = (
     (b"%PDF", "a PDF file"),
     (b"{\\rtf", "an RTF file"),
@@ -83,14 +79,17 @@ _SIGNATURES = (
 )
 # No form's text part comes near this; a bigger one would only cost memory and time to parse.
 MAX_XML_PART_BYTES = 10 * 1024 * 1024
-RESEND = "Please send the completed form as a Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods) or CSV file, or in the body of an email."
+RESEND = (
+    "Please send the Word or Excel form (.docx or .xlsx; OpenDocument and CSV also work), "
+    "or type the answers into the body of an email."
+)
 
 
 @dataclass(frozen=True)
 class Checked:
     """What a file turned out to be, once it passed the checks."""
 
-    kind: str  # docx | xlsx | odt | ods | csv | text
+    kind: str  # docx | xlsx | odt | ods | csv | text | pdf
     zip: zipfile.ZipFile | None = None
     macros: bool = False
 
@@ -119,11 +118,15 @@ def check_file(filename: str, data: bytes, limits: LimitSettings) -> Checked | N
         raise EmptyFile(f"The attachment {name} is empty (0 bytes); please attach the completed form again.")
     if len(data) > limits.max_attachment_bytes:
         raise TooLarge(
-            f"The attachment {name} is {_mb(len(data))}, over our limit of {_mb(limits.max_attachment_bytes)}; "
+            f"The attachment {name} is {mb(len(data))}, over our limit of {mb(limits.max_attachment_bytes)}; "
             "please remove pictures from the form or send its text in the body of an email."
         )
     if ext in IGNORED_EXT:
         return None
+    if ext in IMAGE_EXT or (ext not in KIND_BY_EXT and data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8"))):
+        raise Unsupported(
+            f"We could not read {name}: it is a picture, and we cannot read a form from a photo or a scan. {RESEND}"
+        )
     if data.startswith(OLE_MAGIC):
         return _ole(name, ext, data)
     kind = KIND_BY_EXT.get(ext)
@@ -137,8 +140,12 @@ def check_file(filename: str, data: bytes, limits: LimitSettings) -> Checked | N
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise WrongContent(f"{name} is named as a text file but is really {describe_content(data)}. {RESEND}")
         return Checked(kind)
-    if ext in ("pdf", "rtf", "pages", "numbers", "wps", "wpd") or data.startswith((b"%PDF", b"{\\rtf")):
-        raise Unsupported(f"We cannot read forms from {name} ({describe_content(data)}). {RESEND}")
+    if data.startswith(b"%PDF"):
+        return Checked("pdf")  # a fillable PDF form is read; any other PDF is refused by its reader
+    if ext in APPLE_EXT:
+        raise Unsupported(f"We could not read {name} ({APPLE_EXT[ext]}). {RESEND}")
+    if ext in ("pdf", "rtf", "wps", "wpd") or data.startswith(b"{\\rtf"):
+        raise Unsupported(f"We could not read {name} ({describe_content(data)}). {RESEND}")
     return None
 
 
@@ -150,8 +157,9 @@ def _ole(name: str, ext: str, data: bytes) -> Checked:
         )
     if ext in LEGACY_EXT:
         raise LegacyFormat(
-            f"{name} is an older {LEGACY_EXT[ext]} file ({ext}), which we do not read. Please save it as "
-            f"{'.docx' if LEGACY_EXT[ext] == 'Word' else '.xlsx'} (File > Save As) and send it again."
+            f"We could not read {name}: it is an older {LEGACY_EXT[ext]} file (.{ext}). Please save it as "
+            f"{'.docx' if LEGACY_EXT[ext] == 'Word' else '.xlsx'} (File > Save As) and send it again, "
+            "or fill in the Word or Excel form."
         )
     raise WrongContent(
         f"{name} is named .{ext} but is really an older Office file (.doc or .xls). Please open it and save it "
@@ -170,7 +178,7 @@ def _zip(name: str, ext: str, kind: str, data: bytes, limits: LimitSettings) -> 
             f"{name} appears to be damaged or cut short (it is not a complete .{ext} file). "
             "Please save the form again and re-attach it."
         ) from None
-    _check_zip_limits(name, infos, len(data), limits)
+    check_zip_limits(name, infos, len(data), limits)
     if any(info.flag_bits & 0x1 for info in infos):
         raise Encrypted(
             f"{name} is protected with a password, so we cannot open it. Please send a copy without the password."
@@ -197,7 +205,7 @@ def _zip(name: str, ext: str, kind: str, data: bytes, limits: LimitSettings) -> 
     return Checked(kind, archive, macros)
 
 
-def _check_zip_limits(name: str, infos: list[zipfile.ZipInfo], packed: int, limits: LimitSettings) -> None:
+def check_zip_limits(name: str, infos: list[zipfile.ZipInfo], packed: int, limits: LimitSettings) -> None:
     total = sum(info.file_size for info in infos)
     compressed = sum(info.compress_size for info in infos)
     ratio = total / max(compressed, 1)
@@ -212,8 +220,8 @@ def _check_zip_limits(name: str, infos: list[zipfile.ZipInfo], packed: int, limi
         or xml_part > MAX_XML_PART_BYTES
     ):
         raise UnsafeArchive(
-            f"{name} unpacks to far more data than a form holds ({len(infos)} parts, {_mb(total)} from "
-            f"{_mb(packed)}), so we did not open it. Please send the form as a plain .docx or .xlsx file."
+            f"{name} unpacks to far more data than a form holds ({len(infos)} parts, {mb(total)} from "
+            f"{mb(packed)}), so we did not open it. Please send the form as a plain .docx or .xlsx file."
         )
 
 
@@ -281,5 +289,6 @@ def _decode_head(head: bytes) -> str:
     return head.decode("utf-8", "replace")
 
 
-def _mb(size: int) -> str:
+def mb(size: int) -> str:
+    """A size in words: '1.5 MB', '12 KB'."""
     return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{max(size // 1024, 1)} KB"

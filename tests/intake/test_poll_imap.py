@@ -111,13 +111,13 @@ def test_oversize_message_is_held_with_its_headers_only(intake, monkeypatch):
 
 def test_handler_failure_quarantines_that_message_and_the_pass_goes_on(intake, monkeypatch):
     class Exploding:
-        name = "hold"
+        name = "unrecognised"  # what the default rule runs for a person's message
         description = "fails, as a bug would"
 
         def handle(self, ctx):
             raise RuntimeError("boom")
 
-    monkeypatch.setitem(handlers.HANDLERS, "hold", Exploding())
+    monkeypatch.setitem(handlers.HANDLERS, "unrecognised", Exploding())
     intake.account.append_many([numbered_message(1), sample("out-of-office.eml")])
 
     summary = poll_once(intake.settings)
@@ -154,7 +154,7 @@ def test_unreachable_server_exits_3_with_a_next_step(intake):
     result = intake.run("poll")
 
     assert result.returncode == 3
-    assert "cannot log in" in result.stderr and "check mailbox.url" in result.stderr
+    assert "cannot connect" in result.stderr and "check mailbox.url" in result.stderr
 
 
 def test_uidvalidity_change_refiles_without_handling_again(intake):

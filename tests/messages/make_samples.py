@@ -16,6 +16,7 @@ import base64
 import csv
 import io
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,9 @@ import docx
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from make_corpus import CORPUS  # noqa: E402 - the field-reading corpus, beside this script
+
 BOUNCES = HERE / "bounces"
 FIXED_ZIP_TIME = (2026, 9, 1, 9, 0, 0)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -1085,6 +1089,7 @@ SAMPLES = {
     "exchange-ndr.eml": exchange_ndr,
     "read-receipt.eml": read_receipt,
     "wrong-charset.eml": wrong_charset,
+    **CORPUS,
 }
 OWN_BOUNCES = {
     "ours-postfix-verp-in-returned-headers.eml": bounce_verp_only_in_returned_headers,

@@ -166,10 +166,12 @@ def test_blank_template_is_reported_as_blank():
             read_forms(f"blank.{fmt}", "", generate_template(fmt, NetworkSettings()), LIMITS)
 
 
-def test_images_and_unrelated_files_are_not_forms():
-    assert read_forms("logo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, LIMITS) == []
-    with pytest.raises(errors.Unsupported, match="cannot read forms"):
+def test_pictures_and_plain_pdfs_are_named_as_unreadable_and_cards_are_not_forms():
+    with pytest.raises(errors.Unsupported, match="We could not read logo.png: it is a picture"):
+        read_forms("logo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, LIMITS)
+    with pytest.raises(errors.Unsupported, match="We could not read plan.pdf: it is a PDF, not a fillable form"):
         read_forms("plan.pdf", "application/pdf", (SAMPLES / "hostile_pdf_named.docx").read_bytes(), LIMITS)
+    assert read_forms("invite.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", LIMITS) == []
 
 
 def test_zip_that_lies_about_its_sizes_is_never_inflated_past_them():

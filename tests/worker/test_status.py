@@ -39,7 +39,7 @@ def test_status_counts_what_waits_and_what_went(deployment, tmp_path):
     assert before["now"].endswith("+09:00") and before["timezone"] == "Asia/Tokyo"
 
     deployment.account.append(numbered_message(1, subject="Please send the template"))
-    deployment.account.append(numbered_message(2))  # no rule for it: held for a person
+    deployment.account.append(numbered_message(2))  # no rule for it: held for a person, and answered
     waiting = json.loads(deployment.cli("status", "--mailbox", "--json").output)["mailbox"]
     assert (waiting["waiting"], waiting["error"]) == (2, None)
     assert deployment.cli("poll").exit_code == 0
@@ -49,16 +49,17 @@ def test_status_counts_what_waits_and_what_went(deployment, tmp_path):
     assert after["mailbox"]["last_poll_at"].endswith("+09:00")
     assert after["mailbox"]["last_poll_seconds"] >= 0
     assert after["messages"] == {"total": 2, "held": 1, "quarantined": 0, "not_yet_filed": 0}
-    assert after["outbox"] == {"queued": 1, "deferred": 0, "failed": 0, "sent": 0}
+    # The template, and the answer to the held message (nobody is held in silence).
+    assert after["outbox"] == {"queued": 2, "deferred": 0, "failed": 0, "sent": 0}
     assert set(after["submissions"]) >= {"pending", "approved", "needs_changes", "rejected"}
 
     assert deployment.cli("outbox", "flush").exit_code == 0
-    assert status(deployment)["outbox"] == {"queued": 0, "deferred": 0, "failed": 0, "sent": 1}
+    assert status(deployment)["outbox"] == {"queued": 0, "deferred": 0, "failed": 0, "sent": 2}
 
     text = deployment.cli("status")
     assert text.exit_code == 0, text.output
     assert "1 held for you, 0 quarantined" in text.output
-    assert "Outbox:          0 queued (0 waiting to retry), 0 failed, 1 sent" in text.output
+    assert "Outbox:          0 queued (0 waiting to retry), 0 failed, 2 sent" in text.output
     for output in (text.output, deployment.cli("status", "--json").output):
         for secret in (deployment.account.password, *[v for v in SECRETS.values() if v]):
             assert secret not in output
