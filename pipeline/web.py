@@ -7,12 +7,9 @@ requests at a time on at most `[web] max_connections` connections, and answers a
 malformed request (a negative or non-numeric Content-Length, a NUL in the path) with
 400. docs/web.md shows how to put it behind a TLS front (Caddy or nginx).
 
-The unsubscribe endpoint is RFC 8058's: a mail client POSTs `List-Unsubscribe=One-Click`
-to the link in the List-Unsubscribe header and the subscriber leaves at once; a person
-who opens the link (GET) gets a page with a confirm button, so a link scanner that
-follows links never unsubscribes anybody. /confirm/TOKEN works the same way for the
-link in a confirmation request: the token reached that mailbox, so following it and
-pressing the button is the proof.
+The list endpoints (RFC 8058 one-click unsubscribe, confirm by link) are in
+pipeline/web_lists.py: GET shows a page with a button, POST acts, a second POST of
+the same link is answered 200 and changes nothing.
 
 `only="lists"` serves the list endpoints alone and never a file: what the one-click
 link needs on the internet. Otherwise the site folder is served too, GET and HEAD
@@ -23,28 +20,23 @@ manifest records it.
 
 from __future__ import annotations
 
-import html
 import logging
 import mimetypes
 import os
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from pipeline.config import Settings
-from pipeline.errors import InvalidInput, MlnError, SiteMissing, WrongEdition
-from pipeline.people.subscribers import confirm, unsubscribe_by_token
+from pipeline.errors import InvalidInput, SiteMissing, WrongEdition
 from pipeline.site.writer import MANIFEST, read_manifest
-from pipeline.store.db import transaction
+from pipeline.web_lists import Response, page, token_endpoint, token_route
 
 log = logging.getLogger(__name__)
 
-UNSUBSCRIBE = "/unsubscribe"
-CONFIRM = "/confirm"
 PARTS = ("lists", "site")
 # Pages load only their own files: no other site, no inline script.
 SECURITY_HEADERS = [
@@ -71,131 +63,8 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a link is refused; a FIFO never blocks us
 
 
-Response = tuple[HTTPStatus, list[tuple[str, str]], Iterable[bytes]]
-
-
-def unsubscribe_with_token(settings: Settings, token: str) -> tuple[bool, str]:
-    """The hook the endpoint calls: (left?, what happened in words)."""
-    with transaction(settings.database.url) as session:
-        outcome = unsubscribe_by_token(session, settings, token, via="web")
-        return outcome.done, outcome.reason
-
-
-def confirm_with_token(settings: Settings, token: str) -> tuple[bool, str]:
-    """Confirm a join from the link in the confirmation request: (confirmed?, what happened)."""
-    with transaction(settings.database.url) as session:
-        outcome = confirm(session, settings, token, from_addr="", via="web")
-        return outcome.done, outcome.reason
-
-
-@dataclass(frozen=True)
-class TokenAction:
-    """One endpoint that acts on a token: GET asks, POST does."""
-
-    ask_title: str
-    ask_text: str
-    button: str
-    run: Callable[[Settings, str], tuple[bool, str]]
-    done_title: str
-    done_text: str
-    failed_title: str
-
-
-TOKEN_ACTIONS = {
-    UNSUBSCRIBE: TokenAction(
-        "Leave the bulletin",
-        "Press the button to stop receiving the bulletin at this address.",
-        "Unsubscribe",
-        unsubscribe_with_token,
-        "You have left the bulletin",
-        "You will not receive the bulletin any more.",
-        "Could not unsubscribe",
-    ),
-    CONFIRM: TokenAction(
-        "Join the bulletin",
-        "Press the button to confirm that this address should receive the bulletin.",
-        "Confirm",
-        confirm_with_token,
-        "Thank you",
-        "Your address is confirmed.",
-        "Could not confirm",
-    ),
-}
-
-
-def page(status: HTTPStatus, title: str, body: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    """A small HTML page; `body` is HTML already escaped."""
-    data = (
-        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>{body}</main>"
-        "</body></html>\n"
-    ).encode()
-    return (
-        status,
-        [
-            ("Content-Type", "text/html; charset=utf-8"),
-            ("Content-Length", str(len(data))),
-            ("Cache-Control", "no-store"),
-            *headers,
-        ],
-        [data],
-    )
-
-
 def not_found() -> Response:
     return page(HTTPStatus.NOT_FOUND, "Not found", "<p>There is nothing at this address.</p>")
-
-
-# ---- the list endpoints ------------------------------------------------------------------
-
-
-def token_route(path: str, query: str) -> tuple[TokenAction | None, str]:
-    """The token action a path names, and its token (from /PATH/TOKEN or /PATH?token=TOKEN)."""
-    for prefix, action in TOKEN_ACTIONS.items():
-        if path == prefix:
-            return action, (parse_qs(query).get("token") or [""])[0]
-        if path.startswith(prefix + "/"):
-            return action, path[len(prefix) + 1 :]
-    return None, ""
-
-
-def token_endpoint(settings: Settings, action: TokenAction, token: str, environ: dict[str, Any]) -> Response:
-    method = environ["REQUEST_METHOD"]
-    if method in ("GET", "HEAD"):
-        here = quote(environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"], safe="/")
-        if environ.get("QUERY_STRING"):
-            here += "?" + environ["QUERY_STRING"]
-        return page(
-            HTTPStatus.OK,
-            action.ask_title,
-            f"<p>{html.escape(action.ask_text)}</p>"
-            f'<form method="post" action="{html.escape(here, quote=True)}">'
-            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            f'<button type="submit">{html.escape(action.button)}</button></form>',
-        )
-    if method != "POST":
-        return page(
-            HTTPStatus.METHOD_NOT_ALLOWED,
-            "Not allowed",
-            "<p>Use the button on this page.</p>",
-            [("Allow", "GET, HEAD, POST")],
-        )
-    _drain(environ, settings.web.max_body_bytes)  # RFC 8058 body: List-Unsubscribe=One-Click
-    try:
-        done, reason = action.run(settings, token)
-    except MlnError as exc:
-        return page(HTTPStatus.SERVICE_UNAVAILABLE, "Try again later", f"<p>{html.escape(str(exc))}</p>")
-    if done:
-        return page(HTTPStatus.OK, action.done_title, f"<p>{html.escape(action.done_text)}</p>")
-    return page(HTTPStatus.BAD_REQUEST, action.failed_title, f"<p>{html.escape(reason)}</p>")
-
-
-def _drain(environ: dict[str, Any], limit: int) -> None:
-    """Read the request body (the server has already refused one over the limit)."""
-    length = environ.get("CONTENT_LENGTH") or "0"
-    if length.isdigit():
-        environ["wsgi.input"].read(min(int(length), limit))
 
 
 # ---- the site's files --------------------------------------------------------------------
@@ -324,7 +193,11 @@ class WebApp:
         except Exception as exc:  # noqa: BLE001 - never a traceback to the client, never the path (it holds tokens) in the log
             log.error("mln web: %s while answering a %s request", type(exc).__name__, environ.get("REQUEST_METHOD"))
             status, headers, body = page(
-                HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong", "<p>Please try again later.</p>"
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "<p>Please try again later.</p>",
+                (),
+                self.settings,
             )
         start_response(f"{status.value} {status.phrase}", [*headers, *SECURITY_HEADERS])
         if environ.get("REQUEST_METHOD") == "HEAD":
@@ -335,7 +208,7 @@ class WebApp:
     def respond(self, environ: dict[str, Any]) -> Response:
         path = environ.get("PATH_INFO") or "/"
         if not path.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in path):
-            return page(HTTPStatus.BAD_REQUEST, "Bad request", "<p>The address is malformed.</p>")
+            return page(HTTPStatus.BAD_REQUEST, "Bad request", "<p>The address is malformed.</p>", (), self.settings)
         action, token = token_route(path, environ.get("QUERY_STRING", "")) if self.lists else (None, "")
         if action is not None:
             return token_endpoint(self.settings, action, token, environ)

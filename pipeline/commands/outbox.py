@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from pipeline.commands.context import AppContext
@@ -10,7 +12,9 @@ from pipeline.errors import SmtpError
 from pipeline.mailing.delivery import deliver_due
 from pipeline.outbound.claims import count_due
 from pipeline.outbound.outbox import outbox_status, retry
+from pipeline.outbound.quota import RouteStatus, route_status
 from pipeline.store import db
+from pipeline.store.models import utcnow
 
 
 def register(cli: click.Group) -> None:
@@ -34,19 +38,24 @@ def outbox() -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="JSON with keys counts, due_now, deferred, unspooled, in_flight, oldest_queued, recent_failures.",
+    help="JSON with keys counts, due_now, deferred, unspooled, in_flight, oldest_queued, recent_failures, "
+    "routes (name, rate_per_minute, daily_limit, sent_24h, queued, paused_until, eta).",
 )
 @click.pass_obj
 def status(app: AppContext, as_json: bool) -> None:
-    """How many messages are queued, due, deferred, sent and failed.
+    """How many messages are queued, due, deferred, sent and failed, and each sending route's
+    standing: sent in the last 24 hours against its cap, paused until when, and when its
+    queue should be done (ETA, at its rate and under its rolling cap).
 
     \b
     Examples:
       mln outbox status
-      mln outbox status --json
+      mln outbox status --json | jq '.routes[] | {name, eta}'
     """
     db.require_schema(app.settings.database.url)
-    result = outbox_status(app.settings).as_dict()
+    now = utcnow()
+    routes = route_status(app.settings, now)
+    result = outbox_status(app.settings, now).as_dict() | {"routes": [r.as_dict() for r in routes]}
     if as_json:
         print_json(result)
         return
@@ -59,6 +68,8 @@ def status(app: AppContext, as_json: bool) -> None:
         click.echo(f"being sent now: {result['in_flight']}")
     if result["oldest_queued"]:
         click.echo(f"oldest queued: {result['oldest_queued']}")
+    for route in routes:
+        click.echo(_route_line(route))
     if result["recent_failures"]:
         click.echo("recent failures (`mln outbox retry` to try them again):")
         print_table(
@@ -73,14 +84,17 @@ def status(app: AppContext, as_json: bool) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="JSON with keys sent, deferred, failed, connections, hard_bounces, spool_error, stopped.",
+    help="JSON with keys sent, deferred, failed, connections, hard_bounces, spool_error, stopped, "
+    "paused (route -> when it resumes), by_route.",
 )
 @click.pass_obj
 def flush(app: AppContext, limit: int | None, as_json: bool) -> None:
     """Send every message that is due now, over one reused SMTP connection.
 
-    Temporary failures are tried again later (backoff); permanent ones (5xx)
-    are marked failed. Exit code 3 when the SMTP server cannot be reached
+    Each message goes by its route ([[smtp.route]], else [smtp]) at that route's
+    pace; a route at its rolling 24-hour cap pauses, and the output says when it
+    resumes (the worker carries on then by itself). Temporary failures are tried
+    again later (backoff); permanent ones (5xx) are marked failed. Exit code 3 when the SMTP server cannot be reached
     (nothing is lost: unsent messages stay queued).
 
     \b
@@ -90,10 +104,11 @@ def flush(app: AppContext, limit: int | None, as_json: bool) -> None:
     """
     settings = app.settings
     db.require_schema(settings.database.url)
-    start, close = progress_callback("sending")
-    total = count_due(settings)
+    routes = route_status(settings, utcnow())
+    total = count_due(settings) - sum(r.queued for r in routes if r.paused_until is not None)  # those wait
     if limit is not None:
         total = min(total, limit)
+    start, close = progress_callback(_progress_label(routes))
     update = None if as_json else start(total)
     try:
         report = deliver_due(settings, limit=limit, progress=update)
@@ -110,8 +125,36 @@ def flush(app: AppContext, limit: int | None, as_json: bool) -> None:
             click.echo(f"  refused: {bounce.recipient}: {bounce.code} {bounce.text}")
         if report.spool_error:
             click.echo(f"  outbox: {report.spool_error}", err=True)
+        for name, at in report.paused.items():
+            click.echo(
+                f"  route {name} reached its 24-hour cap: paused; `mln worker` resumes it at "
+                f"{at:%Y-%m-%d %H:%M} UTC (or run `mln outbox flush` then)"
+            )
     if report.stopped:
         raise SmtpError(report.stopped)
+
+
+def _when(at: object) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else "-"
+
+
+def _route_line(route: RouteStatus) -> str:
+    cap = f"{route.sent_24h}/{route.daily_limit} in 24 h" if route.daily_limit else f"{route.sent_24h} in 24 h, no cap"
+    rate = f"{route.rate_per_minute}/min" if route.rate_per_minute else "no rate limit"
+    line = f"route {route.name}: {route.queued} queued, {cap}, {rate}"
+    if route.paused_until is not None:
+        line += f"; paused until {_when(route.paused_until)}"
+    if route.eta is not None:
+        line += f"; ETA {_when(route.eta)}"
+    return line
+
+
+def _progress_label(routes: list[RouteStatus]) -> str:
+    """ "sending", with when the last queued message should go when that is a while off."""
+    etas = [r.eta for r in routes if r.eta is not None]
+    if not etas or max(etas) - utcnow() < dt.timedelta(minutes=5):
+        return "sending"
+    return f"sending (all by {_when(max(etas))})"
 
 
 @outbox.command("retry")

@@ -26,6 +26,7 @@ from pipeline.compose import domain_of
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.mailing.delivery import deliver_due
+from pipeline.outbound.bulletin.approval import held_back
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.outbound.bulletin.drafts import (
     approve_bulletin,
@@ -52,6 +53,7 @@ class BulletinSendSummary:
     deferred: int = 0
     failed: int = 0
     stopped: str = ""
+    paused: dict[str, str] = field(default_factory=dict)  # route at its 24-hour cap -> when it resumes
 
     def as_dict(self) -> dict:
         return dict(vars(self))
@@ -161,6 +163,7 @@ def flush_outbox(
         report.failed,
         report.stopped,
     )
+    summary.paused = {name: at.isoformat(timespec="minutes") for name, at in report.paused.items()}
 
 
 # -- the guards around a send: approve, plan the scheduled send, cancel -------------------
@@ -193,6 +196,8 @@ def scheduled_lists(settings: Settings, bulletin_id: int) -> tuple[list[str], di
     """The audiences a scheduled send may queue, and why each other one is skipped:
     a scheduled send never sends an edition with no items, even one approved with --force."""
     with transaction(settings.database.url, readonly=True) as session:
+        if held_back(settings, session.get_one(Bulletin, bulletin_id)):  # an approver or its send-at time
+            return [], {}
         counts = audience_item_counts(session, settings, bulletin_id)
     skipped = {a: f"the {a} edition of bulletin {bulletin_id} has no items" for a, n in counts.items() if not n}
     return [a for a in AUDIENCES if a not in skipped], skipped

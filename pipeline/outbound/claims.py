@@ -51,12 +51,20 @@ def _is_due(now: dt.datetime):  # type: ignore[no-untyped-def]
 
 
 def claim_batch(
-    url: str, owner: str, size: int, now: dt.datetime, lease: dt.timedelta, *, copies: bool = True
+    url: str,
+    owner: str,
+    size: int,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    *,
+    copies: bool = True,
+    route: str | None = None,
 ) -> list[Claimed]:
     """Claim up to `size` due, spooled rows for `owner`; two senders never claim the same row.
 
     With `copies=False` bulletin copies are left alone: a sender with no copy filler
     could not fill one again if its file were lost, so it leaves them to one that can.
+    With `route`, only rows going by that route (pipeline/outbound/routes.py).
     """
     with transaction(url) as session:
         holders = session.scalars(
@@ -67,6 +75,8 @@ def claim_batch(
         wanted = select(Outgoing.id, Outgoing.recipient, Outgoing.envelope_from, Outgoing.spool_name).where(
             Outgoing.status == "queued", Outgoing.spool_name != "", _is_due(now), free
         )
+        if route is not None:
+            wanted = wanted.where(Outgoing.route == route)
         if not copies:  # a bulletin copy is a row with no bytes of its own
             wanted = wanted.where(or_(Outgoing.raw.is_not(None), Outgoing.bulletin_id.is_(None)))
         rows = session.execute(

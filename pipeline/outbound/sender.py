@@ -20,6 +20,12 @@ Temporary failures (4xx, dropped connections, timeouts) are tried again later
 with exponential backoff via `next_attempt_at`; permanent ones (5xx at MAIL,
 RCPT or DATA) mark the row failed and are reported as hard bounces.
 
+Each row leaves by its route (`[[smtp.route]]`, pipeline/outbound/routes.py), over
+that route's own connection and at its pace (pipeline/outbound/lanes.py). A route
+with a rolling 24-hour cap is checked before each batch against what the database
+recorded as sent (pipeline/outbound/quota.py): at the cap its rows are not claimed,
+the report says when it resumes (`paused`), and a later run carries on from there.
+
 The sender knows nothing of subscribers or bulletins: the caller passes in how
 to fill a bulletin copy and what a hard bounce means (pipeline/mailing/delivery.py).
 """
@@ -28,20 +34,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
+from pipeline.config_smtp import DEFAULT_ROUTE, RouteSettings
 from pipeline.errors import DatabaseError, SmtpError, SpoolError
 from pipeline.faults import crashpoint
 from pipeline.outbound import claims
 from pipeline.outbound.claims import Claimed
+from pipeline.outbound.lanes import Lane, RateLimiter
 from pipeline.outbound.outbox import Filler, remove_spooled, spooled_file, stored_copy, sweep_sent_files
-from pipeline.outbound.smtp import PermanentFailure, SmtpConnection, TemporaryFailure
+from pipeline.outbound.quota import route_quota
+from pipeline.outbound.report import HardBounce, SendReport
+from pipeline.outbound.routes import all_routes, assign_routes
+from pipeline.outbound.smtp import PermanentFailure, TemporaryFailure
 from pipeline.outbound.spool_ahead import SpoolAhead
 from pipeline.store.claims import new_claim_token
 from pipeline.store.db import StatementWriter, transaction
@@ -52,61 +61,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
-
-
-class RateLimiter:
-    """At most `per_minute` message starts per minute (0: no limit)."""
-
-    def __init__(
-        self, per_minute: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self.clock = clock
-        self.sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> None:
-        if self.interval and self._last is not None:
-            delay = self._last + self.interval - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-        self._last = self.clock()
-
-
-@dataclass
-class HardBounce:
-    outgoing_id: int
-    recipient: str
-    subscriber_id: int | None
-    code: int
-    text: str
-    stage: str
-
-
-@dataclass
-class SendReport:
-    sent: int = 0
-    deferred: int = 0
-    failed: int = 0
-    connections: int = 0
-    hard_bounces: list[HardBounce] = field(default_factory=list)
-    spool_error: str = ""
-    stopped: str = ""  # why the run ended early (the server could not be reached), or ""
-
-    @property
-    def processed(self) -> int:
-        return self.sent + self.deferred + self.failed
-
-    def as_dict(self) -> dict:
-        return {
-            "sent": self.sent,
-            "deferred": self.deferred,
-            "failed": self.failed,
-            "connections": self.connections,
-            "hard_bounces": [vars(b) for b in self.hard_bounces],
-            "spool_error": self.spool_error,
-            "stopped": self.stopped,
-        }
 
 
 HardBounceHook = Callable[[Session, Outgoing, PermanentFailure], None]
@@ -129,17 +83,25 @@ def send_due(
     that marks a row failed for a 5xx reply. The mailing side passes both
     (pipeline/mailing/delivery.py: a hard bounce counts against the subscriber).
     `progress(n)` is called after each message. A server that cannot be reached ends
-    the run early with `report.stopped` set; every row not sent stays queued.
+    the run early with `report.stopped` set; every row not sent stays queued. A route
+    at its 24-hour cap is left for later: `report.paused` says until when. `now` is
+    the clock of claims, records and caps; `limiter` paces the default route.
     """
     report = SendReport()
     claims.release_leftover_claims()
     sweep_sent_files(settings)
-    sender = _Run(settings, report, filler, on_hard_bounce, now, limiter or RateLimiter(settings.smtp.rate_per_minute))
+    with transaction(settings.database.url) as session:
+        assign_routes(session, settings)
+    sender = _Run(settings, report, filler, on_hard_bounce, now, limiter)
     try:
         sender.run(limit, progress)
     finally:
         sender.finish()
     return report
+
+
+# Route -> the resume time last logged, so a paused route is reported once per pause.
+_PAUSES_TOLD: dict[str, dt.datetime] = {}
 
 
 class _Run:
@@ -153,7 +115,7 @@ class _Run:
         filler: Filler | None,
         hook: HardBounceHook | None,
         now: Callable[[], dt.datetime],
-        limiter: RateLimiter,
+        limiter: RateLimiter | None,
     ) -> None:
         self.settings = settings
         self.url = settings.database.url
@@ -161,35 +123,79 @@ class _Run:
         self.filler = filler
         self.hook = hook
         self.now = now
-        self.limiter = limiter
         self.owner = new_claim_token()
-        self.conn = SmtpConnection(settings)
+        self.lanes: dict[str, Lane] = {}
+        self.default_limiter = limiter
         self.recorder = _Recorder(self.url)
         self.spooler = SpoolAhead(settings, filler).start()  # what is not yet in outbox/, written as we go
         self.claimed_until: dt.datetime | None = None
+        self.lane = self._lane(all_routes(settings)[-1])
+
+    def _lane(self, route: RouteSettings) -> Lane:
+        if route.name not in self.lanes:
+            limiter = self.default_limiter if route.name == DEFAULT_ROUTE else None
+            self.lanes[route.name] = Lane(self.settings, route, limiter)
+        return self.lanes[route.name]
 
     def run(self, limit: int | None, progress: Callable[[int], None] | None) -> None:
+        for route in all_routes(self.settings):
+            self.lane = self._lane(route)
+            if not self._run_route(limit, progress):
+                return
+        self._spooling_ended()
+
+    def _run_route(self, limit: int | None, progress: Callable[[int], None] | None) -> bool:
+        """Send what is due by the current lane's route; False when the run must stop."""
         while limit is None or self.report.processed < limit:
             size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - self.report.processed)
             now, lease, spooled = self.now(), self._lease(), self.spooler.written()
-            batch = claims.claim_batch(self.url, self.owner, size, now, lease, copies=self.filler is not None)
+            allowance = self._allowance(now)
+            if allowance == 0:
+                return True
+            size = size if allowance is None else min(size, allowance)
+            batch = claims.claim_batch(
+                self.url, self.owner, size, now, lease, copies=self.filler is not None, route=self.lane.name
+            )
             if not batch:
                 if self.spooler.wait_for_more(spooled):
                     continue
-                self._spooling_ended()
-                return
+                return True
             self.claimed_until = now + lease
             for item in batch:
                 try:
                     self._keep_claims()
                     self.deliver(item)
                 except SmtpError as exc:  # cannot (re)connect: stop; claims are released in finish()
-                    self.report.stopped = str(exc)
-                    log.error("outbox: sending stopped: %s", exc)
-                    return
+                    self.report.stopped = f"route {self.lane.name}: {exc}" if self.settings.routes else str(exc)
+                    # Said once, by whoever reads report.stopped: the CLI's `mln:` line, the worker's back-off.
+                    log.debug("outbox: sending stopped: %s", exc)
+                    return False
                 self.spooler.taken()
                 if progress is not None:
                     progress(1)
+        return False
+
+    def _allowance(self, now: dt.datetime) -> int | None:
+        """How many the lane's route may send now under its 24-hour cap (None: no cap);
+        at the cap, the report says when it resumes."""
+        if not self.lane.route.smtp.daily_limit:
+            return None
+        self.recorder.wait()  # the last message sent must be in the count
+        with transaction(self.url, readonly=True) as session:
+            quota = route_quota(session, self.lane.route, now, self.owner)
+        if quota.paused and quota.resume_at is not None:
+            self.report.paused[self.lane.name] = quota.resume_at
+            said = _PAUSES_TOLD.get(self.lane.name) == quota.resume_at  # the worker asks every turn: say it once
+            _PAUSES_TOLD[self.lane.name] = quota.resume_at
+            log.log(
+                logging.DEBUG if said else logging.WARNING,
+                "outbox: route %s sent %d in the last 24 hours (cap %d): paused until %s",
+                self.lane.name,
+                quota.sent_24h,
+                quota.daily_limit,
+                quota.resume_at.isoformat(timespec="minutes"),
+            )
+        return quota.allowance
 
     def _spooling_ended(self) -> None:
         """A spool error is reported (what was written has been sent); anything else is raised."""
@@ -201,7 +207,7 @@ class _Run:
 
     def _slowest_message(self) -> dt.timedelta:
         """The longest one message can take: the rate limit's wait, then every step timing out."""
-        return dt.timedelta(seconds=self.limiter.interval + 4 * self.settings.smtp.timeout)
+        return dt.timedelta(seconds=self.lane.limiter.interval + 4 * self.lane.route.smtp.timeout)
 
     def _lease(self) -> dt.timedelta:
         # Short, and renewed as the batch goes (`_keep_claims`), so that a sender that died on
@@ -222,10 +228,12 @@ class _Run:
         if data is None:
             self._fail(row_id, PermanentFailure(0, "no outbox file and no stored copy to send", "spool"))
             return
-        self.limiter.wait()
+        lane = self.lane
+        data = lane.prepare(data)
+        lane.limiter.wait()
         try:
             # The previous message's record must be committed before this one can be accepted.
-            self.conn.send(
+            lane.conn.send(
                 item.envelope_from or self.settings.smtp.from_address,
                 item.recipient,
                 data,
@@ -238,12 +246,16 @@ class _Run:
             self._fail(row_id, exc)
             return
         finally:
-            self.report.connections = self.conn.opened
+            self.report.connections = self._connections()
         crashpoint(self.settings, "smtp.accepted")
         self.recorder.record(
             lambda: self._record_sent(item), then=lambda: remove_spooled(self.settings, item.spool_name)
         )
         self.report.sent += 1  # counted here: the loop's limit must see it before the record is written
+        self.report.by_route[lane.name] = self.report.by_route.get(lane.name, 0) + 1
+
+    def _connections(self) -> int:
+        return sum(lane.conn.opened for lane in self.lanes.values())
 
     def _record_sent(self, item: Claimed) -> None:
         claims.mark_sent(self.recorder.writer, item.id, self.now())
@@ -268,7 +280,7 @@ class _Run:
             row.last_error = str(failure)
             row.last_code = failure.code
             claims.unclaim(row)
-            if row.attempts >= self.settings.smtp.max_attempts:
+            if row.attempts >= self.lane.route.smtp.max_attempts:
                 row.status = "failed"
                 row.next_attempt_at = None
                 row.last_error = f"gave up after {row.attempts} attempts: {failure}"
@@ -302,8 +314,9 @@ class _Run:
             self.spooler.stop()
             self.recorder.close()  # the last record first: its row is still claimed by us
         finally:
-            self.conn.close()
-            self.report.connections = self.conn.opened
+            for lane in self.lanes.values():
+                lane.conn.close()
+            self.report.connections = self._connections()
             try:
                 claims.release_claims(self.url, self.owner)
             except DatabaseError as exc:  # the database is gone: release at the next run in this process

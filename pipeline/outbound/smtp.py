@@ -106,6 +106,7 @@ class SmtpConnection:
         smtp: smtplib.SMTP | None = None
         try:
             smtp = self._connect(ep, cfg.timeout)
+            _no_delay(smtp)
             self._greet(smtp, where)
         except BaseException:
             if smtp is not None:
@@ -142,20 +143,24 @@ class SmtpConnection:
         except ssl.SSLError as exc:
             raise SmtpError(f"TLS with {where} failed: {exc}; check smtp.ca_file (or smtp.tls_verify)") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise SmtpError(f"cannot connect to SMTP server {where}: {_describe(exc)}; is it running?") from None
+            raise SmtpError(
+                f"cannot connect to SMTP server {where}: {_describe(exc)}; is the server running? check smtp.url"
+            ) from None
 
     def _connect(self, ep: Endpoint, timeout: float) -> smtplib.SMTP:
         try:
             if ep.implicit_tls:
                 return smtplib.SMTP_SSL(ep.host, ep.port, timeout=timeout, context=tls_context(self.settings))
             return smtplib.SMTP(ep.host, ep.port, timeout=timeout)
+        except socket.gaierror:
+            raise SmtpError(f"the host name {ep.host!r} in smtp.url does not resolve; check its spelling") from None
         except ssl.SSLError as exc:
             raise SmtpError(
                 f"TLS with {ep.host}:{ep.port} failed: {exc}; check smtp.ca_file (or smtp.tls_verify)"
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpError(
-                f"cannot connect to SMTP server {ep.host}:{ep.port}: {_describe(exc)}; is it running?"
+                f"cannot connect to SMTP server {ep.host}:{ep.port}: {_describe(exc)}; is the server running? check smtp.url"
             ) from None
 
     def send(
@@ -249,6 +254,17 @@ class SmtpConnection:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    """Send small writes at once. The final "." of a message goes in a write of its own,
+    after the body (see `_data`); with Nagle's algorithm it waited for the server's
+    delayed ACK of the body, some 40 ms per message: a ceiling of ~20 messages a second."""
+    if smtp.sock is not None:
+        try:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not a TCP socket: nothing to tune
+            pass
 
 
 def _describe(exc: BaseException) -> str:

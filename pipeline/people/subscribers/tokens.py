@@ -116,6 +116,19 @@ def consume_token(session: Session, token: Token) -> None:
         raise InvalidToken("already used") from None
 
 
+def token_used(session: Session, token: Token) -> bool:
+    """Whether the token was used already: a second press of the same link (a mail client or a
+    link scanner POSTs twice) is answered as the first was, and changes nothing."""
+    return session.get(UsedToken, token.digest) is not None
+
+
+def mask_address(address: str) -> str:
+    """An address shown to whoever holds the link, partly hidden: h***n@example.nhs.uk."""
+    local, at, domain = address.partition("@")
+    shown = local[0] + "***" + (local[-1] if len(local) > 2 else "") if local else "***"
+    return f"{shown}{at}{domain}"
+
+
 def token_address(settings: Settings, purpose: str, token: str) -> str:
     """bulletin+PURPOSE-TOKEN@domain, from smtp.from_address."""
     local, _, domain = settings.smtp.from_address.partition("@")

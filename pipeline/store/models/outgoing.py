@@ -27,6 +27,9 @@ class Outgoing(Base):
         # Without them each claim sorted every queued row: quadratic in a 50,000 send.
         Index("ix_outgoing_status_id", "status", "id"),
         Index("ix_outgoing_status_claimed", "status", "claimed_until"),
+        # A route's rolling 24-hour count: what it sent since a moment (pipeline/outbound/quota.py).
+        Index("ix_outgoing_route_sent", "route", "sent_at"),
+        Index("ix_outgoing_status_route", "status", "route"),  # queued rows not yet given a route
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +57,9 @@ class Outgoing(Base):
     # until when; a claim past its time, or of a dead process on this host, lapses.
     claimed_by: Mapped[str] = mapped_column(String(200), default="")
     claimed_until: Mapped[dt.datetime | None]
+    # The sending route ([[smtp.route]] name, "default" for [smtp]) chosen for a queued row
+    # before it is claimed, kept once sent: what a route sent is what counts against its cap.
+    route: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # SMTP reply code of the last attempt (0: none), e.g. 550 for a hard bounce.
     last_code: Mapped[int] = mapped_column(default=0)
 
