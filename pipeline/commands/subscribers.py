@@ -1,4 +1,5 @@
-"""mln subscribers list | add | import | export | remove | forget | pending | approve | bounces."""
+"""mln subscribers list | add | import | export | remove | forget | pending | approve | bounces
+(and show | complaints | suppress | suppressed, in pipeline/commands/subscriber_records.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table, progress_callback
+from pipeline.commands.subscriber_records import attach_records_commands, consent_options
 from pipeline.people import subscribers as subs
 from pipeline.store import db
 from pipeline.store.db import transaction
@@ -23,18 +25,21 @@ COLUMNS = [
 
 
 def register(cli: click.Group) -> None:
+    attach_records_commands(subscribers)
     cli.add_command(subscribers)
 
 
 @click.group()
 def subscribers() -> None:
-    """Who receives the bulletin: the lists, joins waiting for approval, bounces.
+    """Who receives the bulletin: the lists, consent, joins waiting for approval, bounces, complaints.
 
     \b
     Examples:
       mln subscribers list --list internal
-      mln subscribers add jo.bloggs@example.nhs.test --list external --name "Jo Bloggs"
-      mln subscribers import partners.csv --list external
+      mln subscribers add jo.bloggs@example.nhs.test --list external --name "Jo Bloggs" --by "A. Lead"
+      mln subscribers import partners.csv --list external --wording "event sign-up form 2026-03"
+      mln subscribers show jo.bloggs@example.nhs.test --json
+      mln subscribers complaints
     """
 
 
@@ -48,21 +53,23 @@ def _show(rows: list[dict], as_json: bool) -> None:
 @subscribers.command("list")
 @click.option("--list", "list_name", metavar="LIST", help="Only this list (e.g. internal, external).")
 @click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only this status.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the first N, in address order.")
 @click.option(
     "--json", "as_json", is_flag=True, help="JSON list with keys email, name, organisation, lists, status, ..."
 )
 @click.pass_obj
-def list_command(app: AppContext, list_name: str | None, status: str | None, as_json: bool) -> None:
+def list_command(app: AppContext, list_name: str | None, status: str | None, limit: int | None, as_json: bool) -> None:
     """List subscribers.
 
     \b
     Examples:
       mln subscribers list
       mln subscribers list --list external --status active --json
+      mln subscribers list --limit 100
     """
     db.require_schema(app.settings.database.url)
     with transaction(app.settings.database.url, readonly=True) as session:
-        rows = [subs.as_dict(s) for s in subs.list_subscribers(session, list_name, status)]
+        rows = [subs.as_dict(s) for s in subs.list_subscribers(session, list_name, status, limit=limit)]
     _show(rows, as_json)
 
 
@@ -71,40 +78,59 @@ def list_command(app: AppContext, list_name: str | None, status: str | None, as_
 @click.option("--list", "list_name", required=True, metavar="LIST", help="The list to add them to.")
 @click.option("--name", default="", help="Their name.")
 @click.option("--organisation", default="", help="Their organisation.")
+@consent_options
+@click.option("--json", "as_json", is_flag=True, help="Print the subscriber as JSON.")
 @click.pass_obj
-def add(app: AppContext, email: str, list_name: str, name: str, organisation: str) -> None:
+def add(
+    app: AppContext, email: str, list_name: str, name: str, organisation: str, consent: subs.Consent, as_json: bool
+) -> None:
     """Add someone to a list directly (they are active at once; you vouch for their consent).
 
+    The consent record names the lawful basis, who added them and the wording they
+    agreed to. An address on the suppression list (they left, complained or asked to
+    be forgotten) is refused: only they can rejoin, by email.
+
     \b
-    Example:
+    Examples:
       mln subscribers add jo.bloggs@example.nhs.test --list internal --name "Jo Bloggs" --organisation "Leeds MHT"
+      mln subscribers add sam.lee@example.org --list internal --basis legitimate-interests --by "A. Lead"
     """
     db.require_schema(app.settings.database.url)
     with transaction(app.settings.database.url) as session:
-        subscriber, outcome = subs.add(session, app.settings, email, list_name, name=name, organisation=organisation)
+        subscriber, outcome = subs.add(
+            session, app.settings, email, list_name, name=name, organisation=organisation, consent=consent
+        )
+        if as_json:
+            print_json({**subs.as_dict(subscriber), "outcome": outcome})
+            return
         click.echo(f"{subscriber.email}: {outcome} ({', '.join(subscriber.lists)})")
 
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--list", "list_name", required=True, metavar="LIST", help="The list to add everyone to.")
+@consent_options
 @click.option("--json", "as_json", is_flag=True, help="JSON with keys added, updated, unchanged, skipped.")
 @click.pass_obj
-def import_command(app: AppContext, file: Path, list_name: str, as_json: bool) -> None:
+def import_command(app: AppContext, file: Path, list_name: str, consent: subs.Consent, as_json: bool) -> None:
     """Add or update everyone in a CSV file (columns: email, name, organisation).
 
-    Never re-adds anyone who unsubscribed, was disabled or was forgotten; each
-    skipped row is reported with its line and reason.
+    Never re-adds anyone who unsubscribed, complained, was disabled or was forgotten
+    (the suppression list); each skipped row is reported with its line and reason.
+    Each person's consent record names the file, the basis and the wording.
 
     \b
-    Example:
+    Examples:
       mln subscribers import partners.csv --list external
+      mln subscribers import signups.csv --list external --by "A. Lead" --wording "conference form 2026-03"
     """
     db.require_schema(app.settings.database.url)
     start, close = progress_callback("importing")
     total = len(subs.registry.read_csv_rows(file))
     try:
-        report = subs.import_csv(app.settings, file, list_name, progress=None if as_json else start(total))
+        report = subs.import_csv(
+            app.settings, file, list_name, progress=None if as_json else start(total), consent=consent
+        )
     finally:
         close()
     if as_json:
@@ -138,8 +164,9 @@ def export(app: AppContext, list_name: str | None, output: Path) -> None:
 @subscribers.command()
 @click.argument("email")
 @click.option("--list", "list_name", metavar="LIST", help="Only from this list (default: from every list).")
+@click.option("--json", "as_json", is_flag=True, help="Print the subscriber as JSON.")
 @click.pass_obj
-def remove(app: AppContext, email: str, list_name: str | None) -> None:
+def remove(app: AppContext, email: str, list_name: str | None, as_json: bool) -> None:
     """Take someone off a list, or off every list (they become unsubscribed).
 
     \b
@@ -150,6 +177,9 @@ def remove(app: AppContext, email: str, list_name: str | None) -> None:
     db.require_schema(app.settings.database.url)
     with transaction(app.settings.database.url) as session:
         subscriber = subs.remove(session, email, list_name)
+        if as_json:
+            print_json(subs.as_dict(subscriber))
+            return
         click.echo(f"{subscriber.email}: {subscriber.status} ({', '.join(subscriber.lists) or 'no lists'})")
 
 
@@ -158,7 +188,8 @@ def remove(app: AppContext, email: str, list_name: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def forget(app: AppContext, email: str, yes: bool) -> None:
-    """Erase someone's personal data; keep only a salted hash so no import re-adds them.
+    """Erase someone's personal data; the suppression list keeps only the address's SHA-256 hash,
+    so no import or add brings them back (only they can rejoin, by email).
 
     \b
     Example:
@@ -192,8 +223,9 @@ def pending(app: AppContext, as_json: bool) -> None:
 
 @subscribers.command()
 @click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print the subscriber as JSON.")
 @click.pass_obj
-def approve(app: AppContext, email: str) -> None:
+def approve(app: AppContext, email: str, as_json: bool) -> None:
     """Approve a confirmed join: they receive the next bulletin.
 
     \b
@@ -203,6 +235,9 @@ def approve(app: AppContext, email: str) -> None:
     db.require_schema(app.settings.database.url)
     with transaction(app.settings.database.url) as session:
         subscriber = subs.approve(session, email)
+        if as_json:
+            print_json(subs.as_dict(subscriber))
+            return
         click.echo(f"{subscriber.email}: {subscriber.status}")
 
 
@@ -215,7 +250,12 @@ def approve(app: AppContext, email: str) -> None:
 )
 @click.pass_obj
 def bounces(app: AppContext, as_json: bool) -> None:
-    """Subscribers whose mail bounces, worst first; disabled ones say why.
+    """Subscribers whose mail bounces, disabled first; disabled ones say why.
+
+    A failure saying the mailbox is gone (5.1.1 user unknown, 5.1.10, 5.1.6 moved,
+    5.2.1 disabled) disables the address at once. Any other failure (full, blocked)
+    counts one edition; the score is the editions in a row that failed, and at
+    [bounces] soft_editions (default 3) the address is disabled.
 
     \b
     Example:

@@ -13,17 +13,30 @@ else counts as a permanent failure even when no detector recognised the format.
 The Message-IDs the bounce quotes from the returned message are reported too: a bounce
 without a usable token counts only if it quotes the Message-ID of a copy we sent to the
 address it names (pipeline/intake/handlers/bounce.py); anyone can write a DSN.
+
+Each failing address's enhanced status code (RFC 3463) and the server's words are read
+too, from the DSN's per-recipient fields or the lines that name the address, so that
+"5.1.1 user unknown" (the mailbox is gone: disable at once) is told from "5.2.2 mailbox
+full" or "5.7.1 blocked" (count one failed edition): `BounceReport.is_hard_for`.
+
+`is_delivery_report` is the routing question ("is this a bounce?"), asked of every
+message: by structure (RFC 3464), else by flufl.bounce's detectors, whatever the subject.
 """
 
 from __future__ import annotations
 
 import email
 import email.message
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 from flufl.bounce import _scan, all_failures
+
+from pipeline.mail import IncomingMail
+from pipeline.people.subscribers.bounces import is_mailbox_gone, status_in
 
 # Beyond this a message is not a bounce worth running heuristics on (bounded time per message).
 MAX_SCAN_BYTES = 5 * 1024 * 1024
@@ -45,6 +58,8 @@ class BounceReport:
     verp_token: str | None = None
     error: str | None = None  # why the detectors could not run, if they could not
     quoted_message_ids: frozenset[str] = frozenset()  # of the returned message, as <id@host>
+    statuses: Mapping[str, str] = field(default_factory=dict)  # failing address -> enhanced status, e.g. 5.1.1
+    diagnostics: Mapping[str, str] = field(default_factory=dict)  # failing address -> the server's words
 
     @property
     def is_permanent(self) -> bool:
@@ -56,6 +71,18 @@ class BounceReport:
     @property
     def found_anything(self) -> bool:
         return bool(self.permanent or self.temporary or self.verp_token)
+
+    def is_hard_for(self, address: str) -> bool:
+        """Whether the report says `address`'s mailbox is gone (disable at once), not merely unreachable.
+
+        A permanent failure with no status code at all (older formats flufl.bounce reads)
+        counts as hard: naming the address as failed for good is all such formats say.
+        """
+        address = address.lower()
+        if address not in self.permanent:
+            return False
+        status = self.statuses.get(address, "")
+        return not status or is_mailbox_gone(status, self.diagnostics.get(address, ""))
 
 
 def make_verp_address(token: str, domain: str, local_part: str = "bulletin") -> str:
@@ -80,13 +107,140 @@ def find_bounced_addresses(raw: bytes, verp_domain_hint: str | None = None) -> B
     except RecursionError:  # hostile nesting: the stdlib parser gives up, and so do we, politely
         return BounceReport(error="the message is nested too deeply to read")
     (temporary, permanent), errors = _run_detectors(message)
+    failed = _addresses(permanent)
+    statuses, diagnostics = failure_statuses(message, failed)
     return BounceReport(
-        permanent=_addresses(permanent),
-        temporary=_addresses(temporary) - _addresses(permanent),
+        permanent=failed,
+        temporary=_addresses(temporary) - failed,
         verp_token=token,
         error="; ".join(errors) or None,
         quoted_message_ids=quoted_message_ids(message),
+        statuses=statuses,
+        diagnostics=diagnostics,
     )
+
+
+def failure_statuses(message: email.message.Message, failed: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each failing address's status code and the server's words: from the DSN fields, else the text."""
+    statuses: dict[str, str] = {}
+    diagnostics: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, email.message.Message):
+                continue
+            address = _recipient_of(block)
+            if not address:
+                continue
+            words = " ".join(str(block.get(name, "")) for name in ("Diagnostic-Code", "X-Postfix-Diagnostic"))
+            status = status_in(str(block.get("Status", "")))
+            if not status or status.endswith(".0.0"):
+                status = status_in(words) or status
+            statuses.setdefault(address, status)
+            diagnostics.setdefault(address, words.strip()[:500])
+    for address in failed - set(statuses):
+        line = _line_naming(message, address)
+        if line:
+            statuses[address], diagnostics[address] = status_in(line), line[:500]
+    return statuses, diagnostics
+
+
+def _recipient_of(block: email.message.Message) -> str:
+    value = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
+    address = value.partition(";")[2] if ";" in value else value
+    return address.strip().strip("<>").strip().lower()
+
+
+def _line_naming(message: email.message.Message, address: str) -> str:
+    """The line of a text part that names `address` (and the one after, where servers wrap)."""
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        lines = _part_text(part).splitlines()
+        for index, line in enumerate(lines):
+            if address in line.lower():
+                return " ".join(x.strip() for x in lines[index : index + 2])
+    return ""
+
+
+# Senders and subjects that make a message worth running flufl.bounce's detectors on when
+# routing. The detectors cost about a millisecond per kilobyte, too much for every
+# submission with a big form attached; this only decides whether to look, never the answer.
+_MACHINE_SENDER = re.compile(
+    r"daemon|postmaster|mailer|deliver|bounce|ndr|smtp|mail.?(service|system|admin|gateway)|system|admin|"
+    r"antivirus|gateway|imss|nobody|notif|no.?reply|root@|exchange",
+    re.IGNORECASE,
+)
+_FAILURE_SUBJECT = re.compile(
+    r"deliver|undeliver|returned|return(ing)? (mail|message)|fail|bounce|non.?remis|non.?distribu|unzustellbar|"
+    r"onbestelbaar|no entregado|non recapitabile|could not be|couldn't be|unknown|rejected|error|warning|"
+    r"notification|non.?delivery|not delivered|problem",
+    re.IGNORECASE,
+)
+_REPORT_MARKERS = (b"message/delivery-status", b"text/rfc822-headers")
+
+
+def is_delivery_report(mail: IncomingMail) -> bool:
+    """Whether a message reports a failed delivery: RFC 3464 structure, flufl.bounce recognises it,
+    or a mail server (not a person) says a delivery failed and returns the message."""
+    return _is_delivery_report(mail.raw, _worth_scanning(mail), _failure_from_a_machine(mail))
+
+
+def _from_a_machine(mail: IncomingMail) -> bool:
+    senders = [mail.from_addr, mail.from_name, mail.header("return-path"), mail.header("sender")]
+    return (
+        not mail.from_addr
+        or mail.is_auto_submitted
+        or mail.header("return-path").strip() == "<>"
+        or any(_MACHINE_SENDER.search(value or "") for value in senders)
+    )
+
+
+def _worth_scanning(mail: IncomingMail) -> bool:
+    return _from_a_machine(mail) or bool(_FAILURE_SUBJECT.search(mail.subject))
+
+
+def _failure_from_a_machine(mail: IncomingMail) -> bool:
+    return _from_a_machine(mail) and bool(_FAILURE_SUBJECT.search(mail.subject))
+
+
+@functools.lru_cache(maxsize=2)  # `mln rules explain` asks twice; bytes cache their own hash
+def _is_delivery_report(raw: bytes, worth_scanning: bool, failure_from_a_machine: bool) -> bool:
+    if len(raw) > MAX_SCAN_BYTES:
+        return False
+    if not worth_scanning and not any(marker in raw.lower() for marker in _REPORT_MARKERS):
+        return False
+    try:
+        message = email.message_from_bytes(raw)
+        if _has_dsn_structure(message):
+            return True
+        returns_a_message = any(part.get_content_type() in _RETURNED_TYPES for part in message.walk())
+        _drop_binary_parts(message)
+        (temporary, permanent), _ = _run_detectors(message)
+    except RecursionError:
+        return False
+    if _addresses(set(temporary) | set(permanent)):
+        return True
+    # A format no detector knows (Exim's "returning message to sender" from a relay, old gateways):
+    # a server's failure notice with the message attached is still a bounce, held if it names no one.
+    return failure_from_a_machine and returns_a_message
+
+
+def _has_dsn_structure(message: email.message.Message) -> bool:
+    if message.get_content_type() == "multipart/report" and (
+        str(message.get_param("report-type", "")).lower() == "delivery-status"
+    ):
+        return True
+    return any(part.get_content_type() == "message/delivery-status" for part in message.walk())
+
+
+def _drop_binary_parts(message: email.message.Message) -> None:
+    """Empty every attachment that is not text or a message: the detectors read only those."""
+    for part in message.walk():
+        if not part.is_multipart() and part.get_content_maintype() not in ("text", "message"):
+            part.set_payload("")
 
 
 def _run_detectors(message: email.message.Message) -> tuple[tuple[frozenset, frozenset], list[str]]:

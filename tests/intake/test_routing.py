@@ -29,5 +29,5 @@ def test_every_decision_records_each_rule_consulted():
     mail = parse_mail((MESSAGES / "out-of-office.eml").read_bytes())
     routing = route(RULES, mail)
     hits = routing.hits()
-    assert [h["rule"] for h in hits] == ["our-own-mail", "no-sender", "bounces", "auto-replies"]
-    assert [h["decided"] for h in hits] == [False, False, False, True]
+    assert [h["rule"] for h in hits] == ["our-own-mail", "complaints", "bounces", "no-sender", "auto-replies"]
+    assert [h["decided"] for h in hits] == [False, False, False, False, True]

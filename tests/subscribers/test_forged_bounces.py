@@ -1,9 +1,8 @@
 """Forged bounces score nobody: a bounce counts only with our VERP token, or when it quotes
 the Message-ID of a copy we sent to the address that failed.
 
-Anyone can write a delivery report naming any address. Before, one forged DSN a day for
-five days disabled a subscriber, and one naming three addresses scored all three; now no
-forged report gives a single point, so no number of days adds up. Each sample from
+Anyone can write a delivery report naming any address, and a "5.1.1 user unknown" now
+disables an address at once: a forged one must count for nothing at all. Each sample from
 tests/messages/forged/ goes into a real Dovecot mailbox and `mln poll` reads it with the
 default inbox rules.
 """
@@ -69,7 +68,7 @@ def test_the_same_bounce_with_our_real_token_counts(world, imap_account):
         world, imap_account, forged("dsn-wrong-token.eml").replace(WRONG_TOKEN, real.encode())
     ).values()
 
-    assert outcome == "processed" and f"{ANN}: score 1" in reason
+    assert outcome == "processed" and f"{ANN}: mailbox gone 5.1.1 (disabled)" in reason
     assert scores(world) == {ANN: 1, BEN: 0}
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 
 import pytest
 from subscribers.subscriber_helpers import make_settings
 
-from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.errors import InvalidInput, NotFound, Suppressed
 from pipeline.people import subscribers
 from pipeline.store.db import transaction
-from pipeline.store.models import ForgottenAddress, Subscriber
+from pipeline.store.models import ConsentRecord, Subscriber, Suppression
 
 
 @pytest.fixture
@@ -107,16 +108,17 @@ def test_import_needs_an_email_heading(settings, tmp_path):
         subscribers.import_csv(settings, path, "external")
 
 
-def test_forget_keeps_only_a_salted_hash(settings):
+def test_forget_keeps_only_the_address_hash_on_the_suppression_list(settings):
     with transaction(settings.database.url) as session:
         subscribers.add(session, settings, "gone@example.org", "external", name="Gone Person", organisation="Somewhere")
         subscribers.forget(session, "gone@example.org")
     with transaction(settings.database.url, readonly=True) as session:
         assert session.query(Subscriber).count() == 0
-        [row] = session.query(ForgottenAddress).all()
-        assert "gone" not in row.digest and len(row.salt) == 32
-        assert subscribers.is_forgotten(session, "GONE@example.org")
-    with transaction(settings.database.url) as session, pytest.raises(WrongState, match="forgotten"):
+        assert session.query(ConsentRecord).count() == 0
+        [row] = session.query(Suppression).all()
+        assert row.digest == hashlib.sha256(b"gone@example.org").hexdigest() and row.reason == "forgotten"
+        assert subscribers.is_suppressed(session, " GONE@example.org ")
+    with transaction(settings.database.url) as session, pytest.raises(Suppressed, match="asked to be forgotten"):
         subscribers.add(session, settings, "gone@example.org", "external")
 
 

@@ -9,7 +9,21 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 
-COMMANDS = ["list", "add", "import", "export", "remove", "forget", "pending", "approve", "bounces"]
+COMMANDS = [
+    "list",
+    "add",
+    "import",
+    "export",
+    "remove",
+    "forget",
+    "pending",
+    "approve",
+    "bounces",
+    "show",
+    "complaints",
+    "suppress",
+    "suppressed",
+]
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """bounce: a permanent delivery failure counts against the subscriber it proves it is about.
 
+A failure that says the mailbox is gone (5.1.1 user unknown and the like) disables the
+address at once; any other permanent failure counts one failed edition, and
+`bounces.soft_editions` in a row disable it (pipeline/people/subscribers/bounces.py).
+
 Anyone can write a delivery report, so naming an address proves nothing. A bounce counts
 only with our VERP token (bulletin+bounce-TOKEN@..., the envelope sender of every bulletin
 copy), or, without a usable token, when it quotes the Message-ID of a message we sent to
@@ -14,13 +18,14 @@ from sqlalchemy import select
 
 from pipeline.compose import domain_of
 from pipeline.errors import ConfigError, HoldMessage
-from pipeline.intake.bounces import BounceReport, find_bounced_addresses
+from pipeline.intake.bounces import BounceReport, find_bounced_addresses, is_delivery_report
 from pipeline.intake.handlers.base import HandlerContext, HandlerResult
 from pipeline.people.subscribers import (
     InvalidToken,
     find,
+    latest_edition_sent,
     read_token,
-    record_hard_bounce,
+    record_bounce,
 )
 from pipeline.store.models import Outgoing, Subscriber
 
@@ -39,9 +44,13 @@ class BounceHandler:
         if not report.is_permanent:
             failing = ", ".join(sorted(report.temporary)) or "a recipient"
             return HandlerResult("ignored", f"temporary failure for {failing}: nothing to do")
+        if not report.permanent and not (ctx.mail.looks_like_bounce or is_delivery_report(ctx.mail)):
+            # Out-of-office replies go to the envelope sender (RFC 3834), which is our VERP address:
+            # only a server's failure notice counts there, never a person's or an autoresponder's reply.
+            return HandlerResult("ignored", "a reply to our bounce address that reports no failure: nothing to do")
         hit, unproven = proven_subscribers(ctx, report)
         if hit:
-            return _score(ctx, hit)
+            return _count(ctx, report, hit)
         named = [s for s in (find(ctx.session, a) for a in sorted(report.permanent)) if s is not None]
         if named:
             emails = ", ".join(s.email for s in named)
@@ -55,16 +64,45 @@ class BounceHandler:
         return HandlerResult("ignored", f"permanent failure for {named_text}, not a subscriber")
 
 
-def _score(ctx: HandlerContext, hit: list[Subscriber]) -> HandlerResult:
-    detail = f"bounce message {ctx.mail.message_id or ctx.record.id}"
-    scores = []
+def _count(ctx: HandlerContext, report: BounceReport, hit: list[Subscriber]) -> HandlerResult:
+    source = f"bounce message {ctx.mail.message_id or ctx.record.id}"
+    said = []
     for subscriber in hit:
-        result = record_hard_bounce(ctx.session, ctx.settings, subscriber, source="bounce", detail=detail)
-        scores.append(
-            f"{subscriber.email}: score {result.score}{' (disabled)' if result.disabled else ''}"
-            f"{'' if result.counted else ' (already counted today)'}"
+        hard = report.is_hard_for(subscriber.email)
+        status = report.statuses.get(subscriber.email, "")
+        words = report.diagnostics.get(subscriber.email, "") or (
+            "; ".join(sorted(report.permanent)) or "no address named"
         )
-    return HandlerResult("processed", "hard bounce: " + "; ".join(scores), {"subscribers": [s.email for s in hit]})
+        result = record_bounce(
+            ctx.session,
+            ctx.settings,
+            subscriber,
+            hard=hard,
+            source="bounce",
+            bulletin_id=_edition(ctx, report, subscriber),
+            status=status,
+            detail=f"{words} ({source})",
+        )
+        what = "mailbox gone" if hard else f"{result.score} edition(s) in a row failed"
+        state = " (disabled)" if result.disabled else ""
+        again = "" if result.counted else ", this edition already counted"
+        said.append(f"{subscriber.email}: {what}{' ' + status if status else ''}{state}{again}")
+    return HandlerResult("processed", "bounce: " + "; ".join(said), {"subscribers": [s.email for s in hit]})
+
+
+def _edition(ctx: HandlerContext, report: BounceReport, subscriber: Subscriber) -> int | None:
+    """The bulletin the failed copy belonged to: the one it quotes, else the latest sent to them."""
+    if report.quoted_message_ids:
+        quoted = ctx.session.scalar(
+            select(Outgoing.bulletin_id).where(
+                Outgoing.message_id.in_(sorted(report.quoted_message_ids)),
+                Outgoing.subscriber_id == subscriber.id,
+                Outgoing.bulletin_id.is_not(None),
+            )
+        )
+        if quoted is not None:
+            return quoted
+    return latest_edition_sent(ctx.session, subscriber.id)
 
 
 def proven_subscribers(ctx: HandlerContext, report: BounceReport) -> tuple[list[Subscriber], str]:

@@ -1,7 +1,18 @@
-"""Subscribers: the lists, joining / confirming / leaving, tokens and bounces."""
+"""Subscribers: the lists, joining / confirming / leaving, tokens, bounces, complaints, suppression and consent."""
 
 from pipeline.errors import InvalidToken
-from pipeline.people.subscribers.bounces import BounceResult, bounce_list, record_hard_bounce, smtp_hard_bounce_hook
+from pipeline.people.subscribers.access import subject_access
+from pipeline.people.subscribers.bounces import (
+    BounceResult,
+    bounce_list,
+    is_mailbox_gone,
+    latest_edition_sent,
+    record_bounce,
+    smtp_hard_bounce_hook,
+    status_in,
+)
+from pipeline.people.subscribers.complaints import complaint_list, complaint_summary, record_complaint
+from pipeline.people.subscribers.consent import LAWFUL_BASES, Consent
 from pipeline.people.subscribers.joining import (
     Outcome,
     ask_to_confirm_leaving,
@@ -9,6 +20,7 @@ from pipeline.people.subscribers.joining import (
     confirm,
     list_unsubscribe_headers,
     request_join,
+    suppress_at_request,
     unsubscribe_address,
     unsubscribe_by_token,
     unsubscribe_link,
@@ -22,17 +34,19 @@ from pipeline.people.subscribers.registry import (
     find,
     forget,
     import_csv,
-    is_forgotten,
     list_subscribers,
     normalise_address,
     recipients,
     recipients_of,
     remove,
 )
+from pipeline.people.subscribers.suppression import is_suppressed, suppress, suppression_list
 from pipeline.people.subscribers.tokens import consume_token, find_token, make_token, read_token, token_address
 
 __all__ = [
+    "LAWFUL_BASES",
     "BounceResult",
+    "Consent",
     "ImportReport",
     "InvalidToken",
     "Outcome",
@@ -42,6 +56,8 @@ __all__ = [
     "ask_to_confirm_leaving",
     "bounce_address",
     "bounce_list",
+    "complaint_list",
+    "complaint_summary",
     "confirm",
     "consume_token",
     "export_csv",
@@ -49,7 +65,9 @@ __all__ = [
     "find_token",
     "forget",
     "import_csv",
-    "is_forgotten",
+    "is_mailbox_gone",
+    "is_suppressed",
+    "latest_edition_sent",
     "list_subscribers",
     "list_unsubscribe_headers",
     "make_token",
@@ -57,10 +75,16 @@ __all__ = [
     "read_token",
     "recipients",
     "recipients_of",
-    "record_hard_bounce",
+    "record_bounce",
+    "record_complaint",
     "remove",
     "request_join",
     "smtp_hard_bounce_hook",
+    "status_in",
+    "subject_access",
+    "suppress",
+    "suppress_at_request",
+    "suppression_list",
     "token_address",
     "unsubscribe_address",
     "unsubscribe_by_token",

@@ -19,9 +19,11 @@ from pipeline.compose import build_message, clean_header, queue_message
 from pipeline.config import Settings
 from pipeline.errors import InvalidToken
 from pipeline.people.subscribers import registry
+from pipeline.people.subscribers.consent import CONFIRM_WORDING_VERSION, record_consent
+from pipeline.people.subscribers.suppression import is_suppressed, lift_suppression, suppress
 from pipeline.people.subscribers.tokens import consume_token, make_token, read_token, token_address
 from pipeline.store import counters
-from pipeline.store.models import Message, Outgoing, Subscriber, utcnow
+from pipeline.store.models import Message, Outgoing, Subscriber, Suppression, utcnow
 
 CONFIRM_RESEND_AFTER = dt.timedelta(hours=24)
 LEAVE_CONFIRM = "confirm-leave"  # the Outgoing kind of a request to confirm leaving
@@ -64,6 +66,9 @@ def request_join(
     subscriber = registry.find(session, address)
     if subscriber is not None and subscriber.status == "active" and list_name in _confirmed_lists(subscriber):
         return Outcome(False, f"{address} is already on the {list_name} list", subscriber)
+    if requester != address and is_suppressed(session, address):
+        # They asked not to be mailed: only a request from the address itself may lead to a confirmation.
+        return Outcome(False, f"{address} is on the suppression list; only they can ask to rejoin", subscriber)
     created = subscriber is None
     if subscriber is None:
         subscriber = Subscriber(
@@ -184,8 +189,27 @@ def confirm(
         return Outcome(False, str(exc), subscriber)
     _record_request(session, subscriber)
     _activate(settings, subscriber, via, source)
+    # Their own confirmed request is the one way off the suppression list (suppression.py).
+    lifted = lift_suppression(session, subscriber.email)
+    record_consent(
+        subscriber,
+        "confirmed",
+        source=via,
+        list_name=", ".join(subscriber.lists),
+        detail=_confirm_detail(session, subscriber, source, lifted),
+        wording_version=CONFIRM_WORDING_VERSION,
+    )
     state = "waits for approval" if subscriber.awaiting_approval else "is now active"
     return Outcome(True, f"{subscriber.email} confirmed ({', '.join(subscriber.lists)}) and {state}", subscriber)
+
+
+def _confirm_detail(session: Session, subscriber: Subscriber, source: Message | None, lifted: bool) -> str:
+    parts = [f"reply {source.message_id}" if source is not None and source.message_id else "confirm link"]
+    if subscriber.requested_by:
+        parts.append(f"requested by {subscriber.requested_by}")
+    if lifted:
+        parts.append("taken off the suppression list")
+    return "; ".join(parts)
 
 
 def _record_request(session: Session, subscriber: Subscriber) -> None:
@@ -237,7 +261,7 @@ def unsubscribe_by_token(
         consume_token(session, token)
     except InvalidToken as exc:
         return Outcome(False, str(exc), subscriber)
-    return _leave(subscriber, via)
+    return _leave(session, subscriber, via)
 
 
 def unsubscribe_address(session: Session, address: str, via: str = "email") -> Outcome:
@@ -245,7 +269,7 @@ def unsubscribe_address(session: Session, address: str, via: str = "email") -> O
     subscriber = registry.find(session, address)
     if subscriber is None:
         return Outcome(False, f"{address} is not a subscriber")
-    return _leave(subscriber, via)
+    return _leave(session, subscriber, via)
 
 
 def ask_to_confirm_leaving(
@@ -288,11 +312,33 @@ def ask_to_confirm_leaving(
     return Outcome(True, f"asked {subscriber.email} to confirm leaving", subscriber)
 
 
-def _leave(subscriber: Subscriber, via: str) -> Outcome:
+def _leave(
+    session: Session, subscriber: Subscriber, via: str, reason: str = "unsubscribed", detail: str = ""
+) -> Outcome:
+    """They asked to go: off every list, a `withdrawn` consent record, and on the suppression list."""
+    detail = detail or f"via {via}"
     if subscriber.status == "unsubscribed":
+        suppress(session, subscriber.email, reason, detail)
         return Outcome(False, f"{subscriber.email} had already left", subscriber)
     registry.remove_all(subscriber, via)
+    record_consent(subscriber, "withdrawn", source=via, detail=f"{reason}: {detail}")
+    suppress(session, subscriber.email, reason, detail)
     return Outcome(True, f"{subscriber.email} left the bulletin", subscriber)
+
+
+def suppress_at_request(session: Session, address: str) -> Suppression:
+    """Their request, passed on by the lead: off every list and on the suppression list."""
+    address = registry.normalise_address(address)
+    subscriber = registry.find(session, address)
+    detail = "at their request, recorded by the communications lead"
+    if subscriber is not None:
+        _leave(session, subscriber, "cli", reason="requested", detail=detail)
+    return suppress(session, address, "requested", detail)
+
+
+def leave_after_complaint(session: Session, subscriber: Subscriber, detail: str) -> Outcome:
+    """A spam report about our mail: they leave at once and go on the suppression list."""
+    return _leave(session, subscriber, "complaint", reason="complaint", detail=detail)
 
 
 def unsubscribe_link(settings: Settings, subscriber_id: int) -> tuple[str, str]:

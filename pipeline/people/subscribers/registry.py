@@ -7,9 +7,8 @@ CSV import and export, which own theirs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
-import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -20,8 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from pipeline.config import Settings
 from pipeline.csvfiles import ImportReport, read_csv_rows, spreadsheet_safe
 from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.people.subscribers.consent import Consent, record_vouched
+from pipeline.people.subscribers.suppression import is_suppressed, refuse_if_suppressed, suppress
 from pipeline.store.db import transaction
-from pipeline.store.models import ForgottenAddress, ListMembership, Subscriber, utcnow
+from pipeline.store.models import ListMembership, Subscriber, utcnow
 
 _ADDRESS = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -68,17 +69,6 @@ def add_membership(subscriber: Subscriber, list_name: str, confirmed: bool) -> L
     return membership
 
 
-def is_forgotten(session: Session, address: str) -> bool:
-    for salt, digest in session.execute(select(ForgottenAddress.salt, ForgottenAddress.digest)):
-        if _hash(salt, address) == digest:
-            return True
-    return False
-
-
-def _hash(salt: str, address: str) -> str:
-    return hashlib.sha256(f"{salt}:{address.strip().lower()}".encode()).hexdigest()
-
-
 def add(
     session: Session,
     settings: Settings,
@@ -88,18 +78,20 @@ def add(
     name: str = "",
     organisation: str = "",
     via: str = "cli",
+    consent: Consent | None = None,
 ) -> tuple[Subscriber, str]:
     """Add someone directly (by the communications lead) as active; return (subscriber, what happened).
 
-    Never brings back someone who unsubscribed, was forgotten, or was disabled:
-    those raise WrongState with the reason.
+    Never brings back someone who unsubscribed, complained, was forgotten (the suppression
+    list: Suppressed) or was disabled (WrongState), with the reason. `consent` is what the
+    lead states about their consent; it is recorded for each list they are put on.
     """
     address = normalise_address(address)
     check_list(settings, list_name)
     subscriber = find(session, address)
+    if subscriber is None or subscriber.status != "active":
+        refuse_if_suppressed(session, address)
     if subscriber is None:
-        if is_forgotten(session, address):
-            raise WrongState(f"{address} asked to be forgotten; they can only rejoin by email themselves")
         subscriber = Subscriber(
             email=address,
             name=name,
@@ -111,6 +103,7 @@ def add(
         )
         session.add(subscriber)
         add_membership(subscriber, list_name, confirmed=True)
+        record_vouched(subscriber, list_name, via, consent)
         session.flush()
         return subscriber, "added"
     if subscriber.status in ("unsubscribed", "disabled"):
@@ -120,8 +113,10 @@ def add(
         subscriber.status, subscriber.awaiting_approval = "active", False
         subscriber.confirmed_at, subscriber.confirmed_via = utcnow(), via
         changed = True
-    had = list_name in subscriber.lists
+    had = list_name in subscriber.lists and all(m.confirmed for m in subscriber.memberships if m.list_name == list_name)
     add_membership(subscriber, list_name, confirmed=True)
+    if changed or not had:
+        record_vouched(subscriber, list_name, via, consent)
     return subscriber, "updated" if (changed or not had) else "unchanged"
 
 
@@ -153,16 +148,16 @@ def remove_all(subscriber: Subscriber, via: str) -> None:
 
 
 def forget(session: Session, address: str) -> None:
-    """Erase a subscriber's personal data; keep only a salted hash so imports cannot re-add them."""
+    """Erase a subscriber's personal data (their row, lists, consent trail, bounces); the
+    suppression list keeps only the address's hash, so no import or add brings them back.
+    Complaints stay, without the subscriber, so each edition's count still adds up."""
     address = address.strip().lower()
     subscriber = find(session, address)
-    if subscriber is None and not is_forgotten(session, address):
+    if subscriber is None and not is_suppressed(session, address):
         raise NotFound(f"no subscriber {address}")
     if subscriber is not None:
         session.delete(subscriber)
-    if not is_forgotten(session, address):
-        salt = os.urandom(16).hex()
-        session.add(ForgottenAddress(salt=salt, digest=_hash(salt, address)))
+    suppress(session, address, "forgotten")
 
 
 def approve(session: Session, address: str) -> Subscriber:
@@ -177,8 +172,13 @@ def approve(session: Session, address: str) -> Subscriber:
 
 
 def list_subscribers(
-    session: Session, list_name: str | None = None, status: str | None = None, awaiting_approval: bool | None = None
+    session: Session,
+    list_name: str | None = None,
+    status: str | None = None,
+    awaiting_approval: bool | None = None,
+    limit: int | None = None,
 ) -> list[Subscriber]:
+    """Subscribers in address order; `limit` the first so many (the index on email serves the order)."""
     query = select(Subscriber).options(selectinload(Subscriber.memberships)).order_by(Subscriber.email)
     if status:
         query = query.where(Subscriber.status == status)
@@ -186,6 +186,8 @@ def list_subscribers(
         query = query.where(Subscriber.awaiting_approval == awaiting_approval)
     if list_name:
         query = query.where(Subscriber.memberships.any(ListMembership.list_name == list_name))
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
 
 
@@ -250,22 +252,36 @@ def _iso(value: dt.datetime | None) -> str:
 
 
 def import_csv(
-    settings: Settings, path: Path, list_name: str, progress: Callable[[int], None] | None = None
+    settings: Settings,
+    path: Path,
+    list_name: str,
+    progress: Callable[[int], None] | None = None,
+    consent: Consent | None = None,
 ) -> ImportReport:
-    """Add or update everyone in a CSV file on `list_name`, in one transaction."""
+    """Add or update everyone in a CSV file on `list_name`, in one transaction.
+
+    Each added person's consent record names the file (and what `consent` states);
+    suppressed, unsubscribed and disabled addresses are skipped with the reason."""
     check_list(settings, list_name)
     rows = read_csv_rows(path)
     report = ImportReport()
+    consent = dataclasses.replace(consent or Consent(), file_name=Path(path).name)
     with transaction(settings.database.url) as session:
         for line, row in rows:
-            _import_row(session, settings, list_name, line, row, report)
+            _import_row(session, settings, list_name, line, row, report, consent)
             if progress is not None:
                 progress(1)
     return report
 
 
 def _import_row(
-    session: Session, settings: Settings, list_name: str, line: int, row: dict[str, str], report: ImportReport
+    session: Session,
+    settings: Settings,
+    list_name: str,
+    line: int,
+    row: dict[str, str],
+    report: ImportReport,
+    consent: Consent | None = None,
 ) -> None:
     raw = row.get("email", "")
     try:
@@ -278,6 +294,7 @@ def _import_row(
                 name=row.get("name", ""),
                 organisation=row.get("organisation", ""),
                 via="import",
+                consent=consent,
             )
     except (InvalidInput, WrongState) as exc:
         report.skipped.append((line, raw, str(exc)))

@@ -1,10 +1,10 @@
-"""Who receives the bulletin: subscribers, their lists, their bounces, used tokens, forgotten addresses."""
+"""Who receives the bulletin: subscribers, their lists, consent, bounces, complaints, used tokens, suppressions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.store.models.base import Base, utcnow
@@ -41,12 +41,14 @@ class Subscriber(Base):
     unsubscribed_via: Mapped[str] = mapped_column(String(30), default="")
     disabled_at: Mapped[dt.datetime | None]
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
+    # Editions in a row whose copy failed (soft failures); a hard one disables at once.
     bounce_score: Mapped[int] = mapped_column(default=0)
     last_bounce_at: Mapped[dt.datetime | None]
 
     memberships: Mapped[list[ListMembership]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan", order_by="ListMembership.list_name"
     )
+    consents: Mapped[list[ConsentRecord]] = relationship(cascade="all, delete-orphan", order_by="ConsentRecord.id")
 
     @property
     def lists(self) -> list[str]:
@@ -70,17 +72,59 @@ class ListMembership(Base):
     subscriber: Mapped[Subscriber] = relationship(back_populates="memberships")
 
 
-class BounceDay(Base):
-    """A day on which a subscriber hard-bounced: at most one point per day counts."""
+class Bounce(Base):
+    """A delivery failure counted against a subscriber: at most one per edition (bulletin).
 
-    __tablename__ = "bounce_days"
-    __table_args__ = (UniqueConstraint("subscriber_id", "day"),)
+    `kind` is "hard" (the report says the mailbox is gone: disabled at once) or "soft"
+    (anything else that failed for good: disabled after `bounces.soft_editions` editions in a row).
+    Failures of mail that is not a bulletin copy have no `bulletin_id` and count only when hard.
+    """
+
+    __tablename__ = "bounces"
+    __table_args__ = (UniqueConstraint("subscriber_id", "bulletin_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
-    day: Mapped[dt.date]
-    source: Mapped[str] = mapped_column(String(30), default="")  # smtp | dsn | verp
+    bulletin_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(10), default="soft")  # hard | soft
+    source: Mapped[str] = mapped_column(String(30), default="")  # smtp | bounce
+    status: Mapped[str] = mapped_column(String(20), default="")  # enhanced status code, e.g. 5.1.1
     detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Complaint(Base):
+    """A feedback report (RFC 5965) saying a reader marked a copy as spam.
+
+    Kept after the subscriber is forgotten (subscriber_id becomes NULL) so the
+    complaints per edition still add up.
+    """
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"), index=True)
+    bulletin_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    feedback_type: Mapped[str] = mapped_column(String(40), default="abuse")
+    reporter: Mapped[str] = mapped_column(String(200), default="")  # the report's User-Agent / From domain
+    message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ConsentRecord(Base):
+    """One act of consent (or of the lead vouching for it): when, how, on what basis and wording."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    list_name: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(30))  # confirmed | added | imported | withdrawn
+    lawful_basis: Mapped[str] = mapped_column(String(40))  # consent | legitimate-interests
+    source: Mapped[str] = mapped_column(String(30))  # email-reply | web-form | import | cli
+    source_detail: Mapped[str] = mapped_column(Text, default="")  # file name, who added them, Message-ID
+    wording_version: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class UsedToken(Base):
@@ -93,12 +137,15 @@ class UsedToken(Base):
     used_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ForgottenAddress(Base):
-    """All that remains of a forgotten subscriber: a salted hash, so no import brings them back."""
+class Suppression(Base):
+    """An address that must not be mailed or re-added: the SHA-256 of the normalised address only.
 
-    __tablename__ = "forgotten_addresses"
+    It outlives the subscriber (`mln subscribers forget`), so no import brings them back.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    salt: Mapped[str] = mapped_column(String(32))
-    digest: Mapped[str] = mapped_column(String(64))
-    forgotten_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "suppressions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30))  # unsubscribed | complaint | forgotten | requested
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
