@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import click
+
 from pipeline.config import Settings, load_settings
+
+# Commands that read no database, mailbox or server may run on built-in defaults
+# (the shipped rules and templates); every other one needs a config file, so a
+# typo in a folder name cannot leave a new empty database behind.
+RUN_ON_DEFAULTS = {"form", "rules", "template"}
 
 
 class AppContext:
@@ -15,5 +22,11 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            self._settings = load_settings(self.config_path, required=not _on_defaults())
         return self._settings
+
+
+def _on_defaults() -> bool:
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split() if ctx is not None else []
+    return len(words) > 1 and words[1] in RUN_ON_DEFAULTS

@@ -16,9 +16,9 @@ def write(tmp_path, text: str):
     return path
 
 
-def test_defaults_need_no_file(tmp_path, monkeypatch):
+def test_defaults_when_asked_for(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(None, environ={})
+    settings = load_settings(None, environ={}, required=False)
     assert settings.database.url == f"sqlite:///{tmp_path}/mln.db"
     assert settings.network.themes == DEFAULT_THEMES
     assert settings.mailbox.processed_folder == "Processed"

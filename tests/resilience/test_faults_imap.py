@@ -154,7 +154,7 @@ def test_dovecot_stopped_during_a_poll(own_dovecot, sqlite_url, tmp_path, restar
     assert account.url.split("/INBOX")[0] in str(failure.value)  # names the mailbox it lost
 
     if not restart:
-        with pytest.raises(MailboxError, match="cannot log in"):
+        with pytest.raises(MailboxError, match="cannot connect"):
             poll_once(world.settings)  # still down: a clear error, nothing else changes
         own_dovecot.start()
     assert assert_nothing_filed_unrecorded(world, account) == N

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from pipeline.auth import check_auth_mode, imap_oauth2_login
 from pipeline.config import Settings
@@ -79,13 +81,26 @@ class ImapSource:
     # ---- connection -----------------------------------------------------------------
 
     def __enter__(self) -> ImapSource:
-        try:
-            self.client = self._connect()
-        except (OSError, IMAPClientError, ssl.SSLError) as exc:
+        if self.auth == "password" and not self.password and self.oauth_settings is not None:
+            env = self.oauth_settings.mailbox.password_env
             raise MailboxError(
-                f"cannot log in to {self.key}: {exc}; check mailbox.url, the password in "
-                f"the environment and that the server is running"
-            ) from exc
+                f"${env} is not set (mailbox.password_env names it); put the password of {self.user} in ${env}, "
+                "or in mln.secrets.env beside the config file"
+            )
+        client = self._open_connection()
+        try:
+            self._login(client)
+        except LoginError as exc:
+            client.shutdown()
+            env = self.oauth_settings.mailbox.password_env if self.oauth_settings else "the password variable"
+            raise MailboxError(
+                f"cannot log in to {self.key}: the server refused {self.user}: {server_text(exc)}; "
+                f"check the user in mailbox.url and ${env}"
+            ) from None
+        except (OSError, IMAPClientError) as exc:
+            client.shutdown()
+            raise MailboxError(f"cannot log in to {self.key}: {server_text(exc)}") from None
+        self.client = client
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -96,13 +111,33 @@ class ImapSource:
                 pass  # the server went away first; nothing to tidy
             self.client = None
 
-    def _connect(self) -> IMAPClient:
+    def _open_connection(self) -> IMAPClient:
+        """Connected, TLS set up, not logged in; a MailboxError says which of those failed."""
+        where = self.key
         context = self._ssl_context() if self.tls != "none" else None
-        client = IMAPClient(
-            self.host, port=self.port, ssl=self.tls == "implicit", ssl_context=context, timeout=self.timeout
-        )
-        if self.tls == "starttls":
-            client.starttls(context)
+        try:
+            client = IMAPClient(
+                self.host, port=self.port, ssl=self.tls == "implicit", ssl_context=context, timeout=self.timeout
+            )
+            if self.tls == "starttls":
+                client.starttls(context)
+        except socket.gaierror:
+            raise MailboxError(
+                f"the host name {self.host!r} in mailbox.url does not resolve; check its spelling"
+            ) from None
+        except ssl.SSLError as exc:
+            raise MailboxError(
+                f"TLS with {where} failed: {exc}; check mailbox.ca_file (or mailbox.tls_verify)"
+            ) from None
+        except TimeoutError:
+            raise MailboxError(f"cannot connect to {where}: no answer within {self.timeout:g} s") from None
+        except (OSError, IMAPClientError) as exc:
+            raise MailboxError(
+                f"cannot connect to {where}: {server_text(exc)}; is the IMAP server running? check mailbox.url"
+            ) from None
+        return client
+
+    def _login(self, client: IMAPClient) -> None:
         if self.auth == "oauth2" and self.oauth_settings is not None:
             try:
                 imap_oauth2_login(client, self.user, self.oauth_settings, self.key)
@@ -111,7 +146,6 @@ class ImapSource:
                 raise
         else:
             client.login(self.user, self.password)
-        return client
 
     def _ssl_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=self.ca_file or None)
@@ -344,3 +378,14 @@ class ImapSource:
         finally:
             self._call("DONE", client.idle_done)
         return arrived
+
+
+def server_text(exc: BaseException) -> str:
+    """A server's reply as text: imapclient passes on b'[AUTHENTICATIONFAILED] ...' as it is."""
+    text = str(exc) or type(exc).__name__
+    if text[:2] in ("b'", 'b"') and text[-1:] == text[1]:
+        try:
+            return str(ast.literal_eval(text).decode("utf-8", "replace"))
+        except (ValueError, SyntaxError):
+            return text
+    return text
