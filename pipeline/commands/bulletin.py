@@ -10,7 +10,8 @@ import click
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
 from pipeline.localtime import months_per_issue
-from pipeline.mailing.sending import approve_for_sending, cancel_bulletin
+from pipeline.mailing.approving import approve_and_plan
+from pipeline.mailing.sending import cancel_bulletin
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.outbound.bulletin.drafts import (
     draft_bulletin,
@@ -38,13 +39,14 @@ def register(cli: click.Group) -> None:
 
 @click.group()
 def bulletin() -> None:
-    """The bi-monthly bulletin: draft it, preview it, approve it.
+    """The bi-monthly bulletin: draft it, preview it, test it, approve it.
 
     \b
     Examples:
       mln bulletin draft --intro intro.md
       mln bulletin preview 3 --audience external -o preview.html
-      mln bulletin approve 3
+      mln bulletin approve 3 --send-at "2027-01-05 09:00"
+      mln bulletin test 3 --to me@example.org --audience external
       mln bulletin unapprove 3
       mln bulletin cancel 3 --reason "wrong introduction"
     """
@@ -60,22 +62,46 @@ def bulletin() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The editorial introduction, a Markdown file.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON.")
+@click.option(
+    "--intro-internal",
+    "internal_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The internal edition's own introduction (Markdown); default: --intro.",
+)
+@click.option(
+    "--intro-external",
+    "external_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The external edition's own introduction (Markdown); default: --intro.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON (per audience: audiences).")
 @click.pass_obj
-def draft(app: AppContext, period_text: str | None, intro_file: Path | None, as_json: bool) -> None:
+def draft(
+    app: AppContext,
+    period_text: str | None,
+    intro_file: Path | None,
+    internal_file: Path | None,
+    external_file: Path | None,
+    as_json: bool,
+) -> None:
     """Collect the items approved in a period into a draft (or refresh the existing draft).
 
-    New items and updates are marked as such. Running it again re-collects the
-    items and keeps the introduction unless --intro is given.
+    New items and updates are marked as such, and counted for each audience.
+    Running it again re-collects the items and keeps the introductions unless
+    given again. An introduction may say {{ count.new }}, {{ count.updated }},
+    {{ count.items }} and {{ highlights }}: each edition fills in its own.
+    Without --intro, [bulletin] intro_internal / intro_external are used.
 
     \b
     Examples:
       mln bulletin draft
       mln bulletin draft --period 2026-11 --intro intro.md
+      mln bulletin draft --intro-internal members.md --intro-external partners.md
     """
     period = parse_period(period_text, months_per_issue(app.settings)) if period_text else None
     intro = intro_file.read_text(encoding="utf-8") if intro_file else None
-    summary = draft_bulletin(app.settings, period=period, intro=intro)
+    own = {a: f.read_text(encoding="utf-8") for a, f in (("internal", internal_file), ("external", external_file)) if f}
+    summary = draft_bulletin(app.settings, period=period, intro=intro, audience_intros=own)
     if as_json:
         print_json(summary)
         return
@@ -83,6 +109,8 @@ def draft(app: AppContext, period_text: str | None, intro_file: Path | None, as_
         f"Draft bulletin {summary['id']}: No. {summary['number']}, {summary['period_label']}: "
         f"{summary['new']} new item(s), {summary['updates']} update(s)"
     )
+    for audience, n in summary["audiences"].items():
+        click.echo(f"  {audience} edition: {n['new']} new item(s), {n['updated']} update(s)")
     click.echo(f"Preview: mln bulletin preview {summary['id']} --audience internal -o bulletin.html")
 
 
@@ -142,7 +170,7 @@ def preview(app: AppContext, bulletin_id: int, audience: str, output: Path | Non
         return
     output.write_text(body, encoding="utf-8")
     click.echo(
-        f"Wrote the {audience} {'text' if as_text else 'HTML'} of bulletin {bulletin_id} to {output} "
+        f"Wrote the {audience} edition's {'text' if as_text else 'HTML'} of bulletin {bulletin_id} to {output} "
         f"({len(body.encode('utf-8')) // 1024} KB): {rendered.subject}"
     )
 
@@ -156,46 +184,69 @@ def preview(app: AppContext, bulletin_id: int, audience: str, output: Path | Non
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The new introduction, a Markdown file.",
 )
+@click.option("--audience", type=click.Choice(AUDIENCES), help="Only this edition's own introduction.")
 @click.pass_obj
-def edit(app: AppContext, bulletin_id: int, intro_file: Path) -> None:
+def edit(app: AppContext, bulletin_id: int, intro_file: Path, audience: str | None) -> None:
     """Replace a draft's editorial introduction (Markdown); preview again to see it.
 
     \b
     Examples:
       mln bulletin edit 3 --intro intro.md
+      mln bulletin edit 3 --intro partners.md --audience external
     """
-    summary = set_intro(app.settings, bulletin_id, intro_file.read_text(encoding="utf-8"))
+    summary = set_intro(app.settings, bulletin_id, intro_file.read_text(encoding="utf-8"), audience)
+    whose = f"the {audience} edition's introduction" if audience else "the introduction"
     click.echo(
-        f"Updated the introduction of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})"
+        f"Updated {whose} of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})"
     )
 
 
 @bulletin.command()
 @click.argument("bulletin_id", type=int)
 @click.option("--as", "actor", metavar="NAME", help="Who approves (default: your login name).")
-@click.option("--force", is_flag=True, help="Approve although an edition is empty or the period has not started.")
+@click.option(
+    "--force", is_flag=True, help="Approve although an edition is empty, an item is not approved or it is early."
+)
 @click.option("--reason", metavar="TEXT", default="", help="Why --force is right; recorded with the bulletin.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with keys goes and overridden).")
+@click.option(
+    "--send-at",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="Network local time before which no scheduled send queues it (default: the next run).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as JSON (with keys goes, overridden, approvers, approvals_needed, send_at).",
+)
 @click.pass_obj
-def approve(app: AppContext, bulletin_id: int, actor: str | None, force: bool, reason: str, as_json: bool) -> None:
+def approve(
+    app: AppContext, bulletin_id: int, actor: str | None, force: bool, reason: str, send_at: str | None, as_json: bool
+) -> None:
     """Freeze a draft: its HTML and text are stored and later edits no longer change it.
 
-    Refused when an edition that subscribers would receive has no items, or
-    the period has not started yet, unless --force with a --reason.
+    Refused when an edition that subscribers would receive has no items, an
+    item is no longer approved, or the period has not started yet, unless
+    --force with a --reason. With [bulletin] approvals = 2 a second, different
+    person approves the frozen issue before it can go.
 
     \b
     Examples:
       mln bulletin approve 3
-      mln bulletin approve 3 --as "Comms lead"
+      mln bulletin approve 3 --as "Comms lead" --send-at "2027-01-05 09:00"
+      mln bulletin approve 3 --as "Network manager"     (the second approver)
       mln bulletin approve 4 --force --reason "special issue: no external items this time"
     """
     if force != bool(reason.strip()):
         raise click.UsageError("--force and --reason TEXT go together")
-    summary = approve_for_sending(app.settings, bulletin_id, by=actor or getpass.getuser(), force_reason=reason)
+    summary = approve_and_plan(
+        app.settings, bulletin_id, actor or getpass.getuser(), force_reason=reason, send_at=send_at
+    )
     if as_json:
         print_json(summary)
         return
-    click.echo(f"Approved bulletin {summary['id']}: {summary['subject']} ({summary['items']} item(s))")
+    by = ", ".join(summary["approvers"])
+    click.echo(f"Approved bulletin {summary['id']}: {summary['subject']} ({summary['items']} item(s)); by {by}")
     click.echo(f"It will be sent {summary['goes']}; to stop it: mln bulletin unapprove {summary['id']}")
     for problem in summary["overridden"]:
         click.echo(f"note: approved with --force although {problem}", err=True)

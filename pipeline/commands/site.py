@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.commands.context import AppContext
-from pipeline.commands.output import print_json
+from pipeline.commands.output import print_json, progress_callback
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.site import build_site
 
@@ -49,7 +49,9 @@ def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -
 
     Home page (latest bulletin, key themes), one page per approved or sent
     bulletin, one page per approved item, the Information Index with search
-    and filters, and an Atom feed of bulletins.
+    and filters, and an Atom feed of bulletins. A long build shows its
+    progress on standard error (a bar on a terminal, else a line every few
+    seconds); --json prints only the JSON.
 
     \b
     Examples:
@@ -57,7 +59,13 @@ def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -
       mln site build -o /srv/www/mln --audience external --json
     """
     settings = app.settings
-    report = build_site(settings, out_dir or Path(settings.base_dir, settings.web.site_dir), audience)
+    start, close = progress_callback("building")
+    try:
+        report = build_site(
+            settings, out_dir or Path(settings.base_dir, settings.web.site_dir), audience, None if as_json else start
+        )
+    finally:
+        close()
     if as_json:
         print_json(report.as_dict())
         return

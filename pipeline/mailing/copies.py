@@ -64,14 +64,16 @@ class CopyValues:
 class CopySkeleton:
     """One audience's bulletin, built and encoded once; `fill()` makes each copy."""
 
-    def __init__(self, settings: Settings, rendition: RenderedBulletin) -> None:
+    def __init__(
+        self, settings: Settings, rendition: RenderedBulletin, extra_headers: dict[str, str] | None = None
+    ) -> None:
         msg = build_message(
             settings,
             "skeleton@invalid",
             rendition.subject,
             _TEXT_MARK,
             _HTML_MARK,
-            headers={"List-Id": list_id(settings), "Precedence": "bulk"},
+            headers={"List-Id": list_id(settings), "Precedence": "bulk", **(extra_headers or {})},
         )
         # iter_parts() yields the same two parts as get_payload(), typed as MIME parts.
         text_part, html_part = msg.iter_parts()

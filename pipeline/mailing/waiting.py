@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from pipeline.config import Settings
+from pipeline.outbound.bulletin.approval import approvals_missing, held_back, when_shown
 from pipeline.store.db import transaction
-from pipeline.store.models import Bulletin, Outgoing
+from pipeline.store.models import Bulletin, Outgoing, utcnow
 
 
 def waiting_sends(settings: Settings) -> list[dict[str, Any]]:
@@ -50,6 +51,11 @@ def _row(settings: Settings, bulletin: Bulletin, copies: dict[str, dict[str, int
     if bulletin.status == "approved":
         when = "next run" if settings.schedule.send_approved else f"when you run: mln bulletin send {bulletin.id}"
         state = "waiting"
+        missing = approvals_missing(settings, bulletin)
+        if missing:
+            when = f"after {missing} more approval(s): mln bulletin approve {bulletin.id} --as NAME"
+        elif held_back(settings, bulletin):  # its send-at time is still to come
+            when = f"not before {when_shown(settings, bulletin.send_at or utcnow())}"
     else:
         when, state = "now", "sending"
     return {

@@ -7,10 +7,11 @@ Every text field is plain text: templates escape it, nothing here is HTML.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import InvalidInput
+from pipeline.outbound.bulletin.meetings import Meeting
 from pipeline.periods import Period
 from pipeline.templates_io.dates import describe_date
 
@@ -100,16 +101,23 @@ class BulletinContent:
     period: Period
     items: tuple[BulletinItem, ...] = ()
     themes: tuple[str, ...] = ()
-    meetings: tuple[dt.date, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
     intro_markdown: str = ""
     short_name: str = "MLN"
     shared_address: str = "mln@example.org"
     organisation_line: str = ""
     base_url: str = ""
+    # Each audience's own introduction and site (pipeline/outbound/bulletin/audience.py).
+    audience_intros: dict[str, str] = field(default_factory=dict)
+    site_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def subject(self) -> str:
         return f"{self.short_name} Bulletin No. {self.number}: {self.period.label}"
+
+    def site_url(self, audience: str) -> str:
+        """Where `audience`'s links to item pages point: its own site, else [web] base_url."""
+        return self.site_urls.get(audience) or self.base_url
 
     def items_for(self, audience: str) -> tuple[BulletinItem, ...]:
         """Internal readers see every approved item; external ones only those members agreed to share."""
@@ -132,12 +140,14 @@ def content_to_dict(content: BulletinContent) -> dict[str, Any]:
         "period": {"start": content.period.start.isoformat(), "months": content.period.months},
         "items": [item.to_dict() for item in content.items],
         "themes": list(content.themes),
-        "meetings": [day.isoformat() for day in content.meetings],
+        "meetings": [meeting.to_dict() for meeting in content.meetings],
         "intro_markdown": content.intro_markdown,
         "short_name": content.short_name,
         "shared_address": content.shared_address,
         "organisation_line": content.organisation_line,
         "base_url": content.base_url,
+        "audience_intros": dict(content.audience_intros),
+        "site_urls": dict(content.site_urls),
     }
 
 
@@ -149,6 +159,6 @@ def content_from_dict(data: dict[str, Any]) -> BulletinContent:
         period=Period(dt.date.fromisoformat(period["start"]), int(period.get("months", 2))),
         items=tuple(BulletinItem.from_dict(item) for item in values.pop("items", ())),
         themes=tuple(values.pop("themes", ())),
-        meetings=tuple(dt.date.fromisoformat(day) for day in values.pop("meetings", ())),
+        meetings=tuple(Meeting.from_dict(meeting) for meeting in values.pop("meetings", ())),
         **values,
     )

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from pipeline.config import Settings
 from pipeline.errors import ApprovalRefused, NotFound, WrongState
 from pipeline.localtime import months_per_issue, network_today
-from pipeline.outbound.bulletin import source
+from pipeline.outbound.bulletin import approval, source
+from pipeline.outbound.bulletin.approval import approval_problems
+from pipeline.outbound.bulletin.audience import audience_counts, intros_for, site_urls
 from pipeline.outbound.bulletin.content import (
     AUDIENCES,
     BulletinContent,
@@ -28,14 +30,15 @@ from pipeline.outbound.bulletin.content import (
     content_from_dict,
     content_to_dict,
 )
-from pipeline.outbound.bulletin.meetings import upcoming_meetings
-from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES, personalise
+from pipeline.outbound.bulletin.meeting_diary import meetings_between
+from pipeline.outbound.bulletin.meetings import Meeting, bulletin_window
+from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES
+from pipeline.outbound.bulletin.previewing import mark_preview
 from pipeline.outbound.bulletin.render import RenderedBulletin, render_all, render_bulletin
+from pipeline.outbound.bulletin.summary import summarise
 from pipeline.periods import Period, period_for
 from pipeline.store.db import transaction
 from pipeline.store.models import Bulletin, BulletinEntry, BulletinRendition, Outgoing, utcnow
-
-MEETINGS_SHOWN = 3
 
 
 def draft_bulletin(
@@ -43,11 +46,13 @@ def draft_bulletin(
     period: Period | None = None,
     intro: str | None = None,
     today: dt.date | None = None,
+    audience_intros: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Create or refresh the draft for `period` (default: the current one) from approved submissions.
 
-    `intro` replaces the introduction when given. An approved or sent issue is
-    never touched: WrongState.
+    `intro` replaces the introduction when given, `audience_intros` one
+    audience's own. The summary counts each audience's items (`audiences`).
+    An approved or sent issue is never touched: WrongState.
     """
     today = today or network_today(settings)
     period = period or period_for(today, months_per_issue(settings))
@@ -59,12 +64,14 @@ def draft_bulletin(
             )
         if intro is not None:
             bulletin.intro = intro
+        bulletin.audience_intros = {**(bulletin.audience_intros or {}), **(audience_intros or {})}
         bulletin.meetings_from = today
         _collect_entries(session, settings, bulletin, period)
-        bulletin.subject = _content(session, settings, bulletin).subject
+        content = _content(session, settings, bulletin)
+        bulletin.subject = content.subject
         bulletin.updated_at = utcnow()
         session.flush()
-        return summarise(bulletin)
+        return summarise(bulletin) | {"audiences": audience_counts(content)}
 
 
 def list_bulletins(settings: Settings) -> list[dict[str, Any]]:
@@ -79,8 +86,8 @@ def preview_bulletin(
 ) -> RenderedBulletin:
     """What `audience` would receive: a draft rendered now, an approved issue as frozen.
 
-    Per-recipient placeholders are filled with obvious sample values unless
-    `fill_placeholders` is false.
+    Per-recipient placeholders are filled with obvious sample values, and a
+    line at the top names the audience, unless `fill_placeholders` is false.
     """
     check_audience(audience)
     with transaction(settings.database.url, readonly=True) as session:
@@ -89,15 +96,8 @@ def preview_bulletin(
             rendered = render_bulletin(_content(session, settings, bulletin), audience, settings.templates_path)
         else:
             rendered = frozen_rendition(session, bulletin_id, audience)
-    if not fill_placeholders:
-        return rendered
-    return RenderedBulletin(
-        rendered.audience,
-        rendered.subject,
-        personalise(rendered.html, PREVIEW_VALUES, html=True),
-        personalise(rendered.text, PREVIEW_VALUES, html=False),
-        rendered.warnings,
-    )
+        items = len(_content(session, settings, bulletin).items_for(audience))
+    return mark_preview(rendered, PREVIEW_VALUES, items) if fill_placeholders else rendered
 
 
 def approve_bulletin(
@@ -108,15 +108,21 @@ def approve_bulletin(
     force_reason: str = "",
     receiving: Callable[[Session], Sequence[str]] | None = None,
     today: dt.date | None = None,
+    send_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Freeze a draft: render each audience once, store the HTML and text, snapshot each item.
 
-    Refused (ApprovalRefused) when the period has not started or the edition
+    Refused (ApprovalRefused) when the period has not started, the edition
     has no items for an audience in `receiving(session)` (default: every
-    audience), unless `force_reason` says why it should go anyway.
+    audience) or holds items no longer approved, unless `force_reason` says why
+    it should go anyway. An issue approved already but waiting for another
+    approver ([bulletin] approvals) takes this one's approval.
     """
     with transaction(settings.database.url) as session:
         bulletin = _get(session, bulletin_id, lock=True)
+        if approval.approvals_missing(settings, bulletin):
+            approval.add_second_approval(settings, bulletin, by, send_at)
+            return _approved_summary(settings, bulletin, 0, [])
         if bulletin.status != "draft":
             when = bulletin.approved_at.strftime("%Y-%m-%d %H:%M UTC") if bulletin.approved_at else "an earlier time"
             raise WrongState(
@@ -125,9 +131,10 @@ def approve_bulletin(
         missed = _approved_since_draft(session, settings, bulletin)
         content = _content(session, settings, bulletin)
         audiences = receiving(session) if receiving else AUDIENCES
-        problems = approval_problems(content, audiences, today or network_today(settings))
+        stale = approval.not_approved_items(session, bulletin)
+        problems = approval_problems(content, audiences, today or network_today(settings), stale)
         if problems and not force_reason.strip():
-            raise ApprovalRefused(_refusal(bulletin, problems))
+            raise ApprovalRefused(approval.refusal(bulletin, problems))
         _snapshot_entries(session, bulletin)
         bulletin.content = content_to_dict(content)
         bulletin.renditions = [_rendition(r) for r in render_all(content, settings.templates_path).values()]
@@ -136,28 +143,18 @@ def approve_bulletin(
         bulletin.approved_at = utcnow()
         bulletin.approved_by = by
         bulletin.forced_reason = force_reason.strip() if problems else ""
+        bulletin.approvals, bulletin.send_at = [], None
+        approval.record_approval(bulletin, by, send_at)
         session.flush()
-        summary = summarise(bulletin)
-        summary["warnings"] = {r.audience: list(r.warnings) for r in bulletin.renditions if r.warnings}
-        summary["approved_after_draft"] = missed
-        summary["overridden"] = problems
-        return summary
+        return _approved_summary(settings, bulletin, missed, problems)
 
 
-def approval_problems(content: BulletinContent, audiences: Sequence[str], today: dt.date) -> list[str]:
-    """Why an edition should not go yet: an early period, an audience with nothing to read."""
-    problems = [f"its period {content.period.label} has not started (it starts {content.period.start})"]
-    problems = problems if content.period.start > today else []
-    return problems + [f"the {a} edition has no items" for a in audiences if not content.items_for(a)]
-
-
-def _refusal(bulletin: Bulletin, problems: list[str]) -> str:
-    period = _period(bulletin)
-    return (
-        f"bulletin {bulletin.id} (No. {bulletin.number}, {period.label}) was not approved: {'; '.join(problems)}. "
-        f"Wait for items and redraft it (mln bulletin draft --period {period.key}), "
-        f"or approve it anyway: mln bulletin approve {bulletin.id} --force --reason TEXT"
-    )
+def _approved_summary(settings: Settings, bulletin: Bulletin, missed: int, problems: list[str]) -> dict[str, Any]:
+    summary = summarise(bulletin) | approval.approval_fields(settings, bulletin)
+    summary["warnings"] = {r.audience: list(r.warnings) for r in bulletin.renditions if r.warnings}
+    summary["approved_after_draft"] = missed
+    summary["overridden"] = problems
+    return summary
 
 
 def unapprove_bulletin(settings: Settings, bulletin_id: int) -> dict[str, Any]:
@@ -174,6 +171,7 @@ def unapprove_bulletin(settings: Settings, bulletin_id: int) -> dict[str, Any]:
         bulletin.content = None
         bulletin.renditions = []
         bulletin.approved_at, bulletin.approved_by, bulletin.forced_reason = None, "", ""
+        bulletin.approvals, bulletin.send_at = [], None
         for entry in bulletin.entries:
             entry.snapshot = None
         bulletin.updated_at = utcnow()
@@ -187,15 +185,19 @@ def audience_item_counts(session: Session, settings: Settings, bulletin_id: int)
     return {audience: len(content.items_for(audience)) for audience in AUDIENCES}
 
 
-def set_intro(settings: Settings, bulletin_id: int, intro: str) -> dict[str, Any]:
-    """Replace a draft's introduction; the next preview shows it."""
+def set_intro(settings: Settings, bulletin_id: int, intro: str, audience: str | None = None) -> dict[str, Any]:
+    """Replace a draft's introduction (or only `audience`'s own); the next preview shows it."""
     with transaction(settings.database.url) as session:
         bulletin = _get(session, bulletin_id, lock=True)
         if bulletin.status != "draft":
             raise WrongState(
                 f"bulletin {bulletin_id} is already {bulletin.status}; its introduction can no longer change"
             )
-        bulletin.intro = intro
+        if audience is None:
+            bulletin.intro = intro
+        else:
+            check_audience(audience)
+            bulletin.audience_intros = {**(bulletin.audience_intros or {}), audience: intro}
         bulletin.updated_at = utcnow()
         return summarise(bulletin)
 
@@ -227,33 +229,6 @@ def bulletin_content(settings: Settings, bulletin_id: int) -> BulletinContent:
     """The content an issue is (draft) or was (approved) rendered from."""
     with transaction(settings.database.url, readonly=True) as session:
         return _content(session, settings, _get(session, bulletin_id))
-
-
-def summarise(bulletin: Bulletin) -> dict[str, Any]:
-    period = _period(bulletin)
-    updates = sum(1 for e in bulletin.entries if e.is_update)
-    return {
-        "id": bulletin.id,
-        "number": bulletin.number,
-        "period": period.key,
-        "period_label": period.label,
-        "status": bulletin.status,
-        "subject": bulletin.subject,
-        "items": len(bulletin.entries),
-        "new": len(bulletin.entries) - updates,
-        "updates": updates,
-        "created_at": _iso(bulletin.created_at),
-        "approved_at": _iso(bulletin.approved_at),
-        "approved_by": bulletin.approved_by,
-        "sent_at": _iso(bulletin.sent_at),
-        "forced_reason": bulletin.forced_reason or "",
-        "cancelled_at": _iso(bulletin.cancelled_at),
-        "cancel_reason": bulletin.cancel_reason or "",
-    }
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
 
 
 # -- inside one transaction ---------------------------------------------------
@@ -338,20 +313,24 @@ def _content(session: Session, settings: Settings, bulletin: Bulletin) -> Bullet
         for e in bulletin.entries
         if e.submission_id in rows
     )
-    return build_content(settings, bulletin, items)
+    window = bulletin_window(_period(bulletin), bulletin.meetings_from)
+    return build_content(settings, bulletin, items, meetings_between(session, settings, *window))
 
 
-def build_content(settings: Settings, bulletin: Bulletin, items: tuple[BulletinItem, ...]) -> BulletinContent:
+def build_content(
+    settings: Settings, bulletin: Bulletin, items: tuple[BulletinItem, ...], meetings: tuple[Meeting, ...] = ()
+) -> BulletinContent:
     network = settings.network
-    meetings_from = bulletin.meetings_from or network_today(settings)
     return BulletinContent(
         network_name=network.name,
         number=bulletin.number,
         period=_period(bulletin),
         items=items,
         themes=network.themes,
-        meetings=upcoming_meetings(meetings_from, MEETINGS_SHOWN),
+        meetings=meetings,
         intro_markdown=bulletin.intro or "",
+        audience_intros=intros_for(settings, bulletin.intro or "", bulletin.audience_intros or {}),
+        site_urls=site_urls(settings),
         short_name=network.short_name,
         shared_address=network.shared_address,
         organisation_line=network.organisation_line,

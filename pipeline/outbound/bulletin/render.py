@@ -17,10 +17,14 @@ import jinja2
 from markupsafe import Markup, escape
 
 from pipeline.errors import BulletinTemplateError
+from pipeline.outbound.bulletin.audience import for_audience
 from pipeline.outbound.bulletin.content import BulletinContent, check_audience
-from pipeline.outbound.bulletin.intro import render_intro
+from pipeline.outbound.bulletin.intro import render_intro, safe_link
+from pipeline.outbound.bulletin.meetings import Meeting
 from pipeline.outbound.bulletin.personalise import PLACEHOLDERS
+from pipeline.outbound.bulletin.plaintext import markdown_text
 from pipeline.outbound.bulletin.view import build_view
+from pipeline.urls import absolute, meeting_path
 
 HTML_TEMPLATE = "bulletin.html.j2"
 TEXT_TEMPLATE = "bulletin.txt.j2"
@@ -45,6 +49,7 @@ class RenderedBulletin:
 def render_bulletin(content: BulletinContent, audience: str, templates_dir: str | Path) -> RenderedBulletin:
     """The HTML (CSS inlined) and plain-text parts of one audience's bulletin."""
     check_audience(audience)
+    content = for_audience(content, audience)  # its own introduction, placeholders filled
     env = _environment(str(templates_dir))
     view = build_view(content, audience)
     context = {"view": view, "c": content, "intro_html": render_intro(content.intro_markdown), "ph": PLACEHOLDERS}
@@ -104,7 +109,14 @@ def _environment(templates_dir: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        paragraphs=paragraphs, wrap=wrap, wrap_markdown=wrap_markdown, longdate=longdate, underline=underline
+        paragraphs=paragraphs,
+        wrap=wrap,
+        wrap_markdown=wrap_markdown,
+        longdate=longdate,
+        underline=underline,
+        safe_link=safe_link,
+        calendar_url=calendar_url,
+        markdown_text=markdown_text,
     )
     return env
 
@@ -145,9 +157,30 @@ def _is_structured(block: str) -> bool:
     return any(re.match(r"\s*([-*+>#|]|\d+[.)])\s", line) or line.startswith("    ") for line in block.split("\n"))
 
 
-def longdate(day: dt.date) -> str:
-    """ "Monday 30 November 2026"."""
+def longdate(day: dt.date | Meeting) -> str:
+    """ "Monday 30 November 2026"; for a meeting, its whole line (the text part lists meetings so)."""
+    if isinstance(day, Meeting):
+        return meeting_line(day)
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def calendar_url(meeting: Meeting, base_url: str) -> str:
+    """The meeting's calendar file on the site (`mln site build` writes it), or "" without a site."""
+    return safe_link(absolute(base_url, meeting_path(meeting.calendar_key))) if base_url else ""
+
+
+def meeting_line(meeting: Meeting) -> str:
+    """ "Friday 28 May 2027, 14:00–16:00, Leeds Civic Hall (moved from Friday 30 April 2027)"."""
+    line = ", ".join(part for part in (longdate(meeting.day), meeting.time_text, meeting.venue) if part)
+    if meeting.status == "extra":
+        line = f"{meeting.title}: {line}"
+    if meeting.status == "moved" and meeting.regular_day:
+        line += f" (moved from {longdate(meeting.regular_day)})"
+    if meeting.cancelled:
+        line += " - CANCELLED" + (f": {meeting.note}" if meeting.note else "")
+    elif meeting.join_url:
+        line += f"; join online: {meeting.join_url}"
+    return line
 
 
 def underline(text: str, char: str = "-") -> str:

@@ -6,11 +6,11 @@ so the HTML and text parts always agree.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from pipeline.outbound.bulletin.content import STATUSES, BulletinContent, BulletinItem
 from pipeline.outbound.bulletin.intro import safe_link
+from pipeline.outbound.bulletin.meetings import Meeting
 from pipeline.urls import absolute, item_path
 
 OTHER_THEME = "Other themes"
@@ -75,7 +75,7 @@ class BulletinView:
     status_counts: tuple[tuple[str, int], ...]
     theme_bars: tuple[Bar, ...]
     status_bars: tuple[Bar, ...]
-    meetings: tuple[dt.date, ...] = field(default_factory=tuple)
+    meetings: tuple[Meeting, ...] = field(default_factory=tuple)
 
     @property
     def empty_themes(self) -> tuple[str, ...]:
@@ -84,7 +84,7 @@ class BulletinView:
 
 def build_view(content: BulletinContent, audience: str) -> BulletinView:
     visible = content.items_for(audience)
-    items = tuple(_item_view(item, audience, content.base_url) for item in visible)
+    items = tuple(_item_view(item, audience, content.site_url(audience)) for item in visible)
     sections = _sections(items, content.themes)
     status_counts = tuple((status, sum(1 for i in visible if i.status == status)) for status in STATUSES)
     theme_counts = tuple((s.theme, len(s.items)) for s in sections)

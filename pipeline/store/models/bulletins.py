@@ -42,6 +42,14 @@ class Bulletin(Base):
     forced_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[dt.datetime | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Who approved it and when ([{"by": ..., "at": ...}]): [bulletin] approvals = 2 needs two people.
+    approvals: Mapped[list] = mapped_column(default=list)
+    # `approve --send-at`: no scheduled send queues it before this time.
+    send_at: Mapped[dt.datetime | None]
+    # `mln bulletin test` copies ([{"to", "audience", "by", "at", "message_id"}]): never deliveries.
+    test_sends: Mapped[list] = mapped_column(default=list)
+    # Each audience's introduction when it differs from `intro` ({"external": "..."}).
+    audience_intros: Mapped[dict] = mapped_column(default=dict)
 
     entries: Mapped[list[BulletinEntry]] = relationship(
         back_populates="bulletin", cascade="all, delete-orphan", order_by="BulletinEntry.position"
