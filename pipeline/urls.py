@@ -30,6 +30,11 @@ def bulletin_path(number: int) -> str:
     return f"bulletins/{int(number)}.html"
 
 
+def meeting_path(key: str) -> str:
+    """A network meeting's calendar file (.ics), named by its calendar key."""
+    return f"meetings/{slug(key)}.ics"
+
+
 def absolute(base_url: str, path: str) -> str:
     """`path` under the configured base URL, or "" when there is none."""
     return f"{base_url.rstrip('/')}/{path}" if base_url else ""

@@ -37,5 +37,12 @@ _MD = _markdown()
 
 
 def render_intro(markdown_text: str) -> Markup:
-    """HTML for the introduction; every character of the source is escaped or Markdown syntax."""
-    return Markup(_MD.render(markdown_text or ""))
+    """HTML for the introduction; every character of the source is escaped or Markdown syntax.
+
+    Headings start at <h2>: the bulletin's title is its one <h1>, so `#` is a section.
+    """
+    tokens = _MD.parse(markdown_text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return Markup(_MD.renderer.render(tokens, _MD.options, {}))
