@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline.commands.context import AppContext
-from pipeline.commands.output import print_json, print_table, progress_callback
+from pipeline.commands.output import human_time, print_json, print_table, progress_callback
 from pipeline.intake.messages import list_messages, retry_message, show_message
 from pipeline.passes import poll_once
 from pipeline.store.models import OUTCOMES
@@ -94,16 +94,22 @@ def messages(app: AppContext, outcome: str | None, limit: int, as_json: bool, me
         if as_json:
             print_json(detail)
         else:
-            for key, value in detail.items():
+            shown = {**detail, "received_at": human_time(detail["received_at"], app.settings.network.timezone)}
+            for key, value in shown.items():
                 click.echo(f"{key:>12}: {value}")
         return
     rows = list_messages(app.settings, outcome=outcome, limit=limit)
-    print_json(rows) if as_json else print_table(rows, MESSAGE_COLUMNS)
+    print_json(rows) if as_json else print_table(_human(rows, app.settings.network.timezone), MESSAGE_COLUMNS)
+
+
+def _human(rows: list[dict], zone: str) -> list[dict]:
+    """Times as people read them ('6 Dec 2026 09:14', network time); --json keeps ISO 8601."""
+    return [{**row, "received_at": human_time(row["received_at"], zone)} for row in rows]
 
 
 @click.group()
 def quarantine() -> None:
-    """Messages whose handling failed: list them, retry them.
+    """Messages whose handling failed: list them, retry them (see also `mln held`).
 
     \b
     Examples:
@@ -123,7 +129,10 @@ def quarantine_list(app: AppContext, as_json: bool) -> None:
       mln quarantine list --json
     """
     rows = list_messages(app.settings, outcome="quarantined", limit=1000)
-    print_json(rows) if as_json else print_table(rows, [*MESSAGE_COLUMNS[:4], ("reason", "Reason")])
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(_human(rows, app.settings.network.timezone), [*MESSAGE_COLUMNS[:4], ("reason", "Reason")])
 
 
 @quarantine.command("retry")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
+
+from pipeline.commands.progress import progress_reporter
 
 
 def print_json(data: Any) -> None:
@@ -28,25 +31,30 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str
         click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
 
 
+def human_time(stamp: str | None, zone: str | None = None) -> str:
+    """An ISO time for a person: '2026-12-06T09:14:03.52+00:00' -> '6 Dec 2026 09:14' (in `zone` when given).
+
+    A date alone becomes '6 Dec 2026'; text that is not an ISO time is returned as it is.
+    """
+    if not stamp:
+        return ""
+    try:
+        value = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    if len(stamp) == 10:
+        return f"{value.day} {value:%b %Y}"
+    if zone and value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(zone))
+    return f"{value.day} {value:%b %Y %H:%M}"
+
+
 def _cell(value: Any, max_width: int) -> str:
     text = "" if value is None else " ".join(str(value).split())
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
 def progress_callback(label: str):  # type: ignore[no-untyped-def]
-    """A factory for library progress hooks: shows a bar only on a terminal."""
-    bars = []
-
-    def start(total: int):  # type: ignore[no-untyped-def]
-        if not sys.stderr.isatty() or total < 2:
-            return None
-        bar = click.progressbar(length=total, label=label, file=sys.stderr)
-        bar.__enter__()
-        bars.append(bar)
-        return bar.update
-
-    def close() -> None:
-        for bar in bars:
-            bar.__exit__(None, None, None)
-
-    return start, close
+    """A factory for library progress hooks: a bar on a terminal, a line every few seconds off one
+    (pipeline/commands/progress.py)."""
+    return progress_reporter(label)

@@ -11,7 +11,8 @@ import click
 
 from pipeline import review
 from pipeline.commands.context import AppContext
-from pipeline.commands.output import print_json, print_table
+from pipeline.commands.output import human_time, print_json, print_table
+from pipeline.commands.submission_fields import field_lines
 from pipeline.review.edit import parse_assignments
 
 QUEUE_COLUMNS = [
@@ -24,6 +25,7 @@ QUEUE_COLUMNS = [
     ("received", "Received"),
     ("status", "Status"),
     ("update", "Update"),
+    ("notes", "Notes"),
 ]
 
 
@@ -89,12 +91,39 @@ def queue(
         print_json(rows)
         return
     print_table([for_table(r) for r in rows], QUEUE_COLUMNS, max_width=40)
+    echo_duplicates(rows)
+
+
+def echo_duplicates(rows: list[dict]) -> None:
+    """Each possible duplicate in full, with the two commands that settle it."""
+    flagged = [r for r in rows if r.get("possible_duplicate_of") or r.get("duplicate_reason")]
+    if flagged:
+        click.echo("\nPossible duplicates (decide with mln merge / mln keep-separate):")
+    for r in flagged:
+        other = r["possible_duplicate_of"]
+        click.echo(f"  {r['id']}: possible duplicate of {other or 'an earlier submission'} ({r['duplicate_reason']})")
+        if other:
+            click.echo(f"      mln merge {r['id']} --into {other}    |    mln keep-separate {r['id']}")
+
+
+def notes(row: dict) -> str:
+    """The short column: a possible duplicate, repeats, what a revision changed, a forward."""
+    parts = []
+    if row.get("possible_duplicate_of") or row.get("duplicate_reason"):
+        parts.append(f"possible duplicate of {row.get('possible_duplicate_of') or '?'}")
+    if row.get("repeats"):
+        parts.append(f"received {row['repeats'] + 1} times")
+    if row.get("changes_summary"):
+        parts.append(row["changes_summary"])
+    if row.get("forwarded_by"):
+        parts.append(f"forwarded by {row['forwarded_by']}")
+    return "; ".join(parts)
 
 
 def for_table(row: dict) -> dict:
     sender = row["sender_name"] or row["sender"]
     if row["unknown_sender"]:
-        sender = f"{sender} (unknown sender)"
+        sender = f"{sender} ({'forwarded by an ' if row.get('forwarded_by') else ''}unknown sender)"
     problems = f" ({row['problem_count']} problem(s))" if row["problem_count"] else ""
     return {
         **row,
@@ -102,6 +131,7 @@ def for_table(row: dict) -> dict:
         "received": _minute(row["received_at"]),
         "update": f"rev {row['revision']}" if row["is_update"] else "new",
         "status": row["status"] + problems,
+        "notes": notes(row),
     }
 
 
@@ -130,27 +160,44 @@ def show(app: AppContext, submission_id: int, as_json: bool, attachment_dir: Pat
     if as_json:
         print_json({**detail, "written": [str(p) for p in written]} if attachment_dir else detail)
     else:
-        _print_detail(detail)
+        _print_detail(detail, app.settings.network.timezone)
         for path in written:
             click.echo(f"wrote {path}")
 
 
-_SKIP = {"id", "file_no", "status", "problems", "raw_fields", "message", "attachment", "revisions", "history"}
+_SKIP = {
+    "id",
+    "file_no",
+    "status",
+    "problems",
+    "raw_fields",
+    "message",
+    "attachment",
+    "revisions",
+    "history",
+    "changes",
+    "possible_duplicate_of",
+    "duplicate_reason",
+    "changes_summary",
+    "repeats",
+}
 
 
-def _print_detail(d: dict) -> None:
+def _print_detail(d: dict, zone: str | None = None) -> None:
     click.echo(
         f"Submission {d['id']}  {d['file_no'] or '(no File No)'}  revision {d['revision'] or '-'}  [{d['status']}]"
     )
-    for key, value in d.items():
-        if key not in _SKIP and value not in ("", None, [], {}):
-            click.echo(f"  {key:26} {str(value).replace(chr(10), chr(10) + ' ' * 29)}")
+    for label, text in field_lines(d, _SKIP, zone):
+        click.echo(f"  {label:29} {text.replace(chr(10), chr(10) + ' ' * 32)}")
+    _print_same_plan(d)
     click.echo("Problems:" if d["problems"] else "Problems: none")
     for problem in d["problems"]:
         click.echo(f"  - {problem}")
     if d["message"]:
         m = d["message"]
-        click.echo(f"Message {m['id']}: from {m['from']} at {_minute(m['received_at'])}, subject {m['subject']!r}")
+        click.echo(
+            f"Message {m['id']}: from {m['from']} at {_minute(m['received_at'], zone)}, subject {m['subject']!r}"
+        )
         lines = (m["text"] or "").strip().splitlines()
         for line in lines[:12]:
             click.echo(f"  | {line}")
@@ -161,24 +208,52 @@ def _print_detail(d: dict) -> None:
         click.echo(f"Form file: {a['filename']} ({a['size']} bytes)")
     click.echo("Revisions of this File No:")
     print_table(
-        [{**r, "received_at": _minute(r["received_at"])} for r in d["revisions"]],
+        [{**r, "received_at": _minute(r["received_at"], zone)} for r in d["revisions"]],
         [("revision", "Rev"), ("id", "ID"), ("status", "Status"), ("received_at", "Received"), ("title", "Title")],
     )
     click.echo("History:")
-    _print_history(d["history"])
+    _print_history(d["history"], zone)
 
 
-def _print_history(events: list[dict]) -> None:
+def _print_same_plan(d: dict) -> None:
+    """A possible duplicate and how to settle it; repeats; what changed since the compared revision."""
+    if d.get("possible_duplicate_of") or d.get("duplicate_reason"):
+        other = d.get("possible_duplicate_of") or "an earlier submission"
+        click.echo(f"POSSIBLE DUPLICATE of {other} ({d['duplicate_reason']})")
+        if d.get("possible_duplicate_of"):
+            click.echo(f"  decide: mln merge {d['id']} --into {other}   or   mln keep-separate {d['id']}")
+    if d.get("repeats"):
+        click.echo(f"Received again {d['repeats']} time(s) with the same content (see History).")
+    changes = d.get("changes")
+    if not changes:
+        return
+    base = changes["compared_with"]
+    click.echo(f"Changes since revision {base['revision']} ({base['status']}, submission {base['id']}):")
+    if not changes["fields"]:
+        click.echo("  no field changed")
+    for c in changes["fields"]:
+        mark = "  EMPTIED" if c["emptied"] else ""
+        click.echo(f"  {c['label']}{mark}: {_quote(c['old'])} -> {_quote(c['new'])}")
+    if changes["emptied"]:
+        click.echo(f"  WARNING: boxes emptied in this revision: {', '.join(changes['emptied'])}")
+
+
+def _quote(value: object) -> str:
+    text = "(empty)" if value in (None, "") else " ".join(str(value).split())
+    return text if len(text) <= 70 else text[:69] + "…"
+
+
+def _print_history(events: list[dict], zone: str | None = None) -> None:
     print_table(
-        [{**e, "at": _minute(e["at"]), "detail": _detail(e["detail"])} for e in events],
+        [{**e, "at": _minute(e["at"], zone), "detail": _detail(e["detail"])} for e in events],
         [("at", "When"), ("actor", "Who"), ("action", "What"), ("detail", "Detail")],
         max_width=70,
     )
 
 
-def _minute(stamp: str | None) -> str:
-    """'2026-11-24T10:37:39.53+00:00' -> '2026-11-24 10:37' (UTC) for tables; JSON keeps the full time."""
-    return (stamp or "")[:16].replace("T", " ")
+def _minute(stamp: str | None, zone: str | None = None) -> str:
+    """'2026-11-24T10:37:39.53+00:00' -> '24 Nov 2026 10:37' (in `zone` when given); JSON keeps the full time."""
+    return human_time(stamp, zone)
 
 
 def _detail(detail: dict) -> str:
@@ -187,6 +262,12 @@ def _detail(detail: dict) -> str:
         return f"a corrected form replaced the one received {_minute(earlier.get('received_at'))} (message {earlier.get('message_pk')})"
     if "changes" in detail:
         return "; ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in detail["changes"].items())
+    if "same_as_revision" in detail:
+        forwarded = f", forwarded for {detail['forwarded']['author']}" if detail.get("forwarded") else ""
+        return (
+            f"the same plan again ({detail.get('how')}, as revision {detail['same_as_revision']}{forwarded}): "
+            f"message {detail.get('message_pk')} {detail.get('subject', '')!r}"
+        )
     return "; ".join(f"{k}: {v}" for k, v in detail.items() if v not in (None, ""))
 
 
@@ -214,10 +295,11 @@ def approve(app: AppContext, submission_ids: tuple[int, ...], actor: str | None,
 @click.command()
 @click.argument("submission_id", type=int)
 @click.option("--reason", required=True, metavar="TEXT", help="Why (kept in the history; sent with --notify).")
-@click.option("--notify", is_flag=True, help="Email the sender the reason.")
+@click.option("--notify", is_flag=True, help="Email the sender the reason (queued in the outbox).")
 @actor_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def reject(app: AppContext, submission_id: int, reason: str, notify: bool, actor: str | None) -> None:
+def reject(app: AppContext, submission_id: int, reason: str, notify: bool, actor: str | None, as_json: bool) -> None:
     """Reject a submission: it will not appear in the index or the bulletin.
 
     \b
@@ -226,15 +308,20 @@ def reject(app: AppContext, submission_id: int, reason: str, notify: bool, actor
       mln reject 42 --reason "Not about older people's services" --notify
     """
     r = review.reject(app.settings, submission_id, reason, actor_name(actor), notify=notify)
-    click.echo(f"rejected {r['id']} {r['file_no']} {r['title']}" + (f"; told {r['notified']}" if r["notified"] else ""))
+    if as_json:
+        print_json(r)
+        return
+    told = f"; the reason is queued in the outbox for {r['notified']}" if r["notified"] else ""
+    click.echo(f"rejected {r['id']} {r['file_no']} {r['title']}{told}")
 
 
 @click.command("request-changes")
 @click.argument("submission_id", type=int)
 @click.option("--message", required=True, metavar="TEXT", help="What should change, in words for the member.")
 @actor_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def request_changes(app: AppContext, submission_id: int, message: str, actor: str | None) -> None:
+def request_changes(app: AppContext, submission_id: int, message: str, actor: str | None, as_json: bool) -> None:
     """Email the sender what to change (with the form's current problems); status becomes needs_changes.
 
     \b
@@ -242,8 +329,11 @@ def request_changes(app: AppContext, submission_id: int, message: str, actor: st
       mln request-changes 42 --message "Please add the outcomes you measured."
     """
     r = review.request_changes(app.settings, submission_id, message, actor_name(actor))
+    if as_json:
+        print_json(r)
+        return
     click.echo(
-        f"asked {r['emailed']} for changes to {r['id']} {r['file_no']} (queued in the outbox as {r['outgoing_id']})"
+        f"{r['id']} {r['file_no']} needs changes; the request to {r['emailed']} is queued in the outbox as {r['outgoing_id']}"
     )
 
 
@@ -289,4 +379,4 @@ def history(app: AppContext, submission_id: int, as_json: bool) -> None:
       mln history 42 --json
     """
     events = review.history(app.settings, submission_id)
-    print_json(events) if as_json else _print_history(events)
+    print_json(events) if as_json else _print_history(events, app.settings.network.timezone)

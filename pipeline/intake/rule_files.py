@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -67,10 +68,10 @@ def _load_file(path: Path) -> tuple[list[Rule], list[str]]:
         if not isinstance(entry, dict):
             problems.append(f"{path}:{line_no}: 'rule' must be written as [[rule]] tables")
             continue
-        try:
-            rules.append(_build_rule(entry, str(path), line_no))
-        except ValueError as exc:
-            problems.append(f"{path}:{line_no}: {exc}")
+        rule, rule_problems = _build_rule(entry, str(path), line_no)
+        problems += [f"{path}:{line_no}: {p}" for p in rule_problems]
+        if rule is not None:
+            rules.append(rule)
     return rules, problems
 
 
@@ -78,88 +79,111 @@ def _rule_header_lines(text: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().startswith("[[rule]]")]
 
 
-def _build_rule(entry: dict[str, Any], file: str, line: int) -> Rule:
+def _build_rule(entry: dict[str, Any], file: str, line: int) -> tuple[Rule | None, list[str]]:
+    """The rule, or None, and every problem found in it (not only the first)."""
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ValueError('every rule needs a name = "..."')
-    unknown = set(entry) - RULE_KEYS
-    if unknown:
-        raise ValueError(f"rule {name!r}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(RULE_KEYS))})")
-    handler = entry.get("handler")
-    stop = entry.get("stop", True)
-    if not isinstance(stop, bool):
-        raise ValueError(f"rule {name!r}: stop must be true or false")
-    if stop and handler is None:
-        raise ValueError(f"rule {name!r}: a rule that stops needs a handler (one of {', '.join(KNOWN_HANDLERS)})")
-    if handler is not None and handler not in KNOWN_HANDLERS:
-        raise ValueError(f"rule {name!r}: unknown handler {handler!r} (known: {', '.join(KNOWN_HANDLERS)})")
-    if not stop and handler is not None:
-        raise ValueError(f"rule {name!r}: a rule with stop = false only adds flags and options; remove its handler")
+        return None, ['every rule needs a name = "..."']
+    problems = [f"rule {name!r}: {p}" for p in _rule_problems(entry)]
+    conditions: dict[str, list[Condition]] = {"all": [], "any": []}
+    for key in conditions:
+        specs, listed = _condition_list(entry, key)
+        problems += [f"rule {name!r}: {p}" for p in listed]
+        for spec in specs:
+            condition, found = _build_condition(spec)
+            problems += [f"rule {name!r}: {p}" for p in found]
+            if condition is not None:
+                conditions[key].append(condition)
+    if problems:
+        return None, problems
     flags = entry.get("flag", [])
-    flags = [flags] if isinstance(flags, str) else flags
-    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        raise ValueError(f'rule {name!r}: flag must be a flag name or a list of them, e.g. flag = "\\\\Flagged"')
-    flags = list(flags)
+    flags = [flags] if isinstance(flags, str) else list(flags)
     if entry.get("mark_seen"):
         flags.append("\\Seen")
-    options = entry.get("options", {})
-    if not isinstance(options, dict):
-        raise ValueError(f"rule {name!r}: options must be a table")
-    return Rule(
+    rule = Rule(
         name=name.strip(),
         description=str(entry.get("description", "")),
         file=file,
         line=line,
-        handler=handler,
-        stop=stop,
-        all=tuple(_build_condition(c, name) for c in _condition_list(entry, "all", name)),
-        any=tuple(_build_condition(c, name) for c in _condition_list(entry, "any", name)),
+        handler=entry.get("handler"),
+        stop=entry.get("stop", True),
+        all=tuple(conditions["all"]),
+        any=tuple(conditions["any"]),
         move_to=str(entry.get("move_to", "")),
         keep_in_inbox=bool(entry.get("keep_in_inbox", False)),
         flags=tuple(str(f) for f in flags),
-        options=dict(options),
+        options=dict(entry.get("options", {})),
     )
+    return rule, []
 
 
-def _condition_list(entry: dict[str, Any], key: str, name: str) -> list[dict[str, Any]]:
+def _rule_problems(entry: dict[str, Any]) -> list[str]:
+    """What is wrong with a rule's own keys (its conditions are checked apart)."""
+    problems = [f"unknown key {k!r} (known: {', '.join(sorted(RULE_KEYS))})" for k in sorted(set(entry) - RULE_KEYS)]
+    handler = entry.get("handler")
+    stop = entry.get("stop", True)
+    if not isinstance(stop, bool):
+        problems.append("stop must be true or false")
+    if stop is True and handler is None:
+        problems.append(f"a rule that stops needs a handler (one of {', '.join(KNOWN_HANDLERS)})")
+    if handler is not None and handler not in KNOWN_HANDLERS:
+        close = difflib.get_close_matches(str(handler), KNOWN_HANDLERS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"unknown handler {handler!r}{hint} (known: {', '.join(KNOWN_HANDLERS)})")
+    if stop is False and handler is not None:
+        problems.append("a rule with stop = false only adds flags and options; remove its handler")
+    flags = entry.get("flag", [])
+    flags = [flags] if isinstance(flags, str) else flags
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        problems.append('flag must be a flag name or a list of them, e.g. flag = "\\\\Flagged"')
+    if not isinstance(entry.get("options", {}), dict):
+        problems.append("options must be a table")
+    return problems
+
+
+def _condition_list(entry: dict[str, Any], key: str) -> tuple[list[dict[str, Any]], list[str]]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-        raise ValueError(
-            f'rule {name!r}: {key} must be a list of inline tables, e.g. {key} = [ {{ subject = "join" }} ]'
-        )
-    return value
+        return [], [f'{key} must be a list of inline tables, e.g. {key} = [ {{ subject = "join" }} ]']
+    return value, []
 
 
-def _build_condition(spec: dict[str, Any], rule_name: str) -> Condition:
+def _build_condition(spec: dict[str, Any]) -> tuple[Condition | None, list[str]]:
+    """The condition, or None, and every problem found in it."""
+    problems: list[str] = []
     fields = [k for k in spec if k in CONDITION_FIELDS]
-    if len(fields) != 1:
-        raise ValueError(
-            f"rule {rule_name!r}: each condition names exactly one of {', '.join(CONDITION_FIELDS)}; got {spec}"
-        )
-    name = fields[0]
-    allowed = {name, "match", "not", "value"}
-    extra = set(spec) - allowed
-    if extra:
-        raise ValueError(f"rule {rule_name!r}: condition on {name} has unknown key {sorted(extra)[0]!r}")
+    unknown = sorted(set(spec) - set(CONDITION_FIELDS) - {"match", "not", "value"})
+    if len(fields) > 1 or not (fields or unknown):
+        problems.append(f"each condition names exactly one of {', '.join(CONDITION_FIELDS)}; got {spec}")
+    name = fields[0] if fields else ""
+    problems += [f"condition{' on ' + name if name else ''} has unknown key {k!r}{_did_you_mean(k)}" for k in unknown]
     match = spec.get("match", "contains")
     if match not in MATCH_KINDS:
-        raise ValueError(f"rule {rule_name!r}: match must be one of {', '.join(MATCH_KINDS)}, not {match!r}")
-    header = ""
-    raw = spec[name]
+        close = difflib.get_close_matches(str(match), MATCH_KINDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"match must be one of {', '.join(MATCH_KINDS)}, not {match!r}{hint}")
+    header, raw = "", spec.get(name)
     if name == "header":
         header, raw = str(raw), spec.get("value")
         if raw is None:
-            raise ValueError(f'rule {rule_name!r}: a header condition needs value = "..."')
+            problems.append('a header condition needs value = "..."')
     if name in BOOL_FIELDS and not isinstance(raw, bool):
-        raise ValueError(f"rule {rule_name!r}: {name} must be true or false")
+        problems.append(f"{name} must be true or false")
     patterns = tuple(raw) if isinstance(raw, list) else (raw,)
     if match == "regex":
         for pattern in patterns:
             try:
                 re.compile(str(pattern))
             except re.error as exc:
-                raise ValueError(f"rule {rule_name!r}: bad regex {pattern!r}: {exc}") from None
-    return Condition(field=name, patterns=patterns, match=match, header=header, negate=bool(spec.get("not", False)))
+                problems.append(f"bad regex {pattern!r}: {exc}")
+    if problems:
+        return None, problems
+    return Condition(field=name, patterns=patterns, match=match, header=header, negate=bool(spec.get("not", False))), []
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, [*CONDITION_FIELDS, *MATCH_KINDS, "match", "not", "value"], n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (conditions: {', '.join(CONDITION_FIELDS)})"
 
 
 # ---- matching helpers -------------------------------------------------------------------

@@ -81,7 +81,7 @@ def test_reject_with_notify_emails_the_reason_in_the_same_thread(mln, submit, se
     result = mln(
         "reject", str(sub), "--reason", "This is a duplicate of CH-2026-001.", "--notify", "--as", "comms-lead"
     )
-    assert result.exit_code == 0 and "told member@example.nhs.test" in result.stdout
+    assert result.exit_code == 0 and "queued in the outbox for member@example.nhs.test" in result.stdout
     (mail,) = outgoing(settings, "reject")
     assert mail["To"].addresses[0].addr_spec == "member@example.nhs.test"
     assert mail["In-Reply-To"] and "This is a duplicate of CH-2026-001." in mail.get_body(("plain",)).get_content()
