@@ -5,21 +5,32 @@ returns plain dicts for the CLI to print. Actions lock the submission row
 first, so of two people acting at once the second sees the first's decision.
 """
 
-from pipeline.review.actions import approve, history, reject, request_changes
-from pipeline.review.edit import EDITABLE_FIELDS, edit_submission
-from pipeline.review.queue import QUEUE_STATUSES, QueueFilter, list_queue, make_filter, show_submission, write_originals
+from __future__ import annotations
 
-__all__ = [
-    "EDITABLE_FIELDS",
-    "QUEUE_STATUSES",
-    "QueueFilter",
-    "approve",
-    "edit_submission",
-    "history",
-    "list_queue",
-    "make_filter",
-    "reject",
-    "request_changes",
-    "show_submission",
-    "write_originals",
-]
+import importlib
+from typing import Any
+
+# Where each public name lives. They are imported on first use (PEP 562), so `mln queue`
+# and `mln show` do not pay for the decision code and the mail composer behind it.
+_HOMES = {
+    "approve": "actions",
+    "history": "actions",
+    "reject": "actions",
+    "request_changes": "actions",
+    "EDITABLE_FIELDS": "edit",
+    "edit_submission": "edit",
+    "QUEUE_STATUSES": "queue",
+    "QueueFilter": "queue",
+    "list_queue": "queue",
+    "make_filter": "queue",
+    "show_submission": "queue",
+    "write_originals": "queue",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

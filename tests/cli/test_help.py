@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import COMMAND_MODULES, cli
+from pipeline.cli import COMMAND_HELP, COMMAND_MODULES, cli
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -46,6 +46,26 @@ def test_the_lazy_command_table_names_what_each_module_registers():
         assert sorted(group.commands) == sorted(names), module
         if module.endswith("bulletin_send"):
             assert "send" in group.commands["bulletin"].commands
+
+
+def test_the_help_table_says_what_each_command_says_of_itself():
+    ctx = click.Context(cli)
+    own = {name: cli.get_command(ctx, name).get_short_help_str(limit=10_000) for name in cli.list_commands(ctx)}
+    assert COMMAND_HELP == own
+
+
+def test_mln_help_lists_every_command_without_importing_sqlalchemy():
+    code = (
+        "import sys; from click.testing import CliRunner; from pipeline.cli import cli;"
+        "r = CliRunner().invoke(cli, ['--help']); print(r.exit_code, 'sqlalchemy' in sys.modules,"
+        " any(m.startswith('pipeline.commands.') and m != 'pipeline.commands.context' for m in sys.modules));"
+        "print(r.output)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    first, listing = out.split("\n", 1)
+    assert first.split() == ["0", "False", "False"]
+    for name in COMMAND_HELP:
+        assert f"  {name} " in listing
 
 
 def test_a_one_shot_command_does_not_import_the_bulletin_renderer():
