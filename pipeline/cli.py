@@ -59,7 +59,7 @@ COMMAND_HELP: dict[str, str] = {
     "auth": "OAuth 2.0 (NHSmail / Microsoft 365, Google): sign in, and check the sign-in.",
     "bulletin": "The bi-monthly bulletin: draft it, preview it, test it, approve it.",
     "db": "Database schema commands.",
-    "demo": "Run the whole intake on a local demo mailbox: no network, SQLite, outbox on disk.",
+    "demo": "Run one whole cycle on a local demo mailbox and a mail sink inside the demo: no network.",
     "doctor": "Check a configuration end to end: a checklist, with a fix for each failure.",
     "edit": "Change fields of a submission, checked as a received form would be; the change is recorded.",
     "form": "Read a completed form file as the mail intake would, and show its values and problems.",

@@ -167,15 +167,20 @@ def db_upgrade(app: AppContext) -> None:
     default="demo",
     type=click.Path(file_okay=False, path_type=Path),
     show_default=True,
-    help="Folder for the demo's config, Maildir, database and outbox.",
+    help="Folder for the demo's config, Maildir, database, sent mail, outbox and site.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def demo(directory: Path, as_json: bool) -> None:
-    """Run the whole intake on a local demo mailbox: no network, SQLite, outbox on disk.
+    """Run one whole cycle on a local demo mailbox and a mail sink inside the demo: no network.
 
-    Seeds a Maildir with sample messages (submissions, a template request, a
-    join request, a bounce, an out-of-office reply, a broken message), polls it
-    once, and shows what happened. Running it again starts afresh.
+    Seeds a Maildir with the sample messages (submissions, a plan sent three
+    times, template and join requests, a bounce, an out-of-office reply, a
+    broken message) and polls it; each person who asked to join replies to the
+    confirmation; a communications lead approves, rejects and asks for changes;
+    the period's bulletin is drafted, approved and sent to both lists; the site
+    is built. The mail goes to an SMTP server inside this run that saves each
+    message in DIR/sent (without aiosmtpd installed, it waits in DIR/outbox).
+    Running it again starts afresh.
 
     \b
     Example:
@@ -187,21 +192,6 @@ def demo(directory: Path, as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
-    from pipeline.commands.intake import echo_poll_summary
-    from pipeline.commands.output import print_table
+    from pipeline.commands.demo_output import echo_demo
 
-    click.echo(f"demo folder: {report['directory']}  (config: {report['config']})")
-    click.echo(f"seeded {report['seeded']} sample messages into {report['mailbox']}")
-    echo_poll_summary(report["poll"])
-    click.echo("\nMessages:")
-    print_table(
-        report["messages"],
-        [("id", "ID"), ("from", "From"), ("subject", "Subject"), ("rule", "Rule"), ("outcome", "Outcome")],
-        40,
-    )
-    from pipeline.commands.review import QUEUE_COLUMNS, for_table
-
-    click.echo("\nReview queue (mln queue --status all):")
-    print_table([for_table(row) for row in report["queue"]], QUEUE_COLUMNS, 40)
-    click.echo(f"\nOutbox: {report['outbox_files']} message(s) spooled in {report['outbox']}")
-    click.echo("Try: mln --config " + report["config"] + " messages   |   ... rules explain FILE.eml")
+    echo_demo(report)
