@@ -13,6 +13,7 @@ command is timed several times and the median kept; the ratio is command / floor
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import statistics
 import subprocess
@@ -212,9 +213,12 @@ def run(backend: str, workdir: Path, count: int, repeats: int) -> list[Result]:
         ]
         for name, args in READ_COMMANDS:
             seconds, out = median_seconds([*mln, *args], env, repeats)
-            ours = f"{seconds * 1000:.0f} ms `mln {' '.join(args)}` ({out.count(chr(10)) + 1} lines out)"
+            printed = json.loads(out)
+            rows = len(printed) if isinstance(printed, list) else 1
+            ours = f"{seconds * 1000:.0f} ms `mln {' '.join(args)}` ({rows} rows)"
+            details = common | {"rows": rows}
             results.append(
-                _result(f"{name}_cli", backend, ours, baseline, seconds, floor_s, CEILING_MS[backend], common)
+                _result(f"{name}_cli", backend, ours, baseline, seconds, floor_s, CEILING_MS[backend], details)
             )
         results.append(_search_in_process(backend, load_settings(config, environ), repeats, common))
         return results

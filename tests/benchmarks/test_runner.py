@@ -104,6 +104,11 @@ def test_idle_poll_and_queue_run_on_filled_mailbox_and_database(bench):
     assert len(idle["details"]["big_ms"]) == 2
     [queue] = rows["queue_cli"]
     assert queue["details"]["rows"] > 0 and queue["details"]["submissions"] == 30
+    for name in ("help_cli", "show_cli", "search_cli", "messages_cli", "status_cli", "subscribers_cli"):
+        [row] = rows[name]
+        assert row["ratio"] > 0 and row["details"]["seconds"] > 0, name
+    assert rows["subscribers_cli"][0]["details"]["rows"] == 15  # 30 // 2 subscribers, under the limit of 100
+    assert rows["search_in_process"][0]["details"]["seconds"] > 0
 
 
 def test_peak_memory_is_the_childs_own_not_the_spawners(tmp_path):
