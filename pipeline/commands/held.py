@@ -91,6 +91,9 @@ def _for_table(row: dict, zone: str) -> dict:
 def release(app: AppContext, held_id: str, actor: str | None, as_json: bool) -> None:
     """Handle a held message again, past the rule that held it (a quarantined one: as it came); approve a join.
 
+    The message then moves from Held to where its rule files it (after the commit;
+    by the next `mln poll` if the mailbox does not answer now).
+
     \b
     Examples:
       mln held release 17
@@ -105,6 +108,7 @@ def release(app: AppContext, held_id: str, actor: str | None, as_json: bool) -> 
         click.echo(f"{result['id']}: still {result['outcome']}: {result['reason']}")
     else:
         click.echo(f"{result['id']}: {result['outcome']} (rule {result['rule']}) {result['recorded_reason']}".rstrip())
+        click.echo(f"    mailbox: {result['mailbox']}")
 
 
 @held.command()
@@ -116,8 +120,9 @@ def release(app: AppContext, held_id: str, actor: str | None, as_json: bool) -> 
 def discard(app: AppContext, held_id: str, reason: str, actor: str | None, as_json: bool) -> None:
     """Dismiss a held message or decline a join; the reason is recorded.
 
-    A discarded message is moved to the processed folder by the next `mln poll`
-    if it is still in the polled folder; the copy in Held stays where it is.
+    The discard is recorded first; then the message is moved from Held (or
+    Quarantine) to Processed/Discarded, at once when the mailbox answers, else by
+    the next `mln poll`.
 
     \b
     Examples:
@@ -130,7 +135,7 @@ def discard(app: AppContext, held_id: str, reason: str, actor: str | None, as_js
     elif result["kind"] == "join":
         click.echo(f"{result['id']}: join of {result['from']} declined ({reason})")
     else:
-        click.echo(f"{result['id']}: discarded ({reason})")
+        click.echo(f"{result['id']}: discarded ({reason}); {result['mailbox']}")
 
 
 @held.command()

@@ -186,10 +186,20 @@ def remove(app: AppContext, email: str, list_name: str | None, as_json: bool) ->
 @subscribers.command()
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON with keys address_sha256, subscriber, outgoing_redacted, outgoing_cancelled, messages_erased, ...",
+)
 @click.pass_obj
-def forget(app: AppContext, email: str, yes: bool) -> None:
+def forget(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
     """Erase someone's personal data; the suppression list keeps only the address's SHA-256 hash,
     so no import or add brings them back (only they can rejoin, by email).
+
+    Mail sent to them stays counted in each edition, under the hash instead of the
+    address; mail not yet sent is cancelled; the messages they sent are erased
+    from the message log (except one that carried a submitted plan).
 
     \b
     Example:
@@ -198,9 +208,17 @@ def forget(app: AppContext, email: str, yes: bool) -> None:
     db.require_schema(app.settings.database.url)
     if not yes:
         click.confirm(f"Erase everything about {email}?", abort=True)
-    with transaction(app.settings.database.url) as session:
-        subs.forget(session, email)
+    erased = subs.forget_everywhere(app.settings, email)
+    if as_json:
+        print_json(erased)
+        return
     click.echo(f"forgotten: {email}")
+    click.echo(
+        f"    {erased['outgoing_redacted']} mail(s) to them kept without the address "
+        f"({erased['outgoing_cancelled']} not yet sent: cancelled); {erased['messages_erased']} received message(s) erased"
+    )
+    if erased["messages_kept_for_plans"]:
+        click.echo(f"    {erased['messages_kept_for_plans']} received message(s) kept: they carried a submitted plan")
 
 
 @subscribers.command()

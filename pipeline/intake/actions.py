@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pipeline.config import Settings
 from pipeline.faults import crashpoint
 from pipeline.intake.mailbox import MailboxAction, MailSource
+from pipeline.intake.refile import refile_pending
 from pipeline.intake.rules import Rule
 from pipeline.store import db
 from pipeline.store import records as store
@@ -77,14 +78,15 @@ def apply_actions(settings: Settings, source: MailSource, items: Iterable[Record
 
 def finish_pending_actions(settings: Settings, source: MailSource, key: FolderKey, epoch: int) -> int:
     """Finish mailbox actions that a crash (or another poller) left undone."""
+    refiled = refile_pending(settings, source, key)  # decided by a person after they were filed (Held)
     with db.transaction(settings.database.url) as session:
-        pending = store.pending_actions(session, key, epoch)
+        pending = [r for r in store.pending_actions(session, key, epoch) if not r.action_from]
         ours = store.claim_actions(session, [r.id for r in pending])
         rows = [recorded(r) for r in pending if r.id in ours]
     if not rows:
-        return 0
+        return refiled
     present = source.present([(r.location, r.uid) for r in rows])
     gone = [r.id for r in rows if r.location not in present]
     with db.transaction(settings.database.url) as session:
         store.mark_actions_done(session, gone)
-    return apply_actions(settings, source, [r for r in rows if r.location in present]) + len(gone)
+    return apply_actions(settings, source, [r for r in rows if r.location in present]) + len(gone) + refiled

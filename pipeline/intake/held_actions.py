@@ -1,11 +1,11 @@
 """What a person does with a held item: release it, discard it, or queue a short reply.
 
 Each action is one transaction. A discarded message keeps its row (outcome
-`ignored`, the reason saying who discarded it and why) and gets a pending
-mailbox action to the processed folder: the next `mln poll` performs it after
-this commit, through the same path as every other move (pipeline/intake/actions.py),
-if the message is still where it was recorded. A reply is only queued here; the
-outbox sends it.
+`ignored`, the reason saying who discarded it and why); a released one gets the
+outcome its handler gives now. Either way its new place in the mailbox (Processed/Discarded,
+or where the handler's rule files it) is written on the row with the decision and
+done only after the commit (pipeline/intake/refile.py): at once when the mailbox
+answers, else by the next `mln poll`. A reply is only queued here; the outbox sends it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from pipeline.compose import build_message, queue_message
 from pipeline.config import Settings
-from pipeline.errors import InvalidInput, NotFound, WrongState
+from pipeline.errors import InvalidInput, MailboxError, NotFound, WrongState
+from pipeline.intake.actions import finish_pending_actions, mailbox_target
 from pipeline.intake.handling import run_handler
 from pipeline.intake.held import HELD_REPLY_KIND, HOLDING_HANDLERS, join_row, message_row, parse_held_id
+from pipeline.intake.mailbox import open_source
 from pipeline.intake.prepare import read_attachments
+from pipeline.intake.refile import discard_folder, plan_refile
 from pipeline.intake.rule_files import load_rules
 from pipeline.intake.rules import route
 from pipeline.mail import parse_mail
@@ -28,6 +31,7 @@ from pipeline.people.subscribers import approve as approve_join
 from pipeline.people.subscribers.registry import remove_all
 from pipeline.store import db
 from pipeline.store.models import Message, Submission, Subscriber
+from pipeline.store.records import FolderKey
 
 # Short answers for `mln held reply --template NAME`; a file templates/replies/NAME.txt
 # beside the bulletin templates replaces or adds one. {name} and {network} are filled in.
@@ -66,10 +70,13 @@ def release(settings: Settings, held_id: str, actor: str) -> dict[str, Any]:
         holding = row.outcome == "held" and row.handler in HOLDING_HANDLERS
         usable = [rule for rule in rules if rule.handler not in HOLDING_HANDLERS] if holding else rules
         row.error = ""
-        result = run_handler(session, settings, row, mail, read_attachments(mail, settings.limits), route(usable, mail))
+        routing = route(usable, mail)
+        result = run_handler(session, settings, row, mail, read_attachments(mail, settings.limits), routing)
         row.outcome, row.reason = result.outcome, result.reason
         row.retries += 1
-        return {**message_row(row), "outcome": row.outcome, "by": actor}
+        plan_refile(session, settings, row, mailbox_target(settings, row.outcome, routing.rule), routing.flags)
+        released = {**message_row(row), "outcome": row.outcome, "by": actor}
+    return {**released, "mailbox": refile_now(settings, number)}
 
 
 def discard(settings: Settings, held_id: str, reason: str, actor: str) -> dict[str, Any]:
@@ -92,9 +99,30 @@ def discard(settings: Settings, held_id: str, reason: str, actor: str) -> dict[s
             return result
         row = _waiting_message(session, number, "discarded")
         row.outcome, row.reason = "ignored", note
-        row.action_target = settings.mailbox.processed_folder
-        row.action_done, row.action_claim, row.action_claimed_at = False, "", None
-        return {**message_row(row), "outcome": "ignored", "by": actor}
+        plan_refile(session, settings, row, discard_folder(settings))
+        discarded = {**message_row(row), "outcome": "ignored", "by": actor}
+    return {**discarded, "mailbox": refile_now(settings, number)}
+
+
+def refile_now(settings: Settings, row_id: int) -> str:
+    """Do a decided message's move right after the decision's commit; what became of it, in words.
+
+    The decision stands whatever the mailbox says: a failure leaves the move to the next pass.
+    """
+    source = open_source(settings)
+    with db.transaction(settings.database.url, readonly=True) as session:
+        row = session.get_one(Message, row_id)
+        key, target, done = FolderKey(row.mailbox, row.folder), row.action_target, row.action_done
+    if done:
+        return f"stays in {target}" if target else "stays in the inbox"
+    if key != FolderKey(source.key, source.folder):
+        return f"moved by the next `mln poll` of {key.mailbox} {key.folder}"
+    try:
+        with source:
+            finish_pending_actions(settings, source, key, source.epoch())
+    except MailboxError as exc:
+        return f"moved by the next `mln poll` (the mailbox did not answer: {exc})"
+    return f"moved to {target}" if target else "left in the inbox"
 
 
 def reply(

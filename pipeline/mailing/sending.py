@@ -34,6 +34,7 @@ from pipeline.outbound.bulletin.drafts import (
     frozen_rendition,
     mark_bulletin_sent,
 )
+from pipeline.people.subscribers.erasure import sent_before
 from pipeline.people.subscribers.joining import bounce_address
 from pipeline.people.subscribers.registry import recipient_pages, recipients_exist
 from pipeline.store.db import transaction
@@ -116,11 +117,12 @@ def queue_bulletin(
             )
         done = set(session.scalars(select(Outgoing.recipient).where(Outgoing.bulletin_id == bulletin_id)))
         summary.already_queued = len(done)
+        had_it = sent_before(done)  # also someone forgotten since (their copy kept under a hash) who rejoined
         seen: set[int] = set()  # someone on several lists gets the first list's version, once
         for audience in names:
             subject = ""
             for page in recipient_pages(session, [audience], QUEUE_PAGE):
-                fresh = [r for r in page if r.id not in seen and r.email not in done]
+                fresh = [r for r in page if r.id not in seen and not had_it(r.email)]
                 seen.update(r.id for r in page)
                 done.update(r.email for r in fresh)
                 if not fresh:

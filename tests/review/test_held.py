@@ -7,6 +7,8 @@ import json
 from email.policy import default
 
 import pytest
+from fixtures.samples import numbered_message, sample
+from intake.conftest import Intake
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 from submissions.conftest import Deliver, build_mail
@@ -89,10 +91,13 @@ def test_release_handles_again_and_approves_a_join(mln, settings, waiting):
 
 def test_discard_is_recorded_and_leaves_a_mailbox_action_for_after_commit(mln, settings, waiting):
     result = mln("held", "discard", waiting["held"], "--reason", "a sales pitch", "--as", "helen")
-    assert result.exit_code == 0 and result.stdout == f"{waiting['held']}: discarded (a sales pitch)\n"
+    assert result.exit_code == 0
+    assert (
+        result.stdout == f"{waiting['held']}: discarded (a sales pitch); moved by the next `mln poll` of test INBOX\n"
+    )
     row = message(settings, int(waiting["held"]))
     assert (row.outcome, row.reason) == ("ignored", "discarded by helen: a sales pitch")
-    assert (row.action_done, row.action_target) == (False, settings.mailbox.processed_folder)
+    assert (row.action_done, row.action_target) == (False, "Processed/Discarded")
 
     again = mln("held", "discard", waiting["held"], "--reason", "twice")
     assert again.exit_code == 1 and "is ignored" in again.stderr
@@ -139,3 +144,115 @@ def test_mistakes_are_refused_with_one_line(mln, waiting, args, says):
 def test_quarantine_still_works(mln, waiting):
     rows = json.loads(mln("quarantine", "list", "--json").stdout)
     assert [str(r["id"]) for r in rows] == [waiting["quarantined"]]
+
+
+# -- against a real Dovecot: a decided message leaves Held only after the decision's commit --------
+
+
+@pytest.fixture
+def box(imap_account, db_url, tmp_path) -> Intake:
+    """`mln` as a subprocess against a fresh Dovecot user and database."""
+    config = tmp_path / "mln.toml"
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n'
+        f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\ntimeout = 10\n'
+        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
+    )
+    return Intake(imap_account, config, {"TEST_IMAP_PASSWORD": imap_account.password})
+
+
+def held_in(box: Intake, raws: list[bytes]) -> list[int]:
+    """Deliver and poll: the ids of the messages, each now in Held."""
+    box.account.append_many(raws)
+    box.poll_json()
+    rows = box.recorded()
+    assert [r.outcome for r in rows] == ["held"] * len(raws) and len(box.account.uids("Held")) == len(raws)
+    return [r.id for r in rows]
+
+
+def subjects(box: Intake, folder: str) -> list[str]:
+    with box.account.client() as client:
+        client.select_folder(folder, readonly=True)
+        found = client.fetch(client.search("ALL"), ["BODY.PEEK[HEADER]"]).values()
+        return sorted(email.message_from_bytes(m[b"BODY[HEADER]"], policy=default)["Subject"] for m in found)
+
+
+def test_discard_moves_the_message_out_of_held_after_commit(box):
+    [pk] = held_in(box, [numbered_message(1)])
+
+    result = box.run("held", "discard", str(pk), "--reason", "spam", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["mailbox"] == "moved to Processed/Discarded"
+    assert box.account.uids("Held") == [] and len(box.account.uids("Processed/Discarded")) == 1
+    [row] = box.recorded()
+    assert (row.outcome, row.action_done, row.action_target) == ("ignored", True, "Processed/Discarded")
+    assert box.poll_json()["finished_from_last_time"] == 0
+    assert len(box.account.uids("Processed/Discarded")) == 1
+
+
+def test_a_discard_the_mailbox_did_not_answer_is_moved_by_the_next_poll_even_with_a_new_uid(box):
+    [pk] = held_in(box, [numbered_message(2)])
+    _rebuild(box, "Held")  # same message, new UID: the move must not rely on one
+
+    result = box.run("held", "discard", str(pk), "--reason", "spam", extra_env={"TEST_IMAP_PASSWORD": "wrong"})
+
+    assert result.returncode == 0, result.stderr
+    assert "discarded (spam); moved by the next `mln poll` (the mailbox did not answer" in result.stdout
+    assert len(box.account.uids("Held")) == 1 and box.recorded()[0].action_done is False
+    assert box.poll_json()["finished_from_last_time"] == 1
+    assert box.account.uids("Held") == [] and len(box.account.uids("Processed/Discarded")) == 1
+    assert box.recorded()[0].action_done is True
+
+
+def test_a_crash_after_the_move_before_it_was_marked_done_moves_nothing_twice(box):
+    [pk] = held_in(box, [numbered_message(3)])
+    box.run("held", "discard", str(pk), "--reason", "spam", extra_env={"TEST_IMAP_PASSWORD": "wrong"})
+    with box.account.client() as client:  # the move happened; the process died before recording it
+        client.create_folder("Processed/Discarded")
+        client.select_folder("Held")
+        client.move(client.search("ALL"), "Processed/Discarded")
+
+    assert box.poll_json()["finished_from_last_time"] == 1
+
+    assert box.account.uids("Held") == [] and len(box.account.uids("Processed/Discarded")) == 1
+    assert box.recorded()[0].action_done is True
+
+
+def test_only_the_discarded_one_of_two_with_the_same_message_id_and_size_moves(box):
+    twins = [numbered_message(4, subject=f"Note {letter}") for letter in "AB"]
+    first, second = held_in(box, twins)
+
+    assert box.run("held", "discard", str(second), "--reason", "spam").returncode == 0
+
+    assert subjects(box, "Held") == ["Note A 4"] and subjects(box, "Processed/Discarded") == ["Note B 4"]
+
+
+def test_a_released_message_ends_where_its_rule_files_it(box):
+    [pk] = held_in(box, [sample("subscribe-request.eml")])  # no token secret yet: the join is kept
+    assert "join request kept" in box.recorded()[0].reason
+
+    result = box.run("held", "release", str(pk), "--json", extra_env={"MLN_TOKEN_SECRET": "s" * 32})
+
+    assert result.returncode == 0, result.stderr
+    released = json.loads(result.stdout)
+    assert (released["outcome"], released["mailbox"]) == ("processed", "moved to Processed/Lists")
+    assert box.account.uids("Held") == [] and len(box.account.uids("Processed/Lists")) == 1
+
+
+def test_a_message_released_but_still_held_stays_in_held(box):
+    [pk] = held_in(box, [numbered_message(5)])
+
+    assert box.run("held", "release", str(pk)).stdout.startswith(f"{pk}: still held")
+
+    assert len(box.account.uids("Held")) == 1 and box.recorded()[0].action_done is True
+
+
+def _rebuild(box: Intake, folder: str) -> None:
+    with box.account.client() as client:
+        client.select_folder(folder)
+        raws = [data[b"BODY[]"] for data in client.fetch(client.search("ALL"), ["BODY.PEEK[]"]).values()]
+        client.delete_messages(client.search("ALL"))
+        client.expunge()
+        for raw in raws:
+            client.append(folder, raw)

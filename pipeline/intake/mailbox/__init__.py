@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
-from pipeline.intake.mailbox.base import Fetched, MailboxAction, MailSource
+from pipeline.intake.mailbox.base import Fetched, MailboxAction, MailSource, Sought
 
 
 def open_source(settings: Settings) -> MailSource:
@@ -31,4 +31,4 @@ def folder_from_url(url: str, default: str = "INBOX") -> str:
     return path or default
 
 
-__all__ = ["Fetched", "MailboxAction", "MailSource", "open_source", "folder_from_url"]
+__all__ = ["Fetched", "MailboxAction", "MailSource", "Sought", "open_source", "folder_from_url"]

@@ -19,6 +19,23 @@ class MailboxAction:
     uids: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Sought:
+    """A recorded message to find again in a folder it was moved to after commit (e.g. Held).
+
+    Its UID there is unknown (and changes if the folder is rebuilt), so it is found by
+    Message-ID and size, and proven by the SHA-256 recorded when it was fetched: of the
+    whole message, or of its headers alone when it was over the size limit (`headers_only`).
+    """
+
+    id: int
+    location: str  # where it was fetched; a Maildir key stays the same in every folder
+    message_id: str
+    size: int
+    sha256: str
+    headers_only: bool = False
+
+
 class MailSource(Protocol):
     @property
     def key(self) -> str:
@@ -43,6 +60,9 @@ class MailSource(Protocol):
 
     def apply(self, action: MailboxAction) -> None:
         """Move and/or flag messages. Creates the target folder if missing."""
+
+    def move_found(self, folder: str, sought: list[Sought], move_to: str, flags: tuple[str, ...] = ()) -> set[int]:
+        """Flag and move those of `sought` found in `folder` to `move_to`; the ids of those found."""
 
 
 class IdleMailSource(MailSource, Protocol):

@@ -18,7 +18,8 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from pipeline.auth import check_auth_mode, imap_oauth2_login
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, MailboxError, MlnError
-from pipeline.intake.mailbox.base import Fetched, MailboxAction
+from pipeline.intake.mailbox import imap_refile
+from pipeline.intake.mailbox.base import Fetched, MailboxAction, Sought
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # UIDs per command, to keep command lines short
@@ -276,6 +277,9 @@ class ImapSource:
                 self._call("STORE", client.add_flags, chunk, [f.encode() for f in action.flags])
             if action.move_to:
                 self._move(chunk, self.server_folder(action.move_to))
+
+    def move_found(self, folder: str, sought: list[Sought], move_to: str, flags: tuple[str, ...] = ()) -> set[int]:
+        return imap_refile.move_found(self, folder, sought, move_to, flags)
 
     def server_folder(self, name: str) -> str:
         """A configured folder name ("Processed/Bounces") in the server's own hierarchy."""

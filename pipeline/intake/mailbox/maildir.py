@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.config import Settings
 from pipeline.errors import MailboxError
-from pipeline.intake.mailbox.base import Fetched, MailboxAction
+from pipeline.intake.mailbox.base import Fetched, MailboxAction, Sought
 
 _IMAP_TO_MAILDIR_FLAGS = {"\\Seen": "S", "\\Flagged": "F", "\\Answered": "R", "\\Deleted": "T", "\\Draft": "D"}
 
@@ -87,14 +87,24 @@ class MaildirSource:
         for key in action.locations:
             if key not in box:
                 continue
-            if action.flags:
-                message = box[key]
-                for flag in action.flags:
-                    if flag in _IMAP_TO_MAILDIR_FLAGS:
-                        message.add_flag(_IMAP_TO_MAILDIR_FLAGS[flag])
-                box[key] = message
+            _add_flags(box, key, action.flags)
             if target is not None:
                 self._move(key, target)
+
+    def move_found(self, folder: str, sought: list[Sought], move_to: str, flags: tuple[str, ...] = ()) -> set[int]:
+        # A Maildir key is the same in every folder: no searching needed.
+        name = folder.replace("/", ".")
+        if name not in self._box().list_folders():
+            return set()
+        source = self._box().get_folder(name)
+        target = self._folder(move_to)
+        found = set()
+        for item in sought:
+            if item.location in source:
+                _add_flags(source, item.location, flags)
+                _rename(source, item.location, target)
+                found.add(item.id)
+        return found
 
     def _folder(self, name: str) -> mailbox.Maildir:
         box = self._box()
@@ -102,12 +112,24 @@ class MaildirSource:
         return box.get_folder(maildir_name) if maildir_name in box.list_folders() else box.add_folder(maildir_name)
 
     def _move(self, key: str, target: mailbox.Maildir) -> None:
-        # One rename: atomic, so a crash leaves the message in exactly one folder.
-        box = self._box()
-        source = Path(box._path, box._lookup(key))  # type: ignore[attr-defined]
-        info = source.name.split(":", 1)[1] if ":" in source.name else "2,"
-        os.replace(source, Path(target._path, "cur", f"{key}:{info}"))
-        box._refresh()  # type: ignore[attr-defined]  # the rename bypassed the Maildir object's own table of contents
+        _rename(self._box(), key, target)
+
+
+def _rename(box: mailbox.Maildir, key: str, target: mailbox.Maildir) -> None:
+    # One rename: atomic, so a crash leaves the message in exactly one folder.
+    source = Path(box._path, box._lookup(key))  # type: ignore[attr-defined]
+    info = source.name.split(":", 1)[1] if ":" in source.name else "2,"
+    os.replace(source, Path(target._path, "cur", f"{key}:{info}"))
+    box._refresh()  # type: ignore[attr-defined]  # the rename bypassed the Maildir object's own table of contents
+
+
+def _add_flags(box: mailbox.Maildir, key: str, flags: tuple[str, ...]) -> None:
+    letters = [_IMAP_TO_MAILDIR_FLAGS[f] for f in flags if f in _IMAP_TO_MAILDIR_FLAGS]
+    if letters:
+        message = box[key]
+        for letter in letters:
+            message.add_flag(letter)
+        box[key] = message
 
 
 def _headers_only(raw: bytes) -> bytes:

@@ -20,6 +20,7 @@ from pipeline.config import Settings
 from pipeline.csvfiles import ImportReport, read_csv_rows, spreadsheet_safe
 from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.people.subscribers.consent import Consent, record_vouched
+from pipeline.people.subscribers.erasure import Erased, erase_traces, remove_spool_files
 from pipeline.people.subscribers.suppression import is_suppressed, refuse_if_suppressed, suppress
 from pipeline.store.db import transaction
 from pipeline.store.models import ListMembership, Subscriber, utcnow
@@ -147,17 +148,28 @@ def remove_all(subscriber: Subscriber, via: str) -> None:
     subscriber.unsubscribed_via = via
 
 
-def forget(session: Session, address: str) -> None:
-    """Erase a subscriber's personal data (their row, lists, consent trail, bounces); the
+def forget(session: Session, address: str) -> Erased:
+    """Erase a subscriber's personal data (their row, lists, consent trail, bounces, and their address
+    and mail in the outgoing and incoming logs: pipeline/people/subscribers/erasure.py); the
     suppression list keeps only the address's hash, so no import or add brings them back.
-    Complaints stay, without the subscriber, so each edition's count still adds up."""
+    Complaints and sent copies stay, without the address, so each edition's counts still add up."""
     address = address.strip().lower()
     subscriber = find(session, address)
     if subscriber is None and not is_suppressed(session, address):
         raise NotFound(f"no subscriber {address}")
+    erased = erase_traces(session, address, subscriber)
     if subscriber is not None:
         session.delete(subscriber)
     suppress(session, address, "forgotten")
+    return erased
+
+
+def forget_everywhere(settings: Settings, address: str) -> dict:
+    """`forget` in its own transaction; then the outbox files of the mail it cancelled are removed."""
+    with transaction(settings.database.url) as session:
+        erased = forget(session, address)
+    remove_spool_files(settings.outbox_path, erased.spool_names)
+    return erased.as_dict()
 
 
 def approve(session: Session, address: str) -> Subscriber:

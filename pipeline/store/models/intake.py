@@ -90,6 +90,10 @@ class Message(Base):
     action_target: Mapped[str] = mapped_column(String(500), default="")
     flags: Mapped[str] = mapped_column(String(500), default="")
     action_done: Mapped[bool] = mapped_column(default=False)
+    # The folder a later action takes the message from: "" = `folder`, where it was fetched.
+    # A held message that a person releases or discards sits in Held by then
+    # (pipeline/intake/refile.py finds it there again by Message-ID, size and SHA-256).
+    action_from: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Which poller may perform the action ("host:pid:nonce"), so two pollers never
     # move the same message (concurrent UID MOVEs can leave two copies).
     action_claim: Mapped[str] = mapped_column(String(200), default="")

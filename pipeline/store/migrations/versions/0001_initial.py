@@ -158,6 +158,7 @@ def upgrade() -> None:
     sa.Column('action_target', sa.String(length=500), nullable=False),
     sa.Column('flags', sa.String(length=500), nullable=False),
     sa.Column('action_done', sa.Boolean(), nullable=False),
+    sa.Column('action_from', sa.String(length=500), server_default='', nullable=False),
     sa.Column('action_claim', sa.String(length=200), nullable=False),
     sa.Column('action_claimed_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('retries', sa.Integer(), nullable=False),
