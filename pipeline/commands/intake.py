@@ -7,7 +7,6 @@ import click
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import human_time, print_json, print_table, progress_callback
 from pipeline.intake.messages import list_messages, retry_message, show_message
-from pipeline.passes import poll_once
 from pipeline.store.models import OUTCOMES
 
 MESSAGE_COLUMNS = [
@@ -60,6 +59,8 @@ def poll(app: AppContext, as_json: bool) -> None:
     """
     start, close = progress_callback("fetching")
     try:
+        from pipeline.passes import poll_once  # the whole intake and the outbox: only when polling
+
         summary = poll_once(app.settings, on_new=None if as_json else start).to_dict()
     finally:
         close()

@@ -8,11 +8,6 @@ from sqlalchemy import select
 
 from pipeline.config import Settings
 from pipeline.errors import NotFound, WrongState
-from pipeline.intake.handling import run_handler
-from pipeline.intake.prepare import read_attachments
-from pipeline.intake.rule_files import load_rules
-from pipeline.intake.rules import route
-from pipeline.mail import parse_mail
 from pipeline.store import db
 from pipeline.store.models import Message
 
@@ -63,6 +58,13 @@ def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:
     The record is updated in place; the copy in the mailbox's quarantine folder
     stays where it is (the database is the record of what was done).
     """
+    # Imported here: listing and showing messages (`mln messages`) need none of the handling.
+    from pipeline.intake.handling import run_handler
+    from pipeline.intake.prepare import read_attachments
+    from pipeline.intake.rule_files import load_rules
+    from pipeline.intake.rules import route
+    from pipeline.mail import parse_mail
+
     rules = load_rules(settings.rules_path)
     with db.transaction(settings.database.url) as session:
         row = session.get(Message, message_pk, with_for_update=True)
