@@ -179,6 +179,15 @@ _HEDGES = {
     "or",
     "neu",
     "ond",
+    # "Yes - within the network", "Yes, staff only": a yes to some readers is not a yes to everyone.
+    "within",
+    "inside",
+    "network",
+    "staff",
+    "colleagues",
+    "members",
+    "intranet",
+    "bulletin",
 }
 _HEDGE_PHRASES = re.compile(r"\b(to be (confirmed|agreed|decided|discussed)|in due course|at a later date|not sure)\b")
 # Phrases with a "no" in them that mean yes, and "both editions" said outright.

@@ -5,33 +5,19 @@
 (commenced / updated). "w/c 3rd March 2025" is that Monday; "Q2 2025/26" is a
 quarter of the NHS financial year (April to March: Q2 is July to September 2025);
 "45719" is an Excel serial date; "TBC", "unknown" and the like are no date at all
-(`not_known`), which is not a mistake. What was written is kept beside what was read.
+(`not_known`), which is not a mistake. "Spring 2025" is March to May 2025, "2025/26"
+the financial year, "March-April 2025" starts in March. What was written is kept beside
+what was read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from dataclasses import dataclass, field
 
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_MONTH_WORDS = {name: i + 1 for i, name in enumerate(MONTHS)}
-_MONTH_WORDS.update({name[:3]: i + 1 for i, name in enumerate(MONTHS)})
-_MONTH_WORDS.update({"sept": 9, "june": 6, "july": 7})
+from pipeline.templates_io.date_spans import month_span, quarter, season, years
+from pipeline.templates_io.date_words import MONTHS, LooseDate, describe_date, month_from_word, year_of
+
 _PLANNED = re.compile(
     r"\b(to\s+commence|commencing|to\s+start|starting|planned|plan\s+to|will\s+start|due\s+to\s+start|from)\b", re.I
 )
@@ -91,38 +77,8 @@ _NOT_KNOWN = re.compile(
 _WEEK_OF = re.compile(
     r"\b(w\s*/\s*[cb]|w\.\s?[cb]\.?|wc|wb|week\s+(commencing|beginning|starting|of))(?![a-z0-9])\.?:?", re.IGNORECASE
 )
-_QUARTER = re.compile(
-    r"^(?:(?P<fy1>(?:fy\s*)?\d{2,4}\s*[/\-]\s*\d{2,4})\s+)?(?:q|qtr|quarter)\s*(?P<q>[1-4])"
-    r"(?:\s*(?:of|in)?\s*(?:fy\s*)?(?P<fy2>\d{2,4}(?:\s*[/\-]\s*\d{2,4})?))?$",
-    re.IGNORECASE,
-)
-_QUARTER_MONTHS = {1: 4, 2: 7, 3: 10, 4: 1}  # NHS financial-year quarters: Q1 is April to June
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, so serial 1 is 1 January 1900 (with its 1900 leap-day bug)
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)\b", re.I)
-
-
-@dataclass(frozen=True)
-class LooseDate:
-    date: dt.date  # the first day of the month or quarter, for month and quarter precision
-    precision: str  # "day", "month" or "quarter"
-    planned: bool = False
-    written: str = field(default="", compare=False)  # the text as the member wrote it
-    note: str = field(default="", compare=False)  # how it was read, when that is worth telling the member
-
-    def __str__(self) -> str:
-        return describe_date(self.date, self.precision)
-
-
-def describe_date(date: dt.date, precision: str) -> str:
-    """'7 September 2006', 'September 2006' or 'July\u2013September 2025', as precise as the member was."""
-    if precision == "day":
-        return f"{date.day} {date.strftime('%B %Y')}"
-    if precision == "quarter":
-        last = dt.date(date.year, date.month + 2, 1)
-        return f"{date.strftime('%B')}\u2013{last.strftime('%B %Y')}"
-    if precision == "year":
-        return str(date.year)
-    return date.strftime("%B %Y")
 
 
 def not_known(text: str) -> bool:
@@ -165,13 +121,21 @@ def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> Lo
     body = _WEEK_OF.sub(" ", cleaned)  # before _PLANNED: "week commencing" is no planned start
     planned = bool(_PLANNED.search(body))
     body = _PLANNED.sub(" ", body).strip(" .,;:()-")
-    special = _quarter(re.sub(r"\([^)]*\)", " ", body), today) or _excel_serial(body) or _range(body, today, end)
+    unbracketed = re.sub(r"\([^)]*\)", " ", body)
+    special = (
+        quarter(unbracketed, today)
+        or _excel_serial(body)
+        or _range(body, today, end)
+        or season(unbracketed, today)
+        or years(unbracketed, today)
+        or month_span(body, today, end)
+    )
     if special is not None:
         return LooseDate(special.date, special.precision, planned, cleaned, special.note)
     found = _parse_core(body, today)
     note = ""
     if found is None:
-        found = _without_year(body, today)
+        found = _withoutyear_of(body, today)
         if found is not None:
             note = f"we read '{cleaned}' as {describe_date(dt.date(found[2], found[1], found[0] or 1), 'day' if found[0] else 'month')}"
     if found is None:
@@ -193,29 +157,6 @@ def parse_date(text: str, today: dt.date | None = None, end: bool = False) -> Lo
             slip=True,
         ) from None
     return LooseDate(value, "day" if day else "month", planned, cleaned, note)
-
-
-def _quarter(text: str, today: dt.date) -> LooseDate | None:
-    """'Q2 2025/26', 'Q2 25-26', '2025/26 Q2', 'Quarter 2 FY2025/26': a quarter of the NHS financial year."""
-    match = _QUARTER.match(text.strip())
-    if match is None or not (match["fy1"] or match["fy2"]):
-        return None
-    years = re.findall(r"\d{2,4}", (match["fy1"] or match["fy2"]))
-    start = _year(years[0], today)
-    if len(years) == 2 and _year(years[1], today) != start + 1 and int(years[1]) % 100 != (start + 1) % 100:
-        return None  # "2025/27" is not one financial year
-    quarter = int(match["q"])
-    month = _QUARTER_MONTHS[quarter]
-    value = dt.date(start + 1 if quarter == 4 else start, month, 1)
-    note = (
-        ""
-        if len(years) == 2
-        else (
-            f"we read '{text}' as {describe_date(value, 'quarter')} "
-            f"(quarter {quarter} of the {start}/{str(start + 1)[2:]} financial year)"
-        )
-    )
-    return LooseDate(value, "quarter", note=note)
 
 
 _RANGE = re.compile(r"\s+(?:-|to|until|till|through)\s+|\s*[\u2013\u2014]\s*", re.IGNORECASE)
@@ -249,7 +190,8 @@ def parse_date_pair(text: str, today: dt.date | None = None) -> tuple[LooseDate 
     """'June 2004/August 2006' -> (June 2004, August 2006); a single date -> (date, None)."""
     cleaned = (text or "").strip()
     parts = re.split(r"\s*(?:/|;|\bupdated\b|\band\b|,)\s*(?=[A-Za-z])", cleaned, maxsplit=1, flags=re.I)
-    if len(parts) == 2 and parts[0] and not re.fullmatch(r"\d+", parts[0]):
+    # "Nov/Dec 25" is one span whose year is written once, not two dates.
+    if len(parts) == 2 and parts[0] and not re.fullmatch(r"\d+|[A-Za-z]{3,}\.?", parts[0]):
         try:
             return parse_date(parts[0], today), parse_date(parts[1], today)
         except DateProblem:
@@ -266,7 +208,7 @@ def _parse_core(text: str, today: dt.date) -> tuple[int | None, int, int] | None
     return None
 
 
-def _without_year(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
+def _withoutyear_of(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
     """'3rd March', '3 March', 'March': the one nearest today, within a year either way."""
     match = re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([A-Za-z]{3,}\.?)", text.strip(" .,;:()"), re.IGNORECASE)
     month = month_from_word(match[2]) if match else None
@@ -290,7 +232,7 @@ def _numeric(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
     if match and match[4]:
         return int(match[4]), int(match[5]), int(match[6])
     if match:
-        return int(match[1]), int(match[2]), _year(match[3], today)
+        return int(match[1]), int(match[2]), year_of(match[3], today)
     match = re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text)  # 06/2006
     if match and 1 <= int(match[1]) <= 12:
         return None, int(match[1]), int(match[2])
@@ -324,27 +266,4 @@ def _named(text: str, today: dt.date) -> tuple[int | None, int, int] | None:
         return None
     if day is None and len(year_text) not in (2, 4):
         return None
-    return day, month, _year(year_text, today)
-
-
-def month_from_word(word: str) -> int | None:
-    """A month from its name, abbreviation or a near miss ("JJune", "Setpember")."""
-    word = word.lower().rstrip(".")
-    if word in _MONTH_WORDS:
-        return _MONTH_WORDS[word]
-    squeezed = re.sub(r"(.)\1+", r"\1", word)  # "jjune" -> "june"
-    if squeezed in _MONTH_WORDS:
-        return _MONTH_WORDS[squeezed]
-    if len(word) >= 4:
-        close = difflib.get_close_matches(word, MONTHS, n=1, cutoff=0.75)
-        if close:
-            return _MONTH_WORDS[close[0]]
-    return None
-
-
-def _year(text: str, today: dt.date) -> int:
-    year = int(text)
-    if len(text) == 2:
-        pivot = today.year % 100 + 10
-        year += 2000 if year <= pivot else 1900
-    return year
+    return day, month, year_of(year_text, today)

@@ -48,9 +48,16 @@ _DISCLAIMER = re.compile(
     r"if you are not the intended recipient|"
     r"caution: this (?:e-?mail|message) originated|external email:|\[?external\]? this email|"
     r"nhsmail is the secure email|please consider the environment|"
-    r"this e-?mail has been scanned)",
+    r"this e-?mail has been scanned|"
+    # NHS Wales and other Welsh bodies: the Welsh Language Standards line and Welsh disclaimers, often first.
+    r"(?:we welcome|we are happy to receive) correspondence in welsh|rydym yn croesawu gohebiaeth|"
+    r"croesewir gohebiaeth yn gymraeg|mae'?r (?:neges|e-?bost)(?: hon| hwn)?(?: ac unrhyw atodiadau)? (?:yn|wedi)|"
+    r"gall y (?:neges|e-?bost) hon|rhybudd(?: cyfrinachedd)?\s*:|ymwadiad\b|"
+    r"(?:caution|warning|attention|notice)\s*:\s*(?:this|external)|this email originated from outside)",
     re.I,
 )
+# A lone first name or initials signing off: "Helen", "HJ", "H.", "Jo x".
+_LONE_NAME = re.compile(r"^(?:[A-Z][a-z'\u2019-]{1,14}|[A-Z]{1,3}|(?:[A-Z]\.\s?){1,3})(?:\s*x{1,3})?[\s,.!]*$")
 # Lines that mark a short trailing paragraph as a signature block, not an answer.
 _CONTACT = re.compile(
     r"(?:^|\b)(?:tel|telephone|phone|mob|mobile|ext|fax|direct line|switchboard)\b\.?\s*:?\s*[+(\d]|"
@@ -102,8 +109,19 @@ def member_words(text: str) -> str:
         if index and (index in headers or is_sign_off(line) or is_disclaimer(line)):
             cut = index
             break
-    kept = _without_signature_block(lines[:cut])
+    kept = _without_lone_name(_without_signature_block(lines[:cut]))
     return "\n".join(kept).strip()
+
+
+def _without_lone_name(lines: list[str]) -> list[str]:
+    """Drop a last line that is only a first name or initials, when it stands apart from the answer:
+    after a blank line, or after a line that ends a sentence. "Nurses in GP surgeries / Doncaster" is kept."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or not _LONE_NAME.match(lines[filled[-1]].strip()):
+        return lines
+    last, before = filled[-1], filled[-2]
+    apart = last - before > 1 or lines[before].rstrip().endswith((".", "!", ")", ":", ","))
+    return lines[:last] if apart else lines
 
 
 def _without_signature_block(lines: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ import openpyxl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from make_corpus import CORPUS  # noqa: E402 - the field-reading corpus, beside this script
+from make_corpus_answers import ANSWERS_CORPUS  # noqa: E402 - its answers, sign-offs, consent and dates
 
 BOUNCES = HERE / "bounces"
 FIXED_ZIP_TIME = (2026, 9, 1, 9, 0, 0)
@@ -1090,6 +1091,7 @@ SAMPLES = {
     "read-receipt.eml": read_receipt,
     "wrong-charset.eml": wrong_charset,
     **CORPUS,
+    **ANSWERS_CORPUS,
 }
 OWN_BOUNCES = {
     "ours-postfix-verp-in-returned-headers.eml": bounce_verp_only_in_returned_headers,

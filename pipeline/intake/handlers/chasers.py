@@ -17,14 +17,18 @@ from pipeline.intake.handlers.base import HandlerContext, HandlerResult
 from pipeline.intake.handlers.filing import Arrival
 from pipeline.intake.handlers.plan_status import received_on, status_sentence
 from pipeline.intake.same_plan import file_nos_in
-from pipeline.mail import body_start
+from pipeline.mail import IncomingMail, body_start
 from pipeline.store.models import AuditEvent, Message, Outgoing, Submission, utcnow
 from pipeline.store.plans import latest_revision, resolve_file_no
 
+_THING = r"(this|it|that|(my|our|the)( \w+){1,2})"
 _CHASER = re.compile(
-    r"\b(did (you|this|it|my \w+|our \w+) (get|receive|arrive|come through|reach)|(just )?checking( in)?( that| if| whether)?"
-    r"|has (this|it|my \w+|our \w+) (arrived|been received|come through)|confirm (receipt|you (have )?(got|received))"
-    r"|(any|an) (news|update) on|not heard|have(n't| not) heard|chas(e|ing)|arrived\s*\?|receive[d]? (this|it)\s*\?)",
+    rf"\b(did {_THING} (get|receive|arrive|come through|reach)|did you (get|receive)|(just )?checking( in)?( that| if| whether)?"
+    rf"|(has|have|was|were) {_THING} (arrived|been received|received|come through|got through|reached you)"
+    r"|confirm (receipt|you (have )?(got|received))|have you (got|received|had)\b"
+    r"|check (that |if |whether )?(you )?(have )?(got|received|had)\b|(if|whether) you (have |had )?(got|received)\b"
+    r"|(got|get|gone|come) through\b|(any|an) (news|update) on|not heard|have(n't| not) heard|chas(e|ing)"
+    r"|arrived\s*\?|receive[d]? (this|it)\s*\?)",
     re.I,
 )
 # A sender's plans this recent are what an unspecific "did it arrive?" asks about.
@@ -68,7 +72,7 @@ def answer_chaser(ctx: HandlerContext, only_if_asked: bool) -> HandlerResult | N
     """A message without a form that asks after plans we have (or, unless `only_if_asked`, names
     them by File No or thread): answer with where each stands instead of holding it."""
     mail = ctx.mail
-    asking = bool(_CHASER.search(mail.subject or "") or _CHASER.search(body_start(mail.text or "", 12)))
+    asking = asks_after_a_plan(mail)
     if only_if_asked and not asking:
         return None
     plans = _named_plans(ctx.session, ctx, asking)
@@ -97,6 +101,11 @@ def answer_chaser(ctx: HandlerContext, only_if_asked: bool) -> HandlerResult | N
     )
     told = "; the sender was told" if reply is not None else "; no reply sent (automatic mail or daily limit)"
     return HandlerResult("processed", f"asked after {numbers}: already received{told}")
+
+
+def asks_after_a_plan(mail: IncomingMail) -> bool:
+    """'Did you get my plan?', 'Just checking this arrived', 'Any update on our submission?'."""
+    return bool(_CHASER.search(mail.subject or "") or _CHASER.search(body_start(mail.text or "", 12)))
 
 
 def _named_plans(session: Session, ctx: HandlerContext, asking: bool) -> list[Submission]:

@@ -5,7 +5,8 @@ outside the network: reply YES to allow it". A reply whose first line is a clear
 (read as the Share externally box is read), from the address that sent the plan or
 its lead contact, sets Share externally to yes on the plans that acknowledgement (or a
 File No in the subject) names, with an audit event. Anything less certain is held
-for a person: consent is never guessed.
+for a person: consent is never guessed. The member is told so in the same pass,
+with what we read, so a "Yes, but not my email address" is answered, not ignored.
 """
 
 from __future__ import annotations
@@ -38,13 +39,16 @@ class ShareConsentHandler:
         first = _answer_line(ctx.mail.text)
         answer = read_consent(first)
         if not (answer.chosen and answer.value is True):
+            told = _ask_again(ctx, first)
             return HandlerResult(
-                "held", f"a reply about sharing that is not a clear yes ({first[:60]!r}): a person should read it"
+                "held", f"a reply about sharing that is not a clear yes ({first[:60]!r}): a person should read it{told}"
             )
-        plans = [s for s in answered_plans(ctx.session, ctx) if _from_member(ctx.mail.from_addr, s)]
+        named = answered_plans(ctx.session, ctx)
+        plans = [s for s in named if _from_member(ctx.mail.from_addr, s)]
         if not plans:
+            told = _not_matched(ctx, others=bool(named))
             return HandlerResult(
-                "held", "a YES to sharing that answers none of this sender's plans: a person should read it"
+                "held", f"a YES to sharing that answers none of this sender's plans: a person should read it{told}"
             )
         for plan in plans:
             if plan.share_externally is not True:
@@ -128,3 +132,53 @@ def _thank(ctx: HandlerContext, plans: list[Submission]) -> None:
     queue_reply(
         ctx.session, ctx.settings, ctx.mail, subject=subject, text="\n".join(lines), kind="reply", source=ctx.record
     )
+
+
+def _ask_again(ctx: HandlerContext, said: str) -> str:
+    """A yes with a condition ("Yes, but not my email address", "Yes - internal only") is not a yes: ask."""
+    network = ctx.settings.network
+    quoted = " ".join(said.split())[:200]
+    lines = [
+        f'Thank you for your reply. We read it as: "{quoted}"',
+        "",
+        "We could not tell from this whether we may share your plan outside the network, so for now it stays "
+        "within the network: it will not appear in the external edition of the bulletin or on the public pages.",
+        "",
+        "Please reply to this message with YES to share it outside the network (with its contact details), "
+        "or NO to keep it within the network.",
+        f"If you would like it shared without some of its details, say which in your reply: "
+        f"the communications lead at {network.shared_address} will read it.",
+        "",
+        f"-- \n{network.name}",
+        "This is an automatic reply.",
+    ]
+    return _send(ctx, "Sharing your plan: please reply YES or NO", lines)
+
+
+def _not_matched(ctx: HandlerContext, others: bool) -> str:
+    """A YES we cannot tie to one of the sender's plans: say why, and how to make it count."""
+    network = ctx.settings.network
+    why = (
+        "Only the person who sent the plan, or its lead contact, can agree to share it; "
+        "please ask them to reply YES to our acknowledgement."
+        if others
+        else "We could not tell which plan it is about. Please reply YES to the acknowledgement we sent for the "
+        "plan, or put its File No in the subject."
+    )
+    lines = [
+        "Thank you for your reply agreeing to share a plan outside the network.",
+        "",
+        why,
+        "Until then the plan stays within the network; the communications lead will also read your message.",
+        "",
+        f"-- \n{network.name}",
+        "This is an automatic reply.",
+    ]
+    return _send(ctx, "Sharing your plan: we need a little more", lines)
+
+
+def _send(ctx: HandlerContext, subject: str, lines: list[str]) -> str:
+    reply = queue_reply(
+        ctx.session, ctx.settings, ctx.mail, subject=subject, text="\n".join(lines), kind="reply", source=ctx.record
+    )
+    return "; the sender was told" if reply is not None else "; no reply sent (automatic mail or daily limit)"

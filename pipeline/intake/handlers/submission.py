@@ -51,10 +51,12 @@ class SubmissionHandler:
         if not found.forms:
             return self._no_form(ctx, found)
         if len(found.forms) > MAX_FORMS_PER_MESSAGE:
+            subject, text = _too_many_forms(ctx, len(found.forms))
+            told = _reply(ctx, subject, text, kind="reply") is not None
             return HandlerResult(
                 "held",
                 f"{len(found.forms)} forms in one message (more than {MAX_FORMS_PER_MESSAGE}); "
-                "a person should check it before they are filed",
+                "a person should check it before they are filed" + ("; the sender was told" if told else ""),
             )
         arrival = arrival_of(ctx, len(found.forms))
         checked = [(validate_form(raw, ctx.settings.network), attachment) for raw, attachment in found.forms]
@@ -139,6 +141,21 @@ def _partial_form_in_body(text: str) -> bool:
     collector = FormCollector("message body")
     feed_lines(collector, (text or "").splitlines())
     return any(v.text for form in collector.forms for v in form.values())
+
+
+def _too_many_forms(ctx: HandlerContext, count: int) -> tuple[str, str]:
+    network = ctx.settings.network
+    lines = [
+        f"Thank you for your message. We found {count} reporting templates in it, more than the "
+        f"{MAX_FORMS_PER_MESSAGE} we file from one message without a person looking first.",
+        "",
+        "The communications lead will check them before they are filed; you do not need to send them again. "
+        "No File Nos have been issued for them yet.",
+        "",
+        f"-- \n{network.name}",
+        "This is an automatic reply.",
+    ]
+    return f"We have your {count} plans: {network.short_name}", "\n".join(lines)
 
 
 def _reply(
