@@ -1,4 +1,4 @@
-"""mln bulletin draft | list | preview | edit | approve."""
+"""mln bulletin draft | list | show | preview | edit | approve | unapprove | cancel."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pipeline.commands.output import print_json, print_table
 from pipeline.localtime import months_per_issue
 from pipeline.mailing.approving import approve_and_plan
 from pipeline.mailing.sending import cancel_bulletin
+from pipeline.mailing.waiting import COPY_STATES, edition_copies
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.outbound.bulletin.drafts import (
     draft_bulletin,
@@ -138,6 +139,46 @@ def list_command(app: AppContext, as_json: bool) -> None:
     print_table(
         [{**row, "approved_at": (row["approved_at"] or "")[:16].replace("T", " ")} for row in rows], LIST_COLUMNS
     )
+
+
+@bulletin.command()
+@click.argument("bulletin_id", type=int)
+@click.option(
+    "--recipients",
+    type=click.Choice(COPY_STATES),
+    help="Only list the addresses whose copy is in this state, one a line (e.g. sent: who already had it).",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON: the keys of `list --json`, plus copies (and recipients).")
+@click.pass_obj
+def show(app: AppContext, bulletin_id: int, recipients: str | None, as_json: bool) -> None:
+    """One issue: its state, why it was cancelled or forced, and its copies per audience.
+
+    After `mln bulletin cancel`, the sent copies are who already had it.
+
+    \b
+    Examples:
+      mln bulletin show 3
+      mln bulletin show 3 --recipients sent > had-it.txt
+    """
+    shown = edition_copies(app.settings, bulletin_id, recipients)
+    if as_json:
+        print_json(shown)
+        return
+    if recipients is not None:
+        for address in shown["recipients"]:
+            click.echo(address)
+        return
+    click.echo(f"Bulletin {shown['id']} (No. {shown['number']}, {shown['period_label']}): {shown['status']}")
+    click.echo(f"Subject: {shown['subject']}")
+    if shown["forced_reason"]:
+        click.echo(f"Approved despite warnings: {shown['forced_reason']}")
+    if shown["cancel_reason"]:
+        click.echo(f"Cancelled at {shown['cancelled_at']}: {shown['cancel_reason']}")
+    for audience, by_status in shown["copies"].items() or [("copies", {})]:
+        counts = ", ".join(f"{by_status.get(s, 0)} {s}" for s in COPY_STATES if by_status.get(s))
+        click.echo(f"  {audience}: {counts or 'no copies queued'}")
+    if shown["copies"] and any(c.get("sent") for c in shown["copies"].values()):
+        click.echo(f"Who had it: mln bulletin show {bulletin_id} --recipients sent")
 
 
 @bulletin.command()
@@ -308,6 +349,8 @@ def cancel(app: AppContext, bulletin_id: int, reason: str, actor: str | None, as
         f"Cancelled bulletin {bulletin_id}: {summary.sent} cop(ies) had already been sent and stay recorded; "
         f"{summary.stopped} queued cop(ies) stopped"
     )
+    if summary.sent:
+        click.echo(f"Who already had it: mln bulletin show {bulletin_id} --recipients sent")
     if summary.in_flight:
         click.echo(
             f"note: {summary.in_flight} of the stopped copies were being handed to the server at that moment; "

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.compose import address_header, build_message, clean_header, display_name
 from pipeline.config import Settings
-from pipeline.outbound.bulletin.drafts import frozen_rendition
+from pipeline.outbound.bulletin.drafts import edition_calendar, frozen_rendition
 from pipeline.outbound.bulletin.personalise import PLACEHOLDERS
 from pipeline.outbound.bulletin.render import RenderedBulletin
 from pipeline.people.subscribers.joining import unsubscribe_headers, unsubscribe_link
@@ -43,6 +43,7 @@ _NAME_OF = {token: name for name, token in PLACEHOLDERS.items()}
 _TEXT_MARK = "MLNTEXTBODYMARK"  # plain ASCII letters: quoted-printable leaves them as they are
 _HTML_MARK = "MLNHTMLBODYMARK"
 _SOFT_BREAK = b"=\r\n"
+CALENDAR_NAME = "meetings.ics"
 
 
 def list_id(settings: Settings) -> str:
@@ -65,8 +66,13 @@ class CopySkeleton:
     """One audience's bulletin, built and encoded once; `fill()` makes each copy."""
 
     def __init__(
-        self, settings: Settings, rendition: RenderedBulletin, extra_headers: dict[str, str] | None = None
+        self,
+        settings: Settings,
+        rendition: RenderedBulletin,
+        extra_headers: dict[str, str] | None = None,
+        calendar: bytes | None = None,
     ) -> None:
+        """`calendar`: the issue's meetings (an .ics), attached as meetings.ics around the two parts."""
         msg = build_message(
             settings,
             "skeleton@invalid",
@@ -79,6 +85,13 @@ class CopySkeleton:
         text_part, html_part = msg.iter_parts()
         text_part.set_content(_TEXT_MARK, cte="quoted-printable")
         html_part.set_content(_HTML_MARK, subtype="html", cte="quoted-printable")
+        if calendar:
+            # multipart/mixed around the alternative: a reader with no site link to the
+            # meetings still gets them into Outlook. The same bytes in every copy, so they
+            # sit in the skeleton's frame after both marks.
+            msg.add_attachment(
+                calendar, maintype="text", subtype="calendar", filename=CALENDAR_NAME, params={"method": "PUBLISH"}
+            )
         for name in ("To", "Date", "Message-ID"):  # per copy
             del msg[name]
         head, body = msg.as_bytes(policy=SMTP).split(b"\r\n\r\n", 1)
@@ -201,5 +214,7 @@ class CopyFiller:
     def _skeleton(self, session: Session, bulletin_id: int, audience: str) -> CopySkeleton:
         key = (bulletin_id, audience)
         if key not in self._skeletons:
-            self._skeletons[key] = CopySkeleton(self.settings, frozen_rendition(session, bulletin_id, audience))
+            rendition = frozen_rendition(session, bulletin_id, audience)
+            calendar = edition_calendar(session, self.settings, bulletin_id)
+            self._skeletons[key] = CopySkeleton(self.settings, rendition, calendar=calendar)
         return self._skeletons[key]

@@ -20,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.errors import NotFound, SmtpError, WrongState
 from pipeline.mailing.copies import CopySkeleton, CopyValues
 from pipeline.outbound.bulletin.content import AUDIENCES, check_audience
-from pipeline.outbound.bulletin.drafts import frozen_rendition, preview_bulletin
+from pipeline.outbound.bulletin.drafts import edition_calendar, frozen_rendition, preview_bulletin
 from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES
 from pipeline.outbound.bulletin.render import RenderedBulletin
 from pipeline.outbound.smtp import PermanentFailure, SmtpConnection, TemporaryFailure
@@ -53,12 +53,12 @@ def send_test_copy(
     address = to.strip()
     if "@" not in address:
         raise NotFound(f"--to {to!r} is not an email address")
-    rendition, audience, values, personalised = _prepare(settings, bulletin_id, address, audience)
+    rendition, audience, values, personalised, calendar = _prepare(settings, bulletin_id, address, audience)
     marked = RenderedBulletin(
         rendition.audience, TEST_PREFIX + rendition.subject, rendition.html, rendition.text, rendition.warnings
     )
     note = f"bulletin {bulletin_id}, {audience} edition; a test, not a delivery"
-    data = CopySkeleton(settings, marked, extra_headers={TEST_HEADER: note}).fill(values)
+    data = CopySkeleton(settings, marked, extra_headers={TEST_HEADER: note}, calendar=calendar).fill(values)
     connection = SmtpConnection(settings)
     try:
         # Not the subscriber's VERP address: a bounce of a test must not count against anyone.
@@ -74,7 +74,7 @@ def send_test_copy(
 
 def _prepare(
     settings: Settings, bulletin_id: int, address: str, audience: str | None
-) -> tuple[RenderedBulletin, str, CopyValues, bool]:
+) -> tuple[RenderedBulletin, str, CopyValues, bool, bytes | None]:
     message_id = make_msgid(domain=domain_of(settings.smtp.from_address))
     with transaction(settings.database.url, readonly=True) as session:
         bulletin = session.get(Bulletin, bulletin_id)
@@ -95,6 +95,7 @@ def _prepare(
         audience = audience or (lists[0] if lists else "internal")
         check_audience(audience)
         frozen = None if bulletin.status == "draft" else frozen_rendition(session, bulletin_id, audience)
+        calendar = edition_calendar(session, settings, bulletin_id)
         if subscriber is not None and audience in lists:
             mailto, url = unsubscribe_link(settings, subscriber.id)
             values = CopyValues(address, subscriber.name, message_id, mailto, url)
@@ -103,7 +104,7 @@ def _prepare(
             values = CopyValues(address, "", message_id, preview["unsubscribe_address"], preview["unsubscribe_url"])
     # A draft has no frozen copy yet: it is rendered now, as `approve` would freeze it.
     rendition = frozen or preview_bulletin(settings, bulletin_id, audience, fill_placeholders=False)
-    return rendition, audience, values, subscriber is not None and audience in lists
+    return rendition, audience, values, subscriber is not None and audience in lists, calendar
 
 
 def _record(settings: Settings, copy: TestCopy, by: str) -> None:

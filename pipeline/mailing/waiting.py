@@ -1,4 +1,5 @@
-"""Sends a person should know are waiting or under way: approved editions and copies still queued."""
+"""Sends a person should know are waiting or under way: approved editions and copies still queued;
+and, for one edition, where each of its copies stands (who already had a cancelled one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from pipeline.config import Settings
+from pipeline.errors import NotFound
 from pipeline.outbound.bulletin.approval import approvals_missing, held_back, when_shown
+from pipeline.outbound.bulletin.summary import summarise
 from pipeline.store.db import transaction
 from pipeline.store.models import Bulletin, Outgoing, utcnow
 
@@ -65,3 +68,29 @@ def _row(settings: Settings, bulletin: Bulletin, copies: dict[str, dict[str, int
         "due": when,
         "copies": {audience: dict(by_status) for audience, by_status in sorted(copies.items())},
     }
+
+
+COPY_STATES = ("queued", "sent", "failed", "cancelled")
+
+
+def edition_copies(settings: Settings, bulletin_id: int, recipients: str | None = None) -> dict[str, Any]:
+    """One edition and its copies by audience and status; with `recipients` (a status), who is in it.
+
+    After a cancel this is the record of who already had the edition: the copies `sent`.
+    """
+    with transaction(settings.database.url, readonly=True) as session:
+        bulletin = session.get(Bulletin, bulletin_id)
+        if bulletin is None:
+            raise NotFound(f"no bulletin {bulletin_id}; see `mln bulletin list`")
+        counts = _copies(session, [bulletin_id]).get(bulletin_id, {})
+        shown = summarise(bulletin) | {
+            "copies": {audience: dict(by_status) for audience, by_status in sorted(counts.items())}
+        }
+        if recipients is not None:
+            query = (
+                select(Outgoing.recipient)
+                .where(Outgoing.bulletin_id == bulletin_id, Outgoing.status == recipients)
+                .order_by(Outgoing.recipient)
+            )
+            shown["recipients"] = list(session.scalars(query))
+        return shown

@@ -116,6 +116,15 @@ def mark_sent(writer: StatementWriter, row_id: int, now: dt.datetime) -> None:
     writer.execute(_MARK_SENT, {"row_id": row_id, "now": now})
 
 
+def withdrawn(url: str, ids: list[int]) -> set[int]:
+    """Which of these claimed rows are no longer queued: a cancel (`mln bulletin cancel`) took them back."""
+    if not ids:
+        return set()
+    with transaction(url, readonly=True) as session:
+        query = select(Outgoing.id).where(Outgoing.id.in_(ids), Outgoing.status != "queued")
+        return set(session.scalars(query))
+
+
 def unclaim(row: Outgoing) -> None:
     """Let go of one row inside the caller's transaction (it was deferred or failed)."""
     row.claimed_by = ""
@@ -169,4 +178,5 @@ __all__ = [
     "release_leftover_claims",
     "renew_claims",
     "unclaim",
+    "withdrawn",
 ]

@@ -129,6 +129,7 @@ class _Run:
         self.recorder = _Recorder(self.url)
         self.spooler = SpoolAhead(settings, filler).start()  # what is not yet in outbox/, written as we go
         self.claimed_until: dt.datetime | None = None
+        self.withdrawn: set[int] = set()  # claimed rows a cancel took back (written by the recorder's thread)
         self.lane = self._lane(all_routes(settings)[-1])
 
     def _lane(self, route: RouteSettings) -> Lane:
@@ -161,10 +162,13 @@ class _Run:
                     continue
                 return True
             self.claimed_until = now + lease
-            for item in batch:
+            for n, item in enumerate(batch):
+                if item.id in self.withdrawn:  # cancelled since it was claimed: never sent
+                    self._skip_withdrawn(item, progress)
+                    continue
                 try:
                     self._keep_claims()
-                    self.deliver(item)
+                    self.deliver(item, batch[n + 1 :])
                 except SmtpError as exc:  # cannot (re)connect: stop; claims are released in finish()
                     self.report.stopped = f"route {self.lane.name}: {exc}" if self.settings.routes else str(exc)
                     # Said once, by whoever reads report.stopped: the CLI's `mln:` line, the worker's back-off.
@@ -222,7 +226,21 @@ class _Run:
         self.claimed_until = now + self._lease()
         claims.renew_claims(self.url, self.owner, self.claimed_until)
 
-    def deliver(self, item: Claimed) -> None:
+    def _skip_withdrawn(self, item: Claimed, progress: Callable[[int], None] | None) -> None:
+        remove_spooled(self.settings, item.spool_name)
+        self.spooler.taken()
+        log.info("outbox: message %s to %s was withdrawn (cancelled) before it went out", item.id, item.recipient)
+        if progress is not None:
+            progress(1)
+
+    def _before_end(self, item: Claimed) -> None:
+        """Before the final ".": the previous record is committed, and this row was not cancelled meanwhile."""
+        self.recorder.wait()
+        if item.id in self.withdrawn:
+            raise _Withdrawn(item.id)
+
+    def deliver(self, item: Claimed, rest: list[Claimed] | None = None) -> None:
+        """Send one claimed row; `rest`, the batch after it, is checked for cancels as it is recorded."""
         row_id = item.id
         data = self._bytes_of(item)
         if data is None:
@@ -237,8 +255,11 @@ class _Run:
                 item.envelope_from or self.settings.smtp.from_address,
                 item.recipient,
                 data,
-                before_end=self.recorder.wait,
+                before_end=lambda: self._before_end(item),
             )
+        except _Withdrawn:  # the server discards what it had of it: the connection was dropped before "."
+            self._skip_withdrawn(item, None)
+            return
         except TemporaryFailure as exc:
             self._defer(row_id, exc)
             return
@@ -249,7 +270,7 @@ class _Run:
             self.report.connections = self._connections()
         crashpoint(self.settings, "smtp.accepted")
         self.recorder.record(
-            lambda: self._record_sent(item), then=lambda: remove_spooled(self.settings, item.spool_name)
+            lambda: self._record_sent(item, rest or []), then=lambda: remove_spooled(self.settings, item.spool_name)
         )
         self.report.sent += 1  # counted here: the loop's limit must see it before the record is written
         self.report.by_route[lane.name] = self.report.by_route.get(lane.name, 0) + 1
@@ -257,9 +278,14 @@ class _Run:
     def _connections(self) -> int:
         return sum(lane.conn.opened for lane in self.lanes.values())
 
-    def _record_sent(self, item: Claimed) -> None:
+    def _record_sent(self, item: Claimed, rest: list[Claimed]) -> None:
         claims.mark_sent(self.recorder.writer, item.id, self.now())
         crashpoint(self.settings, "smtp.marked")
+        # A cancel marks queued rows, claimed ones too; without this look the batch in hand
+        # (up to BATCH_SIZE copies) would still go out. It runs while the next message is on
+        # the wire, and that message's final "." waits for it (`_before_end`).
+        if rest and claims.withdrawn(self.url, [rest[0].id]):
+            self.withdrawn |= claims.withdrawn(self.url, [r.id for r in rest])
 
     def _bytes_of(self, item: Claimed) -> bytes | None:
         """The outbox file (as just written, when the spooler kept it); the stored (or
@@ -322,6 +348,10 @@ class _Run:
             except DatabaseError as exc:  # the database is gone: release at the next run in this process
                 log.error("outbox: could not release claims of %s: %s", self.owner, exc)
                 claims.release_later(self.url, self.owner)
+
+
+class _Withdrawn(Exception):
+    """A row was cancelled while its message was on the wire: drop it before the server takes it."""
 
 
 class _Recorder:

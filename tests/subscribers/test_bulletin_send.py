@@ -71,7 +71,9 @@ def test_each_active_subscriber_gets_one_personalised_copy(settings, smtp_sink):
                 subscribers.read_token(settings, token, "unsubscribe").subscriber_id
                 == subscribers.find(session, rcpt).id
             )
-        assert msg.get_content_type() == "multipart/alternative"
+        # The two parts, with the issue's meetings attached as meetings.ics (issue 20).
+        assert msg.get_content_type() == "multipart/mixed"
+        assert [p.get_content_type() for p in msg.iter_parts()] == ["multipart/alternative", "text/calendar"]
         assert "__MLN_" not in received.data.decode("utf-8", "replace")  # every placeholder filled
     with transaction(settings.database.url, readonly=True) as session:
         assert session.get(Bulletin, bulletin_id).status == "sent"

@@ -23,6 +23,7 @@ from pipeline.outbound.bulletin.personalise import PLACEHOLDERS, personalise
 from pipeline.outbound.bulletin.render import RenderedBulletin
 from pipeline.outbound.outbox import spool_path, spool_pending
 from pipeline.people import subscribers
+from pipeline.people.subscribers.erasure import redacted_address
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing
 
@@ -159,7 +160,9 @@ def test_a_lost_outbox_file_is_filled_again_at_send_time(settings, smtp_sink, da
     assert report.sent == 1
     [received] = [m for m in smtp_sink.messages if "bounce-" in m.mail_from]
     assert received.rcpt_tos == ["ann@example.org"] and "__MLN_" not in received.data.decode("utf-8", "replace")
-    assert _read(received.data).get_content_type() == "multipart/alternative"
+    # multipart/mixed: the two parts, and the issue's meetings as meetings.ics (issue 20).
+    parts = [p.get_content_type() for p in _read(received.data).iter_parts()]
+    assert parts == ["multipart/alternative", "text/calendar"]
 
 
 def test_a_subscriber_forgotten_after_queuing_gets_nothing(settings, smtp_sink):
@@ -172,8 +175,8 @@ def test_a_subscriber_forgotten_after_queuing_gets_nothing(settings, smtp_sink):
     assert report.sent == 1
     assert [r for m in smtp_sink.messages if "bounce-" in m.mail_from for r in m.rcpt_tos] == ["ann@example.org"]
     with transaction(settings.database.url, readonly=True) as session:
-        [dropped] = session.query(Outgoing).filter_by(kind="bulletin", status="failed").all()
-        assert dropped.recipient == "bob@example.org" and "removed" in dropped.last_error
+        [dropped] = session.query(Outgoing).filter_by(kind="bulletin", status="cancelled").all()
+        assert dropped.recipient == redacted_address("bob@example.org") and "forgotten" in dropped.last_error
 
 
 def test_a_copy_carries_working_tokens_and_list_headers(settings):

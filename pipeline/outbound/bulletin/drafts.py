@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from pipeline.config import Settings
 from pipeline.errors import ApprovalRefused, NotFound, WrongState
 from pipeline.localtime import months_per_issue, network_today
-from pipeline.outbound.bulletin import approval, source
+from pipeline.outbound.bulletin import approval, revisions, source
 from pipeline.outbound.bulletin.approval import approval_problems
 from pipeline.outbound.bulletin.audience import audience_counts, intros_for, site_urls
 from pipeline.outbound.bulletin.content import (
@@ -30,6 +30,7 @@ from pipeline.outbound.bulletin.content import (
     content_from_dict,
     content_to_dict,
 )
+from pipeline.outbound.bulletin.meeting_calendar import meetings_calendar
 from pipeline.outbound.bulletin.meeting_diary import meetings_between
 from pipeline.outbound.bulletin.meetings import Meeting, bulletin_window
 from pipeline.outbound.bulletin.personalise import PREVIEW_VALUES
@@ -86,8 +87,10 @@ def preview_bulletin(
 ) -> RenderedBulletin:
     """What `audience` would receive: a draft rendered now, an approved issue as frozen.
 
-    Per-recipient placeholders are filled with obvious sample values, and a
-    line at the top names the audience, unless `fill_placeholders` is false.
+    Per-recipient placeholders are filled with obvious sample values, a line
+    at the top names the audience and each updated plan's changes since its
+    last published revision follow (emptied boxes also as warnings), unless
+    `fill_placeholders` is false.
     """
     check_audience(audience)
     with transaction(settings.database.url, readonly=True) as session:
@@ -96,8 +99,10 @@ def preview_bulletin(
             rendered = render_bulletin(_content(session, settings, bulletin), audience, settings.templates_path)
         else:
             rendered = frozen_rendition(session, bulletin_id, audience)
-        items = len(_content(session, settings, bulletin).items_for(audience))
-    return mark_preview(rendered, PREVIEW_VALUES, items) if fill_placeholders else rendered
+        shown = _content(session, settings, bulletin).items_for(audience)
+        carried = [e.submission_id for e in bulletin.entries]
+        changes = revisions.changes_for(session, carried, {item.file_no for item in shown})
+    return mark_preview(rendered, PREVIEW_VALUES, len(shown), changes) if fill_placeholders else rendered
 
 
 def approve_bulletin(
@@ -214,6 +219,15 @@ def frozen_rendition(session: Session, bulletin_id: int, audience: str) -> Rende
             f"bulletin {bulletin_id} has no approved {audience} version; approve it first: mln bulletin approve {bulletin_id}"
         )
     return RenderedBulletin(row.audience, row.subject, row.html, row.text, tuple(row.warnings or ()))
+
+
+def edition_calendar(session: Session, settings: Settings, bulletin_id: int) -> bytes | None:
+    """The issue's meetings as one .ics for its copies (None if it lists none); stamped with its approval."""
+    bulletin = _get(session, bulletin_id)
+    meetings = _content(session, settings, bulletin).meetings
+    stamp = (bulletin.approved_at or utcnow()).replace(microsecond=0)
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
+    return meetings_calendar(meetings, settings.network.shared_address, stamp) if meetings else None
 
 
 def mark_bulletin_sent(session: Session, bulletin_id: int) -> None:
@@ -363,6 +377,7 @@ __all__ = [
     "audience_item_counts",
     "bulletin_content",
     "draft_bulletin",
+    "edition_calendar",
     "frozen_rendition",
     "list_bulletins",
     "mark_bulletin_sent",
