@@ -213,7 +213,8 @@ def _sweep_stale_temp_files(folder: Path) -> None:
 
 
 def sweep_sent_files(settings: Settings) -> int:
-    """Remove outbox files of rows already sent (a kill between "marked sent" and the unlink)."""
+    """Remove outbox files of rows already sent (a kill between "marked sent" and the unlink)
+    or cancelled (a bulletin cancelled after its copies were written ahead of the sender)."""
     folder = settings.outbox_path
     if not folder.is_dir():
         return 0
@@ -223,8 +224,10 @@ def sweep_sent_files(settings: Settings) -> int:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         with transaction(settings.database.url, readonly=True) as session:
-            sent = session.scalars(select(Outgoing.id).where(Outgoing.id.in_(chunk), Outgoing.status == "sent")).all()
-        for row_id in sent:
+            done = session.scalars(
+                select(Outgoing.id).where(Outgoing.id.in_(chunk), Outgoing.status.in_(("sent", "cancelled")))
+            ).all()
+        for row_id in done:
             by_id[row_id].unlink(missing_ok=True)
             removed += 1
     return removed

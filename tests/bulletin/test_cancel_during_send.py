@@ -120,3 +120,7 @@ def test_a_cancel_during_a_send_stops_it_and_every_copy_went_once_or_never(confi
     listed = runner.invoke(cli, ["--config", str(config), "bulletin", "show", str(bulletin_id), "--recipients", "sent"])
     assert listed.exit_code == 0, listed.output
     assert set(listed.output.split()) >= by_status["sent"]
+
+    # Copies written ahead of the sender for cancelled rows do not stay in outbox/ for ever.
+    assert runner.invoke(cli, ["--config", str(config), "outbox", "flush"]).exit_code == 0
+    assert not list(settings.outbox_path.glob("*.eml"))
