@@ -42,9 +42,14 @@ def site() -> None:
     show_default=True,
     help="external: only items members agreed to share, and only the addresses they agreed to show.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render and write every page, even those whose item is unchanged (a template change does this by itself).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_obj
-def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -> None:
+def build(app: AppContext, out_dir: Path | None, audience: str, full: bool, as_json: bool) -> None:
     """Write the site as plain files; a rebuild rewrites only the pages that changed.
 
     Home page (latest bulletin, key themes), one page per approved or sent
@@ -53,16 +58,26 @@ def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -
     progress on standard error (a bar on a terminal, else a line every few
     seconds); --json prints only the JSON.
 
+    An item's page is rendered again only when its record in the database
+    has changed since the page was written (or the page is missing); the
+    lists, the search index shards and the feed are compared by content.
+    A change to the site's templates or settings renders everything.
+
     \b
     Examples:
       mln site build -o site
+      mln site build -o site --full
       mln site build -o /srv/www/mln --audience external --json
     """
     settings = app.settings
     start, close = progress_callback("building")
     try:
         report = build_site(
-            settings, out_dir or Path(settings.base_dir, settings.web.site_dir), audience, None if as_json else start
+            settings,
+            out_dir or Path(settings.base_dir, settings.web.site_dir),
+            audience,
+            None if as_json else start,
+            full=full,
         )
     finally:
         close()
@@ -70,7 +85,8 @@ def build(app: AppContext, out_dir: Path | None, audience: str, as_json: bool) -
         print_json(report.as_dict())
         return
     click.echo(
-        f"{audience} site in {report.out_dir}: {report.items} item(s), {report.bulletins} bulletin(s); "
+        f"{audience} site in {report.out_dir} ({'full' if report.full else 'incremental'} build): "
+        f"{report.items} item(s), {report.bulletins} bulletin(s); "
         f"{len(report.written)} file(s) written, {report.unchanged} unchanged, {len(report.removed)} removed"
     )
     if report.kept:

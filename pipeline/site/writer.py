@@ -40,26 +40,47 @@ class WriteReport:
 class Manifest:
     audience: str  # "" when the folder does not say (no manifest, or one from before editions were recorded)
     files: dict[str, str]
+    build: str = ""  # hash of the templates and settings the pages were made with
+    inputs: dict[str, str] = field(default_factory=dict)  # page -> hash of the record it was made from
 
 
 class SiteWriter:
-    def __init__(self, root: Path, audience: str = "") -> None:
+    def __init__(self, root: Path, audience: str = "", build: str = "", reuse: bool = True) -> None:
         self.root = root
         self.audience = audience
-        self.previous = read_manifest(root).files
+        self.build = build
+        old = read_manifest(root)
+        self.previous = old.files
+        # Inputs count only for pages made with the same templates and settings (and edition).
+        self.reuse = reuse  # False: write every file, as into an empty folder (a full build)
+        self.reusing = bool(reuse and build and old.build == build and old.audience == audience)
+        self.previous_inputs = old.inputs if self.reusing else {}
         self.current: dict[str, str] = {}
+        self.inputs: dict[str, str] = {}
         self.report = WriteReport()
 
-    def write(self, path: str, content: str | bytes) -> None:
+    def keep(self, path: str, inputs: str) -> bool:
+        """True (and the page counts as unchanged) when `path` was made from `inputs` and is still there."""
+        digest = self.previous.get(path)
+        if digest is None or self.previous_inputs.get(path) != inputs or not (self.root / path).is_file():
+            return False
+        self.current[path] = digest
+        self.inputs[path] = inputs
+        self.report.unchanged += 1
+        return True
+
+    def write(self, path: str, content: str | bytes, inputs: str = "") -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.sha256(data).hexdigest()
         self.current[path] = digest
+        if inputs:
+            self.inputs[path] = inputs
         target = self.root / safe_relative(path)
         if not target.parent.resolve().is_relative_to(self.root.resolve()):
             raise WrongState(
                 f"{target.parent} leads out of the site folder {self.root} (a symbolic link?): remove it and build again"
             )
-        if self.previous.get(path) == digest and target.is_file():
+        if self.reuse and self.previous.get(path) == digest and target.is_file():
             self.report.unchanged += 1
             return
         _atomic_write(target, data)
@@ -71,7 +92,7 @@ class SiteWriter:
                 self.report.removed.append(path)
             else:
                 self.report.kept.append(path)
-        manifest = {"audience": self.audience, "files": self.current}
+        manifest = {"audience": self.audience, "build": self.build, "files": self.current, "inputs": self.inputs}
         _atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True).encode("utf-8"))
         return self.report
 
@@ -85,7 +106,15 @@ def read_manifest(root: Path) -> Manifest:
     if not isinstance(data, dict):
         return Manifest("", {})
     if isinstance(data.get("files"), dict):
-        return Manifest(str(data.get("audience") or ""), {str(k): str(v) for k, v in data["files"].items()})
+        inputs = data.get("inputs")
+        if not isinstance(inputs, dict):
+            inputs = {}
+        return Manifest(
+            str(data.get("audience") or ""),
+            {str(k): str(v) for k, v in data["files"].items()},
+            str(data.get("build") or ""),
+            {str(k): str(v) for k, v in inputs.items()},
+        )
     return Manifest("", {str(k): str(v) for k, v in data.items()})  # the first format: files only
 
 

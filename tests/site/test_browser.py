@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 PAGES = ("index.html", "practice/index.html", "items/CH-2026-001.html", "bulletins/1.html", "bulletins/index.html")
@@ -26,6 +29,14 @@ def open_page(browser_context, site_url):
         page.close()
 
 
+def shown(page, count: str) -> None:
+    """Wait until the count reads "<count> of ...": the index's shards arrive after the search begins.
+
+    A locator assertion, not wait_for_function: polling a string there is eval, which the site's CSP forbids.
+    """
+    expect(page.locator("#result-count")).to_have_text(re.compile(rf"^{count} of "))
+
+
 def visible_files(page) -> list[str]:
     return page.eval_on_selector_all(
         "tr.row", "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.file)"
@@ -36,16 +47,16 @@ def test_search_finds_an_item_by_a_word_from_its_outcomes(open_page):
     page = open_page("practice/index.html")
     page.wait_for_selector("#finder", state="visible")
     page.locator("#q").press_sequentially("reminisc")  # as the reader types, before the word is finished
-    page.wait_for_function("document.querySelector('#result-count').textContent.startsWith('1 of')")
+    shown(page, "1")
     assert visible_files(page) == ["CH-2026-001"]
     page.locator("#q").fill("referral times")  # two words from another item's outcomes
-    page.wait_for_function("document.querySelector('#result-count').textContent.startsWith('1 of')")
+    shown(page, "1")
     assert visible_files(page) == ["LG-2026-001"]
     page.locator("#q").fill("selby")  # locality
-    page.wait_for_function("document.querySelector('#result-count').textContent.startsWith('1 of')")
+    shown(page, "1")
     assert visible_files(page) == ["CH-2026-002"]
     page.locator("#q").fill("nosuchword")
-    page.wait_for_function("document.querySelector('#result-count').textContent.startsWith('0 of')")
+    shown(page, "0")
     assert visible_files(page) == [] and page.locator("section.theme:visible").count() == 0
 
 
@@ -133,6 +144,8 @@ def test_search_works_from_a_file_share(browser_context, built_site):
     try:
         page.goto((folder / "internal" / "practice" / "index.html").as_uri(), wait_until="load")
         page.locator("#q").fill("reminiscence")
-        assert visible_files(page) == ["CH-2026-001"]  # a word only the search index has (outcomes)
+        # A word only the search index has (outcomes): its shard loads as a script once the search begins.
+        shown(page, "1")
+        assert visible_files(page) == ["CH-2026-001"]
     finally:
         page.close()

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pipeline.site import build_site
 
 from .seed import IMG, SCRIPT
+from .shards import shard_items
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -28,7 +29,7 @@ def test_internal_build_has_every_page(seeded, tmp_path):
         "bulletins/index.html",
         "bulletins/1.html",
         "feed.atom",
-        "practice/search.json",
+        "practice/search/0.js",
         "practice/search-index.js",
         "assets/site.css",
         "assets/search.js",
@@ -89,7 +90,7 @@ def test_external_build_hides_unshared_items_and_addresses(seeded, tmp_path):
 
 def test_member_text_is_escaped_everywhere(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
-    for path in ("practice/index.html", "items/WF-2026-001.html", "bulletins/1.html", "practice/search-index.js"):
+    for path in ("practice/index.html", "items/WF-2026-001.html", "bulletins/1.html", "practice/search/0.js"):
         text = read(tmp_path, path)
         assert SCRIPT not in text and IMG not in text, path
     item = read(tmp_path, "items/WF-2026-001.html")
@@ -131,13 +132,15 @@ def test_feed_uses_absolute_links_with_a_base_url(db_url, tmp_path):
 
 def test_search_index_holds_the_searched_fields(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
-    index = json.loads(read(tmp_path, "practice/search.json"))
-    words = index["items"]["CH-2026-001"]
+    words = shard_items(tmp_path)["CH-2026-001"]
     for word in ("reminiscence", "five", "barnsley", "handover", "forum", "education"):
         assert f" {word}" in words
     assert "angela" not in words  # contact details are not searched
     script = read(tmp_path, "practice/search-index.js")
     assert script.startswith("window.MLN_SEARCH_INDEX={")
+    assert json.loads(script.removeprefix("window.MLN_SEARCH_INDEX=").removesuffix(";\n"))["shards"] == [
+        "../practice/search/0.js"
+    ]
 
 
 class Links(HTMLParser):

@@ -1,7 +1,10 @@
 /* Search, filter and sort the Information Index in the browser, as the reader types.
    Progressive enhancement: without scripting the page already lists every item.
-   The index (search-index.js, or search.json when served) maps each File No to the
-   distinct words of its title, summary, outcomes, learning, locality and organisation. */
+   The index maps each File No to the distinct words of its title, summary, outcomes,
+   learning, locality and organisation. It comes in shards (scripts, so a file share
+   works too): search-index.js names them, and they are loaded one at a time once a
+   search begins, each searched as it arrives; until an item's shard is in, its
+   visible text is searched. */
 (function () {
   "use strict";
   var form = document.getElementById("finder");
@@ -9,7 +12,8 @@
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.row"));
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.theme"));
   var count = document.getElementById("result-count");
-  var words = (window.MLN_SEARCH_INDEX && window.MLN_SEARCH_INDEX.items) || null;
+  var map = window.MLN_SEARCH_INDEX || null;
+  var words = null, pending = map && map.shards ? map.shards.slice() : [], loading = false;
   var statusOrder = { "planned": 0, "being-implemented": 1, "implemented": 2 };
   var sortedBy = "file";  // the page is built in File No order
 
@@ -78,15 +82,28 @@
       field.value = value;
     });
   }
+  window.MLN_SEARCH_SHARD = function (number, data) {
+    words = words || {};
+    Object.keys(data.items).forEach(function (file) { words[file] = data.items[file]; });
+    apply();
+    next();
+  };
+  function next() {  // one shard at a time: a reader waits for one small file, never the whole index
+    var path = pending.shift();
+    if (!path) { return; }
+    var script = document.createElement("script");
+    script.src = path;  // relative to this page, as the map says
+    script.onerror = next;  // a missing shard: those items are searched by their visible text
+    document.head.appendChild(script);
+  }
   function load() {
-    if (words || !window.fetch || location.protocol === "file:") { return; }
-    fetch(form.dataset.index).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data && data.items) { words = data.items; apply(); } })
-      .catch(function () { /* the visible text of each row is searched instead */ });
+    if (loading || !terms(form.elements.q.value).length) { return; }
+    loading = true;
+    next();
   }
   form.hidden = false;
   restore();
-  form.addEventListener("input", apply);
+  form.addEventListener("input", function () { load(); apply(); });
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
   load();
