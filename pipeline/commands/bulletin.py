@@ -226,16 +226,20 @@ def preview(app: AppContext, bulletin_id: int, audience: str, output: Path | Non
     help="The new introduction, a Markdown file.",
 )
 @click.option("--audience", type=click.Choice(AUDIENCES), help="Only this edition's own introduction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft's summary as JSON.")
 @click.pass_obj
-def edit(app: AppContext, bulletin_id: int, intro_file: Path, audience: str | None) -> None:
+def edit(app: AppContext, bulletin_id: int, intro_file: Path, audience: str | None, as_json: bool) -> None:
     """Replace a draft's editorial introduction (Markdown); preview again to see it.
 
     \b
     Examples:
       mln bulletin edit 3 --intro intro.md
-      mln bulletin edit 3 --intro partners.md --audience external
+      mln bulletin edit 3 --intro partners.md --audience external --json
     """
     summary = set_intro(app.settings, bulletin_id, intro_file.read_text(encoding="utf-8"), audience)
+    if as_json:
+        print_json(summary)
+        return
     whose = f"the {audience} edition's introduction" if audience else "the introduction"
     click.echo(
         f"Updated {whose} of draft bulletin {summary['id']} (No. {summary['number']}, {summary['period_label']})"

@@ -68,34 +68,46 @@ def list_command(app: AppContext, theme: str | None, include_inactive: bool, as_
 @click.option("--organisation", default="", help="Their organisation.")
 @click.option("--region", default="", help="Their region (one of network.regions).")
 @click.option("--theme", "themes", multiple=True, help="A theme they lead (name or number); repeat for several.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON (keys outcome, email, themes).")
 @click.pass_obj
-def add(app: AppContext, email: str, name: str, organisation: str, region: str, themes: tuple[str, ...]) -> None:
+def add(
+    app: AppContext, email: str, name: str, organisation: str, region: str, themes: tuple[str, ...], as_json: bool
+) -> None:
     """Add a member, or update one (blank options keep what is stored).
 
     \b
-    Example:
+    Examples:
       mln members add ann@example.nhs.test --name "Ann Lee" --organisation "Tees Trust" --region "North East" --theme 6
+      mln members add ann@example.nhs.test --theme 2 --json
     """
     with transaction(app.settings.database.url) as session:
         member, outcome = add_member(session, app.settings, MemberInput(email, name, organisation, region, themes))
-        click.echo(
-            f"{outcome}: {member.email}" + (f" (theme lead: {'; '.join(member.themes)})" if member.themes else "")
-        )
+        result = {"outcome": outcome, "email": member.email, "themes": list(member.themes)}
+    if as_json:
+        print_json(result)
+        return
+    lead = f" (theme lead: {'; '.join(result['themes'])})" if result["themes"] else ""
+    click.echo(f"{outcome}: {result['email']}{lead}")
 
 
 @members.command()
 @click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON (keys outcome, email).")
 @click.pass_obj
-def remove(app: AppContext, email: str) -> None:
+def remove(app: AppContext, email: str, as_json: bool) -> None:
     """Stop reminding a member; what they sent stays in the reports.
 
     \b
-    Example:
+    Examples:
       mln members remove ann@example.nhs.test
+      mln members remove ann@example.nhs.test --json
     """
     with transaction(app.settings.database.url) as session:
-        member = remove_member(session, email)
-    click.echo(f"removed: {member.email}")
+        removed = remove_member(session, email).email
+    if as_json:
+        print_json({"outcome": "removed", "email": removed})
+    else:
+        click.echo(f"removed: {removed}")
 
 
 @members.command(name="import")

@@ -153,8 +153,9 @@ def complaints(app: AppContext, as_json: bool) -> None:
 
 @click.command()
 @click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON (keys email, reason, at).")
 @click.pass_obj
-def suppress(app: AppContext, email: str) -> None:
+def suppress(app: AppContext, email: str, as_json: bool) -> None:
     """Put an address on the suppression list at its owner's request ("do not contact").
 
     They leave every list; no add or import brings them back. Only they can rejoin,
@@ -163,11 +164,16 @@ def suppress(app: AppContext, email: str) -> None:
     \b
     Example:
       mln subscribers suppress jo.bloggs@example.nhs.test
+      mln subscribers suppress jo.bloggs@example.nhs.test --json
     """
     db.require_schema(app.settings.database.url)
     with transaction(app.settings.database.url) as session:
         row = subs.suppress_at_request(session, email)
-    click.echo(f"suppressed: {email} ({row.reason} since {human_time(row.at.isoformat())})")
+        entry = {"email": email, "reason": row.reason, "at": row.at.isoformat()}
+    if as_json:
+        print_json(entry)
+    else:
+        click.echo(f"suppressed: {email} ({entry['reason']} since {human_time(entry['at'])})")
 
 
 @click.command()

@@ -57,7 +57,8 @@ def test_draft_preview_approve(run, db_url, tmp_path):
     assert "Ward leave leaflet" in text and "At a glance\n-----------" in text
 
     intro.write_text("A *new* introduction.\n", encoding="utf-8")
-    assert run("edit", bulletin_id, "--intro", str(intro)).exit_code == 0
+    edited = run("edit", bulletin_id, "--intro", str(intro), "--json")
+    assert edited.exit_code == 0 and json.loads(edited.output)["id"] == int(bulletin_id)
     assert "A <em>new</em> introduction." in run("preview", bulletin_id).output
 
     add_submission(db_url, "Approved after the draft", at(2026, 12, 20))

@@ -48,6 +48,17 @@ def test_add_update_remove_and_theme_filter(mln):
     assert missing.exit_code != 0 and "no member nobody@example.org" in missing.output
 
 
+def test_add_and_remove_answer_in_json_for_scripts(mln):
+    added = json.loads(mln("members", "add", "Cy@Example.org", "--theme", "3", "--json").output)
+    assert added["outcome"] == "added" and added["email"] == "cy@example.org" and len(added["themes"]) == 1
+    again = json.loads(mln("members", "add", "cy@example.org", "--name", "Cy", "--json").output)
+    assert again["outcome"] == "updated"
+    assert json.loads(mln("members", "remove", "cy@example.org", "--json").output) == {
+        "outcome": "removed",
+        "email": "cy@example.org",
+    }
+
+
 def test_bad_theme_is_refused_with_a_clear_message(mln):
     result = mln("members", "add", "x@example.org", "--theme", "knitting")
     assert result.exit_code == 1

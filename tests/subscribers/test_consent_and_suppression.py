@@ -116,7 +116,8 @@ def test_show_is_a_subject_access_export_and_the_list_keeps_only_hashes(db_url, 
     assert data["suppression"] == {"sha256": hashlib.sha256(ANN.encode()).hexdigest(), "suppressed": False}
     assert "Consent:" in run("show", ANN).output
 
-    assert "suppressed" in run("suppress", ANN).output
+    entry = json.loads(run("suppress", ANN, "--json").output)
+    assert entry["email"] == ANN and entry["reason"] == "requested" and entry["at"]
     assert run("forget", ANN, "--yes").exit_code == 0
     after = json.loads(run("show", ANN, "--json").output)
     assert after["subscriber"] is None and after["consent"] == [] and after["suppression"]["reason"] == "requested"
