@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import threading
 from email.policy import default
 
 from sqlalchemy import select
@@ -25,8 +26,26 @@ def run(app: ReviewApp, *steps: tuple[str, ...]) -> ReviewApp:
                 await pilot.press(*keys)
                 await pilot.pause()
 
-    asyncio.run(drive())
+    run_alone(drive)
     return app
+
+
+def run_alone(drive) -> None:
+    """Run the coroutine function in a thread of its own: a browser test's Playwright (sync API)
+    may still hold an event loop running in this thread, and asyncio.run() refuses to start inside one."""
+    failure: list[BaseException] = []
+
+    def in_thread() -> None:
+        try:
+            asyncio.run(drive())
+        except BaseException as exc:  # handed back to the test below
+            failure.append(exc)
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
 
 
 def typed(text: str) -> tuple[str, ...]:
@@ -95,7 +114,7 @@ def test_the_plan_reads_as_in_the_bulletin_and_the_original_opens(settings, subm
             seen["after"] = type(app.screen).__name__
             await pilot.press("q")
 
-    asyncio.run(drive())
+    run_alone(drive)
     plan = seen["plan"]
     for words in (
         "Education package for care home staff",
@@ -122,7 +141,7 @@ def test_a_refused_decision_is_shown_and_nothing_changes(settings, submit):
             seen["status"] = str(app.query_one("#status").render())
             await pilot.press("q")
 
-    asyncio.run(drive())
+    run_alone(drive)
     rows, events, _ = state(settings)
     assert rows[sub][0] == "needs_changes" and not events
     assert f"approve refused: submission {sub} has no File No" in seen["status"]
@@ -143,7 +162,7 @@ def test_an_update_shows_what_changed_since_the_last_revision(settings, submit, 
             seen["plan"] = str(app.query_one("#plan").render())
             await pilot.press("q")
 
-    asyncio.run(drive())
+    run_alone(drive)
     assert "Changed since revision 1:" in seen["plan"]
     was = "Outcomes: was 'Staff confidence scores rose from 2.1 to 3.8 out of 5.', now 'Confidence rose to 4.2"
     assert was in seen["plan"]
