@@ -38,7 +38,7 @@ from pipeline.compose import may_auto_reply
 from pipeline.config import Settings
 from pipeline.faults import crashpoint
 from pipeline.intake.actions import Recorded, apply_actions, finish_pending_actions, mailbox_target, recorded
-from pipeline.intake.handlers import HandlerResult
+from pipeline.intake.handlers import HandlerResult, courtesy
 from pipeline.intake.handling import NeedsIsolation, run_handler, run_in_group
 from pipeline.intake.mailbox import Fetched, MailSource, open_source
 from pipeline.intake.prepare import Prepared, Preparer, prepare
@@ -252,6 +252,13 @@ def process_fetched(
         return None
     for _committed in handled:
         crashpoint(settings, "after_commit")
+    quarantined = [
+        (result[1].id, ready.mail, one.raw)
+        for result, one, ready in zip(handled, fetched, prepared)
+        if result is not None and result[0] == "quarantined" and result[1] is not None
+    ]
+    if quarantined:  # after the commit that recorded them, in a transaction of its own
+        courtesy.answer_quarantined(settings, quarantined)
     return handled
 
 
@@ -335,13 +342,14 @@ def _decide(session: Session, settings: Settings, entry: Entry, alone: bool) -> 
         _set_outcome(settings, record, None, HandlerResult("quarantined", "the message could not be parsed"))
     elif entry.fetched.truncated:
         limit_mb = settings.limits.max_message_bytes // 1_000_000
+        told = courtesy.too_big(session, settings, mail, record, entry.fetched.size)  # from its headers alone
         _set_outcome(
             settings,
             record,
             None,
             HandlerResult(
                 "held",
-                f"message is {entry.fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored",
+                f"message is {entry.fetched.size / 1_000_000:.1f} MB, over the {limit_mb} MB limit; only its headers were stored{told}",
             ),
         )
     else:

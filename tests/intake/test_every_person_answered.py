@@ -17,7 +17,7 @@ from sqlalchemy.orm import undefer
 
 from pipeline.passes import poll_once
 from pipeline.store import db
-from pipeline.store.models import Message, Outgoing, Submission
+from pipeline.store.models import AuditEvent, Message, Outgoing, Submission
 
 MESSAGES = Path(__file__).parents[1] / "messages"
 
@@ -70,3 +70,36 @@ def test_a_partial_yes_and_a_bare_chaser_are_each_answered(intake):
     assert f'"Peer support for younger people with dementia" was already received as File No {file_no}' in reply
     assert "It is waiting for the communications lead's review." in reply
     assert _plans(intake) == [(file_no, False)]  # the chaser filed nothing new
+
+
+def test_a_clear_no_is_recorded_as_the_member_s_answer_and_acknowledged(intake):
+    filed, _acks, ack_ids = _send(intake, "step-plan.eml")
+    ((file_no, _),) = _plans(intake)
+
+    no, replies, _ = _send(intake, "answered/step-no-thanks.eml", ack=ack_ids[0])
+
+    assert (no.handler, no.outcome) == ("share_consent", "processed"), no.reason
+    assert f"share externally set to no on {file_no}" in no.reason
+    (reply,) = replies
+    assert "We will not share this outside the network" in reply and file_no in reply
+    assert _plans(intake) == [(file_no, False)]
+    with db.transaction(intake.settings.database.url, readonly=True) as session:
+        (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "share refusal"))
+        assert event.actor == "kim.shaw@example.org" and "please don" in event.detail["said"]
+
+
+def test_no_then_yes_the_latest_word_stands_and_no_problem_is_not_a_no(intake):
+    _filed, _acks, ack_ids = _send(intake, "step-plan.eml")
+    ((file_no, _),) = _plans(intake)
+    raw = (MESSAGES / "step-partial-yes.eml").read_bytes()
+    yes = raw.replace(b"Yes, but not my email address", b"Yes, happy to share").replace(b"step-partial-1", b"step-y")
+    intake.account.append(yes.replace(b"@@ACK@@", ack_ids[0].strip("<>").encode()))
+    poll_once(intake.settings)
+    assert _plans(intake) == [(file_no, True)]
+
+    _send(intake, "answered/step-no-thanks.eml", ack=ack_ids[0])
+    assert _plans(intake) == [(file_no, False)]  # withdrawn: their latest answer
+
+    not_a_no, _replies, _ = _send(intake, "answered/step-no-problem.eml", ack=ack_ids[0])
+    assert not_a_no.handler != "share_consent"  # "No problem" says nothing about sharing
+    assert _plans(intake) == [(file_no, False)]

@@ -280,9 +280,12 @@ def test_mass_join_requests_from_one_sender_are_rate_limited_and_subscribe_nobod
     assert world.invoke("poll", "--json").returncode == 0
 
     limit = world.settings.lists.joins_per_sender_per_day
-    sent_to = [row.recipient for row in _outgoing(world)]
+    sent = _outgoing(world)
+    sent_to = [row.recipient for row in sent if row.kind == "confirm"]
     assert len(sent_to) <= limit, sent_to
     assert all(r.startswith("target") for r in sent_to)  # to the address to be added, never the requester
+    # The requester is answered once a day, with a note that says nothing about the targets.
+    assert [(row.kind, row.recipient) for row in sent if row.kind != "confirm"] == [("join-note", "mass@example.net")]
     with db.transaction(world.db_url, readonly=True) as session:
         statuses = collections.Counter(session.scalars(select(Subscriber.status)))
     assert statuses.get("active", 0) == 0  # nobody is subscribed without replying from their own address

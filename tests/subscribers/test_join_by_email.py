@@ -98,8 +98,12 @@ def test_request_naming_another_address_confirms_with_that_address(settings, smt
     jo = _subscriber(settings, "jo.bloggs@example.nhs.test")
     assert jo.status == "pending" and jo.requested_by == "frances.doyle@example.org"
     assert [o.recipient for o in _outgoing(settings, "confirm")] == ["jo.bloggs@example.nhs.test"]
-    confirmation = _send_and_get(settings, smtp_sink)
+    _send_and_get(settings, smtp_sink)
+    sent = [email.message_from_bytes(m.data, policy=default) for m in smtp_sink.messages]
+    by_to = {m["To"].addresses[0].addr_spec: m for m in sent}
+    confirmation = by_to["jo.bloggs@example.nhs.test"]
     assert "Someone (frances.doyle@example.org) asked" in confirmation.get_content()
+    assert "For their privacy" in by_to["frances.doyle@example.org"].get_content()  # Frances learns nothing of Jo
     reply_to = confirmation["Reply-To"].addresses[0].addr_spec
     # Frances cannot confirm for Jo; Jo can.
     assert handle(settings, reply("frances.doyle@example.org", reply_to, "Re: x"))[1].outcome == "ignored"

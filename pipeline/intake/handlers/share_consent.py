@@ -7,6 +7,11 @@ its lead contact, sets Share externally to yes on the plans that acknowledgement
 File No in the subject) names, with an audit event. Anything less certain is held
 for a person: consent is never guessed. The member is told so in the same pass,
 with what we read, so a "Yes, but not my email address" is answered, not ignored.
+
+A clear NO ("No", "No thanks", "Please do not share") from the same people is their
+answer too: Share externally is set to no (even on a plan whose form said yes: the
+latest word is theirs), with an audit event, and they are told we will not share it.
+A line that only starts with "no" ("No problem", "No attachment this time") is not one.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ _GREETING = re.compile(
     r"^(hi|hello|hiya|dear|good (morning|afternoon|evening)|morning|afternoon)\b[^.!?]{0,40}[,!.]?$", re.IGNORECASE
 )
 _FILE_NO = re.compile(r"\b(?:[A-Za-z0-9]{1,10}-)?[A-Za-z]{2}\d?-\d{4}-\d{1,6}\b")
+# A no about sharing: a bare no, or a line that says it is about sharing. read_consent must agree.
+_CLEAR_NO = re.compile(
+    r"^\s*(?:(?:no|nope|nah)\s*[.!,-]*\s*(?:(?:thanks|thank you)\s*[.!]*)?\s*$"
+    r"|(?:no|nope)\b.{0,80}\b(?:shar|extern|outside|public|internal)"
+    r"|(?:please\s+)?(?:do\s+not|don.?t|dont|rather\s+not|prefer\s+not\s+to)\s+(?:share|publish)"
+    r"|not\s+(?:happy|willing|ok|okay)\b.{0,40}\bshar)",
+    re.IGNORECASE,
+)
 
 
 class ShareConsentHandler:
@@ -38,6 +51,8 @@ class ShareConsentHandler:
     def handle(self, ctx: HandlerContext) -> HandlerResult:
         first = _answer_line(ctx.mail.text)
         answer = read_consent(first)
+        if answer.chosen and answer.value is False and _CLEAR_NO.match(first):
+            return _record_no(ctx, first)
         if not (answer.chosen and answer.value is True):
             told = _ask_again(ctx, first)
             return HandlerResult(
@@ -155,18 +170,20 @@ def _ask_again(ctx: HandlerContext, said: str) -> str:
     return _send(ctx, "Sharing your plan: please reply YES or NO", lines)
 
 
-def _not_matched(ctx: HandlerContext, others: bool) -> str:
-    """A YES we cannot tie to one of the sender's plans: say why, and how to make it count."""
+def _not_matched(ctx: HandlerContext, others: bool, said_no: bool = False) -> str:
+    """A YES (or NO) we cannot tie to one of the sender's plans: say why, and how to make it count."""
     network = ctx.settings.network
+    word = "NO" if said_no else "YES"
     why = (
-        "Only the person who sent the plan, or its lead contact, can agree to share it; "
-        "please ask them to reply YES to our acknowledgement."
+        f"Only the person who sent the plan, or its lead contact, can answer for it; "
+        f"please ask them to reply {word} to our acknowledgement."
         if others
-        else "We could not tell which plan it is about. Please reply YES to the acknowledgement we sent for the "
+        else f"We could not tell which plan it is about. Please reply {word} to the acknowledgement we sent for the "
         "plan, or put its File No in the subject."
     )
+    said = "asking us not to share" if said_no else "agreeing to share"
     lines = [
-        "Thank you for your reply agreeing to share a plan outside the network.",
+        f"Thank you for your reply {said} a plan outside the network.",
         "",
         why,
         "Until then the plan stays within the network; the communications lead will also read your message.",
@@ -182,3 +199,40 @@ def _send(ctx: HandlerContext, subject: str, lines: list[str]) -> str:
         ctx.session, ctx.settings, ctx.mail, subject=subject, text="\n".join(lines), kind="reply", source=ctx.record
     )
     return "; the sender was told" if reply is not None else "; no reply sent (automatic mail or daily limit)"
+
+
+def _record_no(ctx: HandlerContext, first: str) -> HandlerResult:
+    """A clear no, from the plan's sender or lead contact: recorded as their answer, and acknowledged."""
+    named = answered_plans(ctx.session, ctx)
+    plans = [s for s in named if _from_member(ctx.mail.from_addr, s)]
+    if not plans:
+        told = _not_matched(ctx, others=bool(named), said_no=True)
+        return HandlerResult(
+            "held", f"a NO to sharing that answers none of this sender's plans: a person should read it{told}"
+        )
+    for plan in plans:
+        ctx.session.add(
+            AuditEvent(
+                submission_id=plan.id,
+                action="share refusal",
+                actor=ctx.mail.from_addr,
+                detail={"was": plan.share_externally, "said": first[:200]},
+            )
+        )
+        plan.share_externally = False
+    network = ctx.settings.network
+    lines = [
+        "Thank you for letting us know. We will not share this outside the network:",
+        "",
+        *[f'  - {name} "{" ".join((p.title or "").split())[:120]}"' for name, p in zip(_names(plans), plans)],
+        "",
+        "It stays within the network: it will not appear in the external edition of the bulletin or on the "
+        "network's public pages. If you change your mind, reply YES to our acknowledgement.",
+        "",
+        f"-- \n{network.name}",
+        "This is an automatic reply.",
+    ]
+    told = _send(ctx, f"Not shared outside the network: {', '.join(_names(plans))}", lines)
+    return HandlerResult(
+        "processed", f"share externally set to no on {', '.join(_names(plans))}{told}", {"submissions": plans}
+    )
