@@ -55,7 +55,7 @@ FINDINGS = [
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=0, help="crash trials per harness (default: the suite's own, 20)")
+    parser.add_argument("--trials", type=int, default=40, help="crash trials per harness (the ordinary suite runs 10)")
     parser.add_argument("--hypothesis-profile", default="resilience", help="resilience (default) or thorough")
     parser.add_argument("--output", type=Path, default=ROOT / "tests" / "RESILIENCE.md")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --)")
