@@ -65,6 +65,7 @@ def by_name(report: dict) -> dict[str, list[dict]]:
     return rows
 
 
+@pytest.mark.slow  # a whole run of `python -m benchmarks` (~70 s): pytest --slow tests/benchmarks
 def test_every_benchmark_reports_a_ratio_or_says_why_not(bench):
     done, report = bench
 
@@ -80,6 +81,7 @@ def test_every_benchmark_reports_a_ratio_or_says_why_not(bench):
     assert "benchmark" in done.stdout and "ratio" in done.stdout  # the table
 
 
+@pytest.mark.slow  # a whole run of `python -m benchmarks` (~70 s): pytest --slow tests/benchmarks
 def test_ingest_really_files_every_message_and_the_baseline_reads_the_same_ones(bench):
     _done, report = bench
 
@@ -95,6 +97,7 @@ def test_ingest_really_files_every_message_and_the_baseline_reads_the_same_ones(
     assert details["repeats"] == 3 and ingest["ratio"] == sorted(details["trial_ratios"])[1]
 
 
+@pytest.mark.slow  # a whole run of `python -m benchmarks` (~70 s): pytest --slow tests/benchmarks
 def test_idle_poll_and_queue_run_on_filled_mailbox_and_database(bench):
     _done, report = bench
 
@@ -130,6 +133,7 @@ def test_peak_memory_is_the_childs_own_not_the_spawners(tmp_path):
     del ballast
 
 
+@pytest.mark.slow  # a whole run of `python -m benchmarks` (~70 s): pytest --slow tests/benchmarks
 def test_send_reports_its_median_trial_and_every_copy_reached_the_sink(bench):
     _done, report = bench
 
