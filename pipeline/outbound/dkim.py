@@ -73,7 +73,7 @@ def signer_for(smtp: SmtpSettings, base_dir: str) -> DkimSigner | None:
         dkim.crypto.parse_pem_private_key(key)
     except (dkim.crypto.UnparsableKeyError, ValueError, IndexError):
         raise ConfigError(
-            f"dkim_key_file {path}: not a PKCS#1 PEM RSA private key ("
+            f"dkim_key_file {path}: not a PEM RSA private key (PKCS#1; "
             "convert one with `openssl rsa -in KEY -out KEY.rsa -traditional`)"
         ) from None
     return DkimSigner(smtp.dkim_selector, smtp.dkim_domain, key)
