@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.store.models.base import Base, utcnow
 
-BULLETIN_STATUSES = ("draft", "approved", "sent", "cancelled")
-
 
 class Bulletin(Base):
     """One issue of the bulletin. A draft is rendered live; an approved one is frozen."""

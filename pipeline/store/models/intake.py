@@ -25,11 +25,6 @@ def deflate(data: bytes) -> bytes:
     return zlib.compress(data, 0 if data.startswith(_COMPRESSED_MAGIC) else 1)
 
 
-# Outcomes a message can have. "pending_action" is not one: the mailbox action
-# is tracked separately in `action_done`.
-OUTCOMES = ("processed", "held", "ignored", "quarantined", "duplicate")
-
-
 class MailboxState(Base):
     """How far we have read one folder: its UIDVALIDITY and the highest UID recorded."""
 

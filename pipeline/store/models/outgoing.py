@@ -13,8 +13,6 @@ from pipeline.store.models.base import Base, utcnow
 if TYPE_CHECKING:
     from pipeline.store.models.intake import Message
 
-OUTGOING_STATUSES = ("queued", "sent", "failed", "cancelled")  # cancelled: its bulletin was cancelled
-
 
 class Outgoing(Base):
     """One message to one recipient. Bulletin copies are unique per (bulletin, recipient)."""

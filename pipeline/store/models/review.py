@@ -13,7 +13,6 @@ from pipeline.store.models.base import Base, utcnow
 # corrected form replaces one that needed changes) carries {"earlier": what it replaced}; "repeat" (the same
 # plan received again, no new revision) and "asked" (a chaser answered with the status) carry the message;
 # "merge" and "keep_separate" settle a possible duplicate (pipeline/review/merge.py).
-AUDIT_ACTIONS = ("approve", "reject", "request_changes", "edit", "resent", "repeat", "asked", "merge", "keep_separate")
 
 
 class AuditEvent(Base):

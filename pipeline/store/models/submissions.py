@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from pipeline.store.models.outgoing import Outgoing
     from pipeline.templates_io.dates import LooseDate
 
-SUBMISSION_STATUSES = ("pending", "needs_changes", "approved", "rejected")
-
 
 class FileNoSequence(Base):
     """The last sequence number issued per theme code and year.

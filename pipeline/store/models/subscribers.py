@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.store.models.base import Base, utcnow
 
-SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "disabled")
-
 
 class Subscriber(Base):
     """One reader of the bulletin, with the record of how they joined (consent) and their bounces."""
