@@ -1,0 +1,165 @@
+"""Read-only queries through the database driver itself: how the read commands reach the database.
+
+`mln queue`, `show`, `search`, `messages`, `status` and `subscribers list` run dozens
+of times a day. Importing SQLAlchemy and our mapped classes costs ~0.45 s here, ten
+times their queries (issue #23), so these reads are written as SQL once, in the module
+that owns each read, and run through sqlite3 or psycopg directly. Writes, and reads
+inside a write, still go through `db.transaction` (the one place that commits); this
+module cannot write: SQLite connections are `query_only` and PostgreSQL's transaction
+is READ ONLY.
+
+Placeholders are `:name`, as in SQLAlchemy's text(). Rows come back as dicts typed
+as on PostgreSQL: aware UTC datetimes, dates, booleans and parsed JSON (on SQLite,
+by the columns' declared types; an expression such as MAX(received_at) comes back as
+stored, so pass it through `as_time`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+from pipeline.errors import ConfigError, DatabaseError
+
+_PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
+_PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
+
+
+class Reader:
+    """One read-only connection and its dialect ("sqlite" or "postgresql")."""
+
+    def __init__(self, connection: Any, dialect: str) -> None:
+        self._conn = connection
+        self.dialect = dialect
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._execute(sql, params or {})
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        row = self._execute(sql, params or {}).fetchone()
+        return row[0] if row else None
+
+    def has_table(self, name: str) -> bool:
+        if self.dialect == "sqlite":
+            sql = "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = :name"
+        else:
+            sql = "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = :name"
+        return self.scalar(sql, {"name": name}) is not None
+
+    def _execute(self, sql: str, params: dict[str, Any]) -> Any:
+        if self.dialect == "sqlite":  # compare times with the text SQLAlchemy stored, in UTC
+            params = {k: _stored(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
+        cursor = self._conn.cursor()
+        try:
+            if self.dialect == "postgresql":
+                cursor.execute(_PLACEHOLDER.sub(r"%(\1)s", sql.replace("%", "%%")), params)
+            else:
+                cursor.execute(sql, params)
+        except Exception as exc:  # noqa: BLE001 - each driver has its own error classes; ours names the database
+            if _is_operational(exc):
+                raise DatabaseError(
+                    f"database error: {exc}; check database.url and that the database is running"
+                ) from exc
+            raise
+        return cursor
+
+
+@contextlib.contextmanager
+def reading(url: str) -> Iterator[Reader]:
+    """A read-only connection to the database at `url`, checked to have our tables; closed afterwards."""
+    reader = _open(url)
+    try:
+        if not reader.has_table("messages"):
+            raise DatabaseError(f"database {redact(url)} has no tables yet; run `mln init` or `mln db upgrade`")
+        yield reader
+    finally:
+        with contextlib.suppress(Exception):  # a read-only transaction has nothing to lose on close
+            reader._conn.close()
+
+
+def _open(url: str) -> Reader:
+    if url.startswith("sqlite"):
+        return Reader(_sqlite(url), "sqlite")
+    if url.startswith("postgresql"):
+        return Reader(_postgresql(url), "postgresql")
+    raise ConfigError(f"database.url {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
+
+
+def _sqlite(url: str) -> Any:
+    import sqlite3
+
+    path = unquote(url.split("://", 1)[1][1:].split("?", 1)[0])
+    if path in ("", ":memory:"):
+        raise DatabaseError("database.url is an in-memory SQLite database: it has no tables to read")
+    try:
+        # mode=rw: a missing file is an error here, not a new empty database.
+        conn = sqlite3.connect(
+            f"file:{path}?mode=rw", uri=True, timeout=30, isolation_level=None, detect_types=sqlite3.PARSE_DECLTYPES
+        )
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(
+            f"cannot open {redact(url)}: {exc}; run `mln init` to create it, or check database.url"
+        ) from exc
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("BEGIN")  # one snapshot for every query of this read
+    return conn
+
+
+def _postgresql(url: str) -> Any:
+    import psycopg
+
+    try:
+        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(f"cannot open {redact(url)}: {exc}".strip()) from exc
+    conn.read_only = True  # BEGIN READ ONLY before the first query: one snapshot, and no write can slip in
+    return conn
+
+
+def _is_operational(exc: Exception) -> bool:
+    return type(exc).__name__ == "OperationalError"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def as_time(value: Any) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite keeps '2026-12-06 10:16:24.123456', in UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bytes):
+        value = value.decode()
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def _stored(when: dt.datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given as a query parameter")
+    return when.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _register_sqlite_types() -> None:
+    """Read SQLite's stored text back as the types SQLAlchemy wrote, by each column's declared type."""
+    import sqlite3
+
+    sqlite3.register_converter("DATETIME", as_time)
+    sqlite3.register_converter("DATE", lambda b: dt.date.fromisoformat(b.decode()))
+    sqlite3.register_converter("BOOLEAN", lambda b: b not in (b"0", b""))
+    sqlite3.register_converter("JSON", json.loads)
+
+
+_register_sqlite_types()
