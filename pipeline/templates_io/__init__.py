@@ -9,30 +9,38 @@ Pure library, no database:
 - `generate_template(fmt, network)` -> bytes of the blank form (docx, xlsx, csv, txt).
 """
 
-from pipeline.templates_io.dates import LooseDate, parse_date, parse_date_pair
-from pipeline.templates_io.extract import RawForm
-from pipeline.templates_io.generate import CONTENT_TYPES, FORMATS, generate_template, template_filename, template_text
-from pipeline.templates_io.reader import has_body_form, read_body_forms, read_forms, read_text_forms
-from pipeline.templates_io.themes import match_choice, theme_code
-from pipeline.templates_io.validate import STATUSES, ValidatedForm, validate_form
+from __future__ import annotations
 
-__all__ = [
-    "CONTENT_TYPES",
-    "FORMATS",
-    "STATUSES",
-    "LooseDate",
-    "RawForm",
-    "ValidatedForm",
-    "generate_template",
-    "has_body_form",
-    "match_choice",
-    "parse_date",
-    "parse_date_pair",
-    "read_body_forms",
-    "read_forms",
-    "read_text_forms",
-    "template_filename",
-    "template_text",
-    "theme_code",
-    "validate_form",
-]
+import importlib
+from typing import Any
+
+# Where each public name lives, imported on first use (PEP 562): `mln queue` needs only
+# match_choice and parse_date, not the Word, Excel and PDF readers behind read_forms.
+_HOMES = {
+    "CONTENT_TYPES": "generate",
+    "FORMATS": "generate",
+    "LooseDate": "dates",
+    "RawForm": "extract",
+    "STATUSES": "validate",
+    "ValidatedForm": "validate",
+    "generate_template": "generate",
+    "has_body_form": "reader",
+    "match_choice": "themes",
+    "parse_date": "dates",
+    "parse_date_pair": "dates",
+    "read_body_forms": "reader",
+    "read_forms": "reader",
+    "read_text_forms": "reader",
+    "template_filename": "generate",
+    "template_text": "generate",
+    "theme_code": "themes",
+    "validate_form": "validate",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
