@@ -13,7 +13,6 @@ from pipeline import review
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import human_time, print_json, print_table
 from pipeline.commands.submission_fields import field_lines
-from pipeline.review.edit import parse_assignments
 
 QUEUE_COLUMNS = [
     ("id", "ID"),
@@ -356,6 +355,8 @@ def edit(app: AppContext, submission_id: int, assignments: tuple[str, ...], acto
       mln edit 42 theme=6
       mln edit 42 "title=Education package for care home staff" "date_commenced=June 2006"
     """
+    from pipeline.review.edit import parse_assignments
+
     result = review.edit_submission(app.settings, submission_id, parse_assignments(assignments), actor_name(actor))
     if as_json:
         print_json(result)

@@ -14,7 +14,7 @@ from typing import Any
 # and `mln show` do not pay for the decision code and the mail composer behind it.
 _HOMES = {
     "approve": "actions",
-    "history": "actions",
+    "history": "show",
     "reject": "actions",
     "request_changes": "actions",
     "EDITABLE_FIELDS": "edit",
@@ -23,8 +23,8 @@ _HOMES = {
     "QueueFilter": "queue",
     "list_queue": "queue",
     "make_filter": "queue",
-    "show_submission": "queue",
-    "write_originals": "queue",
+    "show_submission": "show",
+    "write_originals": "show",
 }
 
 __all__ = sorted(_HOMES)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
@@ -18,7 +17,7 @@ from pipeline.errors import InvalidInput, WrongState
 from pipeline.review.common import get_submission, iso, record, when
 from pipeline.review.mail import changes_requested_mail, rejection_mail
 from pipeline.store import db
-from pipeline.store.models import AuditEvent, Message, Submission, utcnow
+from pipeline.store.models import Submission, utcnow
 
 # Which states each decision may be taken from.
 ALLOWED_FROM = {
@@ -105,30 +104,3 @@ def _result(row: Submission) -> dict[str, Any]:
         "reviewed_by": row.reviewed_by,
         "reviewed_at": iso(row.reviewed_at),
     }
-
-
-def history(settings: Settings, submission_id: int) -> list[dict[str, Any]]:
-    """Who did what and when, oldest first, starting with its arrival."""
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return history_rows(session, get_submission(session, submission_id))
-
-
-def history_rows(session: Session, row: Submission) -> list[dict[str, Any]]:
-    """The first arrival, then every recorded event. A corrected form that replaced the content
-    is a "resent" event; the first arrival is then the earliest copy it names."""
-    query = select(AuditEvent).where(AuditEvent.submission_id == row.id).order_by(AuditEvent.at, AuditEvent.id)
-    events: list[dict[str, Any]] = [
-        {"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in session.scalars(query)
-    ]
-    earliest = [e["detail"]["earlier"] for e in events if e["action"] == "resent" and "earlier" in e["detail"]]
-    first: dict[str, Any] = (
-        earliest[0] if earliest else {"received_at": iso(row.received_at), "message_pk": row.message_pk}
-    )
-    source = session.get(Message, first["message_pk"]) if first.get("message_pk") is not None else None
-    arrived = {
-        "at": first["received_at"],
-        "actor": source.from_addr if source else row.sender,
-        "action": "received",
-        "detail": {"message": first.get("message_pk"), "subject": source.subject if source else ""},
-    }
-    return [arrived, *events]

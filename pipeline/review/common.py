@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import NotFound
-from pipeline.store.models import AuditEvent, Submission, utcnow
+
+if TYPE_CHECKING:  # the read commands import `iso` and `when` without SQLAlchemy
+    from sqlalchemy.orm import Session
+
+    from pipeline.store.models import AuditEvent, Submission
 
 
 def get_submission(session: Session, submission_id: int, lock: bool = False) -> Submission:
     """The submission, locked FOR UPDATE on PostgreSQL when `lock` (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    from pipeline.store.models import Submission
+
     row = session.get(Submission, submission_id, with_for_update=lock or None, populate_existing=lock)
     if row is None:
         raise NotFound(f"no submission with id {submission_id}; see `mln queue --status all`")
@@ -20,6 +24,8 @@ def get_submission(session: Session, submission_id: int, lock: bool = False) -> 
 
 
 def record(session: Session, row: Submission, action: str, actor: str, **detail: Any) -> AuditEvent:
+    from pipeline.store.models import AuditEvent, utcnow
+
     event = AuditEvent(submission_id=row.id, action=action, actor=actor, at=utcnow(), detail=detail)
     session.add(event)
     return event

@@ -5,39 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from pipeline.review.changes import baseline, field_changes, summary_line
-from pipeline.store.models import AuditEvent, Item, Submission
+from pipeline.store.plan_changes import baseline_row, field_changes, summary_line
+from pipeline.store.reader import Reader
 
 
-def plan_notes(session: Session, submission_id: int) -> dict[str, Any]:
-    """possible_duplicate_of (File No) and duplicate_reason, repeats (count), changes_summary, for a queue row."""
-    row = session.get(Submission, submission_id)
-    if row is None:
-        return {}
-    other = session.get(Item, row.possible_duplicate_of_id) if row.possible_duplicate_of_id else None
-    repeats = session.scalar(
-        select(func.count()).where(AuditEvent.submission_id == row.id, AuditEvent.action == "repeat")
-    )
-    earlier = baseline(session, row)
+def plan_notes(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
+    """possible_duplicate_of (File No), duplicate_reason, repeats and changes_summary, for a row read
+    with its `possible_duplicate_file_no` and `repeats` (see review/queue.py's page query)."""
+    earlier = baseline_row(reader, row)
     return {
-        "possible_duplicate_of": other.file_no if other is not None else "",
-        "duplicate_reason": row.duplicate_reason,
-        "repeats": int(repeats or 0),
+        "possible_duplicate_of": row["possible_duplicate_file_no"] or "",
+        "duplicate_reason": row["duplicate_reason"],
+        "repeats": int(row["repeats"] or 0),
         "changes_summary": summary_line(field_changes(earlier, row)) if earlier is not None else "",
     }
 
 
-def changes_since(session: Session, row: Submission) -> dict[str, Any] | None:
+def changes_since(reader: Reader, row: dict[str, Any]) -> dict[str, Any] | None:
     """The field-by-field difference from the revision it is compared with, or None for a first revision."""
-    earlier = baseline(session, row)
+    earlier = baseline_row(reader, row)
     if earlier is None:
         return None
     changes = field_changes(earlier, row)
     return {
-        "compared_with": {"id": earlier.id, "revision": earlier.revision, "status": earlier.status},
+        "compared_with": {"id": earlier["id"], "revision": earlier["revision"], "status": earlier["status"]},
         "fields": [c.as_dict() for c in changes],
         "emptied": [c.label for c in changes if c.emptied],
     }

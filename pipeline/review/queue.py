@@ -1,29 +1,24 @@
-"""Listing the queue and showing one submission in full.
+"""Listing the queue: what waits for a decision, with what the reviewer should know of each plan.
 
-Listings are read page by page (LIMIT/OFFSET per status, on the
-(status, received_at) index), so a large table is never loaded whole.
+Read through the driver (store/reader.py), not SQLAlchemy: `mln queue` runs dozens
+of times a day. Pages are read per status with LIMIT/OFFSET on the
+(status, received_at) index, so a large table is never loaded whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
-
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
-from pipeline.mail import parse_mail
-from pipeline.review.common import get_submission, iso
-from pipeline.review.duplicates import changes_since, plan_notes
-from pipeline.store import db
-from pipeline.store.models import SUBMISSION_STATUSES, Attachment, Item, Message, Submission
+from pipeline.review.common import iso
+from pipeline.review.duplicates import plan_notes
+from pipeline.store.reader import Reader, reading
+from pipeline.store.vocabulary import SUBMISSION_STATUSES
 from pipeline.templates_io import match_choice, parse_date
 from pipeline.templates_io.dates import DateProblem
 
@@ -93,180 +88,74 @@ def _since(settings: Settings, text: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), ZoneInfo(settings.network.timezone)).astimezone(dt.UTC)
 
 
-def _filtered(flt: QueueFilter, status: str) -> Select:
-    query = (
-        select(Submission, Item.file_no)
-        .outerjoin(Item, Submission.item_id == Item.id)
-        .where(Submission.status == status)
-    )
+def _where(flt: QueueFilter) -> tuple[str, dict[str, Any]]:
+    clauses = ["s.status = :status"]
+    params: dict[str, Any] = {}
     if flt.theme_number is not None:
-        query = query.where(Submission.theme_number == flt.theme_number)
+        clauses.append("s.theme_number = :theme_number")
+        params["theme_number"] = flt.theme_number
     if flt.region is not None:
-        query = query.where(func.lower(Submission.region) == flt.region.lower())
+        clauses.append("lower(s.region) = :region")
+        params["region"] = flt.region.lower()
     if flt.since is not None:
-        query = query.where(Submission.received_at >= flt.since)
-    return query
+        clauses.append("s.received_at >= :since")
+        params["since"] = flt.since
+    return " AND ".join(clauses), params
 
 
-def iter_queue(session: Session, flt: QueueFilter, limit: int, offset: int = 0) -> Iterator[dict[str, Any]]:
-    for row in _iter_rows(session, flt, limit, offset):
-        yield {**row, **plan_notes(session, row["id"])}
+# The queue's columns, with the notes a reviewer needs: the possible duplicate's File No and
+# how often the plan was sent again (audit events "repeat", on the (submission_id, at) index).
+_PAGE = """
+    SELECT s.*, i.file_no, d.file_no AS possible_duplicate_file_no,
+           (SELECT COUNT(*) FROM audit_events a WHERE a.submission_id = s.id AND a.action = 'repeat') AS repeats
+    FROM submissions s
+    LEFT JOIN items i ON i.id = s.item_id
+    LEFT JOIN items d ON d.id = s.possible_duplicate_of_id
+    WHERE {where}
+    ORDER BY s.received_at, s.id
+    LIMIT :limit OFFSET :offset"""
 
 
-def _iter_rows(session: Session, flt: QueueFilter, limit: int, offset: int) -> Iterator[dict[str, Any]]:
+def iter_queue(reader: Reader, flt: QueueFilter, limit: int, offset: int = 0) -> Iterator[dict[str, Any]]:
     """Rows in queue order: status by status (pending first), oldest first within each."""
     for status in flt.statuses:
         if limit <= 0:
             return
-        query = _filtered(flt, status)
+        where, params = _where(flt)
+        params["status"] = status
         if offset:
-            count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            count = reader.scalar(f"SELECT COUNT(*) FROM submissions s WHERE {where}", params) or 0
             if count <= offset:
                 offset -= count
                 continue
-        page = query.order_by(Submission.received_at, Submission.id).offset(offset).limit(limit)
+        page = reader.rows(_PAGE.format(where=where), {**params, "limit": limit, "offset": offset})
         offset = 0
-        for row, file_no in session.execute(page):
+        for row in page:
             limit -= 1
-            yield queue_row(row, file_no)
+            yield {**queue_row(row), **plan_notes(reader, row)}
 
 
 def list_queue(settings: Settings, flt: QueueFilter, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    db.require_schema(settings.database.url)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return list(iter_queue(session, flt, limit, offset))
+    with reading(settings.database.url) as reader:
+        return list(iter_queue(reader, flt, limit, offset))
 
 
-def queue_row(row: Submission, file_no: str | None) -> dict[str, Any]:
+def queue_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "file_no": file_no or "",
-        "revision": row.revision,
-        "title": row.title,
-        "theme": row.theme,
-        "theme_number": row.theme_number,
-        "locality": row.locality,
-        "region": row.region,
-        "status": row.status,
-        "sender": row.sender,
-        "sender_name": row.sender_name,
-        "unknown_sender": bool(row.unknown_sender),
-        "received_at": iso(row.received_at),
-        "is_update": bool(row.is_update),
-        "problem_count": len(row.problems or []),
-        "forwarded_by": row.forwarded_by,
+        "id": row["id"],
+        "file_no": row["file_no"] or "",
+        "revision": row["revision"],
+        "title": row["title"],
+        "theme": row["theme"],
+        "theme_number": row["theme_number"],
+        "locality": row["locality"],
+        "region": row["region"],
+        "status": row["status"],
+        "sender": row["sender"],
+        "sender_name": row["sender_name"],
+        "unknown_sender": bool(row["unknown_sender"]),
+        "received_at": iso(row["received_at"]),
+        "is_update": bool(row["is_update"]),
+        "problem_count": len(row["problems"] or []),
+        "forwarded_by": row["forwarded_by"],
     }
-
-
-# Columns `show` leaves out: internal keys shown elsewhere in the result.
-_HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems", "possible_duplicate_of_id"}
-
-
-def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
-    """Everything about one submission: fields, problems, source message, revisions of its File No, audit trail."""
-    from pipeline.review.actions import history_rows
-
-    db.require_schema(settings.database.url)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        row = get_submission(session, submission_id)
-        fields = {c.key: _plain(getattr(row, c.key)) for c in Submission.__table__.columns if c.key not in _HIDDEN}
-        return {
-            **fields,
-            "file_no": row.file_no,
-            "problems": list(row.problems or []),
-            "raw_fields": dict(row.raw_fields or {}),
-            # Rows the form does not have (Partners, Funding ...), kept by the reader (#19).
-            "further_information": (row.raw_fields or {}).get("further_information", ""),
-            "message": _message(session, row),
-            "attachment": _attachment(session, row.attachment_id),
-            "revisions": _revisions(session, row),
-            "history": history_rows(session, row),
-            **plan_notes(session, row.id),
-            "changes": changes_since(session, row),
-        }
-
-
-def _plain(value: Any) -> Any:
-    return iso(value) if isinstance(value, (dt.date, dt.datetime)) else value
-
-
-def _message(session: Session, row: Submission) -> dict[str, Any] | None:
-    if row.message_pk is None:
-        return None
-    msg = session.get(Message, row.message_pk)
-    if msg is None:
-        return None
-    try:
-        text = parse_mail(msg.raw).text or ""
-    except Exception:  # noqa: BLE001 - a message we cannot re-read is still shown by its headers
-        text = ""
-    return {
-        "id": msg.id,
-        "message_id": msg.message_id,
-        "from": msg.from_addr,
-        "from_name": msg.from_name,
-        "subject": msg.subject,
-        "received_at": iso(msg.received_at),
-        "text": text[:4000],
-    }
-
-
-def _attachment(session: Session, attachment_id: int | None) -> dict[str, Any] | None:
-    found = session.get(Attachment, attachment_id) if attachment_id is not None else None
-    if found is None:
-        return None
-    return {"id": found.id, "filename": found.filename, "content_type": found.content_type, "size": found.size}
-
-
-def _revisions(session: Session, row: Submission) -> list[dict[str, Any]]:
-    if row.item_id is None:
-        return []
-    query = select(Submission).where(Submission.item_id == row.item_id).order_by(Submission.revision, Submission.id)
-    return [
-        {
-            "id": r.id,
-            "revision": r.revision,
-            "status": r.status,
-            "title": r.title,
-            "received_at": iso(r.received_at),
-            "sender": r.sender,
-        }
-        for r in session.scalars(query)
-    ]
-
-
-def write_originals(settings: Settings, submission_id: int, directory: Path) -> list[Path]:
-    """Write the files the submission arrived with (every attachment of its message, and the message as .eml)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    with db.transaction(settings.database.url, readonly=True) as session:
-        row = get_submission(session, submission_id)
-        if row.message_pk is None:
-            return written
-        for attachment in session.scalars(
-            select(Attachment).where(Attachment.message_pk == row.message_pk).order_by(Attachment.id)
-        ):
-            written.append(
-                _write_new(directory, _safe_name(attachment.filename, f"attachment-{attachment.id}"), attachment.data)
-            )
-        msg = session.get(Message, row.message_pk)
-        if msg is not None:
-            written.append(_write_new(directory, f"message-{msg.id}.eml", msg.raw))
-    return written
-
-
-def _safe_name(name: str, fallback: str) -> str:
-    """Only the last path part, without control characters or a leading dot: a sender's file name cannot escape DIR."""
-    base = re.sub(r"[\x00-\x1f\x7f/\\]+", "_", Path(name.replace("\\", "/")).name).lstrip(".").strip()
-    return base[:200] or fallback
-
-
-def _write_new(directory: Path, name: str, data: bytes) -> Path:
-    """Never overwrite: 'plan.docx' exists -> 'plan-2.docx'."""
-    path = directory / name
-    n = 1
-    while path.exists():
-        n += 1
-        path = directory / f"{Path(name).stem}-{n}{Path(name).suffix}"
-    path.write_bytes(data)
-    return path

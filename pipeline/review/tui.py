@@ -32,7 +32,8 @@ from pipeline.review.plan_view import (
     plan_warnings,
     previous_revision_id,
 )
-from pipeline.review.queue import QueueFilter, list_queue, show_submission
+from pipeline.review.queue import QueueFilter, list_queue
+from pipeline.review.show import show_submission
 
 
 class AskLine(ModalScreen[str | None]):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # `mln queue` and `mln show` compare through the reader, without SQLAlchemy
+    from sqlalchemy.orm import Session
 
-from pipeline.store.models import Submission
+    from pipeline.store.models import Submission
+    from pipeline.store.reader import Reader
 
 # The fields a reviewer reads, in the form's order, with the words a person knows them by.
 COMPARED = (
@@ -80,18 +81,31 @@ def field_changes(old: Submission | dict[str, Any], new: Submission | dict[str, 
     return changes
 
 
+# What a revision is compared with: the plan's last approved revision before it, else the one just before.
+BASELINE_SQL = """
+    SELECT * FROM submissions
+    WHERE item_id = :item_id AND revision < :revision
+    ORDER BY CASE WHEN status = 'approved' THEN 0 ELSE 1 END, revision DESC
+    LIMIT 1"""
+
+
 def baseline(session: Session, row: Submission) -> Submission | None:
-    """What a revision is compared with: the plan's last approved revision before it, else the one just before."""
+    """BASELINE_SQL for a mapped row, inside a transaction (the bulletin preview)."""
+    from sqlalchemy import select, text
+
+    from pipeline.store.models import Submission
+
     if row.item_id is None or row.revision is None:
         return None
-    earlier = (
-        select(Submission)
-        .where(Submission.item_id == row.item_id, Submission.revision < row.revision)
-        .order_by(Submission.revision.desc())
-    )
-    rows = list(session.scalars(earlier.limit(50)))
-    approved = [r for r in rows if r.status == "approved"]
-    return approved[0] if approved else (rows[0] if rows else None)
+    query = select(Submission).from_statement(text(BASELINE_SQL))
+    return session.scalars(query, {"item_id": row.item_id, "revision": row.revision}).first()
+
+
+def baseline_row(reader: Reader, row: dict[str, Any]) -> dict[str, Any] | None:
+    """BASELINE_SQL for a row read by the reader (`mln queue`, `mln show`)."""
+    if row["item_id"] is None or row["revision"] is None:
+        return None
+    return reader.one(BASELINE_SQL, {"item_id": row["item_id"], "revision": row["revision"]})
 
 
 def summary_line(changes: list[Change]) -> str:

@@ -7,7 +7,7 @@ import json
 from submissions.conftest import SAMPLES, Deliver, build_mail
 
 from pipeline import review
-from pipeline.review.queue import _safe_name
+from pipeline.review.show import _safe_name
 from pipeline.store import db
 from pipeline.store.models import Submission
 
