@@ -39,7 +39,9 @@ class Reader:
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._execute(sql, params or {})
-        names = [d[0] for d in cursor.description or ()]
+        if not cursor.description:
+            return []
+        names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def one(self, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -47,7 +49,8 @@ class Reader:
         return found[0] if found else None
 
     def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
-        row = self._execute(sql, params or {}).fetchone()
+        cursor = self._execute(sql, params or {})
+        row = cursor.fetchone() if cursor.description else None  # SET and the like return no rows
         return row[0] if row else None
 
     def has_table(self, name: str) -> bool:
