@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from pipeline.config import Settings, load_settings
+if TYPE_CHECKING:  # read on first use: `mln --help` does not pay for the settings' dataclasses
+    from pipeline.config import Settings
 
 # Commands that read no database, mailbox or server may run on built-in defaults
 # (the shipped rules and templates); every other one needs a config file, so a
@@ -22,6 +25,8 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from pipeline.config import load_settings
+
             self._settings = load_settings(self.config_path, required=not _on_defaults())
         return self._settings
 
