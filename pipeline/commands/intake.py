@@ -7,7 +7,7 @@ import click
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import human_time, print_json, print_table, progress_callback
 from pipeline.intake.messages import list_messages, retry_message, show_message
-from pipeline.store.models import OUTCOMES
+from pipeline.store.vocabulary import OUTCOMES
 
 MESSAGE_COLUMNS = [
     ("id", "ID"),

@@ -1,55 +1,51 @@
-"""Looking at what came in, and re-running quarantined messages."""
+"""Looking at what came in, and re-running quarantined messages.
+
+Listing and showing (`mln messages`) read through the driver (store/reader.py) and import
+neither SQLAlchemy nor the models; retrying writes, so it goes through `db.transaction`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy import select
 
 from pipeline.config import Settings
 from pipeline.errors import NotFound, WrongState
-from pipeline.store import db
-from pipeline.store.models import Message
+from pipeline.store.reader import reading
+
+SUMMARY_COLUMNS = ("id", "message_id", "from_addr", "subject", "received_at", "rule", "outcome", "reason")
+DETAIL_COLUMNS = ("rule_hits", "handler", "error", "folder", "location", "size", "retries")
 
 
-def message_summary(row: Message) -> dict[str, Any]:
+def message_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One message as `mln messages` lists it, from its SUMMARY_COLUMNS."""
     return {
-        "id": row.id,
-        "message_id": row.message_id,
-        "from": row.from_addr,
-        "subject": row.subject,
-        "received_at": row.received_at.isoformat(),
-        "rule": row.rule,
-        "outcome": row.outcome,
-        "reason": row.reason,
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "from": row["from_addr"],
+        "subject": row["subject"],
+        "received_at": row["received_at"].isoformat(),
+        "rule": row["rule"],
+        "outcome": row["outcome"],
+        "reason": row["reason"],
     }
 
 
 def list_messages(settings: Settings, outcome: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first."""
-    db.require_schema(settings.database.url)
-    query = select(Message).order_by(Message.id.desc()).limit(limit)
-    if outcome:
-        query = query.where(Message.outcome == outcome)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return [message_summary(row) for row in session.scalars(query)]
+    where = "WHERE outcome = :outcome" if outcome else ""
+    sql = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM messages {where} ORDER BY id DESC LIMIT :limit"
+    with reading(settings.database.url) as reader:
+        return [message_summary(row) for row in reader.rows(sql, {"outcome": outcome, "limit": limit})]
 
 
 def show_message(settings: Settings, message_pk: int) -> dict[str, Any]:
-    with db.transaction(settings.database.url, readonly=True) as session:
-        row = session.get(Message, message_pk)
-        if row is None:
-            raise NotFound(f"no message with id {message_pk}; see `mln messages`")
-        return {
-            **message_summary(row),
-            "rule_hits": row.rule_hits,
-            "handler": row.handler,
-            "error": row.error,
-            "folder": row.folder,
-            "location": row.location,
-            "size": row.size,
-            "retries": row.retries,
-        }
+    sql = f"SELECT {', '.join(SUMMARY_COLUMNS + DETAIL_COLUMNS)} FROM messages WHERE id = :id"
+    with reading(settings.database.url) as reader:
+        row = reader.one(sql, {"id": message_pk})
+    if row is None:
+        raise NotFound(f"no message with id {message_pk}; see `mln messages`")
+    return {**message_summary(row), **{name: row[name] for name in DETAIL_COLUMNS}}
 
 
 def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:
@@ -64,6 +60,8 @@ def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:
     from pipeline.intake.rule_files import load_rules
     from pipeline.intake.rules import route
     from pipeline.mail import parse_mail
+    from pipeline.store import db
+    from pipeline.store.models import Message
 
     rules = load_rules(settings.rules_path)
     with db.transaction(settings.database.url) as session:
@@ -78,4 +76,4 @@ def retry_message(settings: Settings, message_pk: int) -> dict[str, Any]:
         result = run_handler(session, settings, row, mail, read_attachments(mail, settings.limits), routing)
         row.outcome, row.reason = result.outcome, result.reason
         row.retries += 1
-        return message_summary(row)
+        return message_summary({name: getattr(row, name) for name in SUMMARY_COLUMNS})
