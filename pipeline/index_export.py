@@ -15,18 +15,19 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.csvfiles import spreadsheet_safe
 from pipeline.errors import InvalidInput
-from pipeline.store import db
-from pipeline.store.models import Item, Submission
 from pipeline.templates_io import STATUSES
 from pipeline.templates_io.dates import describe_date
 from pipeline.templates_io.validate import normalise_status
+
+if TYPE_CHECKING:  # `mln index export --help` and its option list need none of the database code
+    from sqlalchemy.orm import Session
+
+    from pipeline.store.models import Submission
 
 EXPORT_FORMATS = ("csv", "xlsx", "html")
 COLUMNS = (
@@ -81,6 +82,11 @@ def progress_filter(text: str | None) -> str | None:
 
 def index_rows(session: Session, theme_number: int | None = None, progress: str | None = None) -> Iterator[IndexRow]:
     """Rows in theme order, then File No; read in batches."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from pipeline.store.models import Item, Submission
+
     later = aliased(Submission)
     newer_approved = (
         select(later.id)
@@ -134,6 +140,8 @@ def export_index(
     writer = {"csv": write_csv, "xlsx": write_xlsx, "html": write_html}.get(fmt)
     if writer is None:
         raise InvalidInput(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    from pipeline.store import db
+
     db.require_schema(settings.database.url)
     with db.transaction(settings.database.url, readonly=True) as session:
         return writer(index_rows(session, theme_number, progress), path, settings.network.name)

@@ -9,20 +9,22 @@ creates them on first use, idempotently:
   partial on status = 'approved', which the search query's WHERE matches.
 Both stem English words (FTS5's porter tokenizer; the 'english' configuration),
 and both AND the words of the query, as plainto_tsquery does.
+
+A search only reads, through the driver (pipeline/store/reader.py): `mln search`
+imports no SQLAlchemy. Creating the structures is a write, through SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
-from pipeline.store import db
+from pipeline.store.reader import Reader, reading
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 COLUMNS = ("title", "summary", "actions", "outcomes", "learning", "locality", "organisation")
 # Relative weight of a hit in each column (title counts most), for SQLite's bm25().
@@ -40,77 +42,94 @@ _LATEST = (
 
 
 def search(settings: Settings, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Approved items matching every word of `query`, best first, each with a snippet (hits in [brackets])."""
+    """Approved items matching every word of `query`, best first, each with a snippet (hits in [brackets]).
+
+    Read through the driver (pipeline/store/reader.py). A database whose search structures
+    are missing (migrated by alembic alone) gets them first, once: that write goes through
+    `ensure_search_schema`, and the search reads afresh, to see them."""
     words = _WORD.findall(query or "")
     if not words:
         raise InvalidInput('give some words to search for, e.g. mln search "care home education"')
     url = settings.database.url
-    db.require_schema(url)
+    with reading(url) as reader:
+        if _present(reader):
+            return _search(reader, words, limit)
     ensure_search_schema(url)
-    with db.transaction(url, readonly=True) as session:
-        conn = session.connection()
-        rows = _sqlite(conn, words, limit) if conn.dialect.name == "sqlite" else _postgres(conn, " ".join(words), limit)
-        return [dict(row._mapping) for row in rows]
+    with reading(url) as reader:
+        return _search(reader, words, limit)
 
 
-def _sqlite(conn: Connection, words: list[str], limit: int):  # type: ignore[no-untyped-def]
-    match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    sql = f"""
-        SELECT s.id, i.file_no, s.title, s.theme, s.locality, s.organisation, s.progress,
-               -bm25({FTS}, {weights}) AS score,
-               snippet({FTS}, -1, '[', ']', '…', 16) AS snippet
-        FROM {FTS} JOIN submissions s ON s.id = {FTS}.rowid LEFT JOIN items i ON i.id = s.item_id
-        WHERE {FTS} MATCH :match AND s.status = 'approved' AND {_LATEST}
-        ORDER BY bm25({FTS}, {weights}), s.id LIMIT :limit"""
-    return conn.execute(text(sql), {"match": match, "limit": limit})
+def _search(reader: Reader, words: list[str], limit: int) -> list[dict[str, Any]]:
+    if reader.dialect == "sqlite":
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        return reader.rows(_SQLITE_SEARCH, {"match": match, "limit": limit})
+    return reader.rows(_POSTGRES_SEARCH, {"words": " ".join(words), "limit": limit})
 
 
-def _postgres(conn: Connection, words: str, limit: int):  # type: ignore[no-untyped-def]
-    weighted = " || ".join(
-        f"setweight(to_tsvector('english'::regconfig, s.{c}), '{w}')" for c, w in zip(COLUMNS, "ABCCCBB")
-    )
-    body = " || ' … ' || ".join(f"s.{c}" for c in COLUMNS[1:5])
-    sql = f"""
-        SELECT s.id, i.file_no, s.title, s.theme, s.locality, s.organisation, s.progress,
-               ts_rank_cd({weighted}, q) AS score,
-               ts_headline('english', s.title || ' … ' || {body}, q,
-                           'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
-        FROM submissions s LEFT JOIN items i ON i.id = s.item_id, plainto_tsquery('english', :words) q
-        WHERE {PG_DOCUMENT} @@ q AND s.status = 'approved' AND {_LATEST}
-        ORDER BY score DESC, s.id LIMIT :limit"""
-    return conn.execute(text(sql), {"words": words, "limit": limit})
+_SQLITE_WEIGHTS = ", ".join(str(w) for w in WEIGHTS)
+_SQLITE_SEARCH = f"""
+    SELECT s.id, i.file_no, s.title, s.theme, s.locality, s.organisation, s.progress,
+           -bm25({FTS}, {_SQLITE_WEIGHTS}) AS score,
+           snippet({FTS}, -1, '[', ']', '…', 16) AS snippet
+    FROM {FTS} JOIN submissions s ON s.id = {FTS}.rowid LEFT JOIN items i ON i.id = s.item_id
+    WHERE {FTS} MATCH :match AND s.status = 'approved' AND {_LATEST}
+    ORDER BY bm25({FTS}, {_SQLITE_WEIGHTS}), s.id LIMIT :limit"""
+
+_PG_WEIGHTED = " || ".join(
+    f"setweight(to_tsvector('english'::regconfig, s.{c}), '{w}')" for c, w in zip(COLUMNS, "ABCCCBB")
+)
+_PG_BODY = " || ' … ' || ".join(f"s.{c}" for c in COLUMNS[1:5])
+_POSTGRES_SEARCH = f"""
+    SELECT s.id, i.file_no, s.title, s.theme, s.locality, s.organisation, s.progress,
+           ts_rank_cd({_PG_WEIGHTED}, q) AS score,
+           ts_headline('english', s.title || ' … ' || {_PG_BODY}, q,
+                       'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+    FROM submissions s LEFT JOIN items i ON i.id = s.item_id, plainto_tsquery('english', :words) q
+    WHERE {PG_DOCUMENT} @@ q AND s.status = 'approved' AND {_LATEST}
+    ORDER BY score DESC, s.id LIMIT :limit"""
 
 
 def ensure_search_schema(url: str) -> None:
-    """Create the search table/triggers (SQLite) or index (PostgreSQL) if missing. Safe to call any time."""
-    engine = db.get_engine(url)
+    """Create the search table/triggers (SQLite) or index (PostgreSQL) if missing. Safe to call any time.
+
+    A write, so through SQLAlchemy (`db.transaction`, the one place that commits): imported
+    here, as only `mln init`, `mln db upgrade` and a first search on a bare database get here."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.store import db
+
     with db.transaction(url, readonly=True) as session:
-        present = _present(session.connection())
-    if present:
-        return
+        if _present_in(session.connection()):
+            return
     try:
         with db.transaction(url) as session:
             conn = session.connection()
-            if not _present(conn):
-                _create_sqlite(conn) if engine.dialect.name == "sqlite" else _create_postgres(conn)
+            if not _present_in(conn):
+                _create_sqlite(conn) if conn.dialect.name == "sqlite" else _create_postgres(conn)
     except DBAPIError:
         # Two first searches at once on PostgreSQL: the loser's CREATE INDEX collides on the name. Fine if it exists now.
         with db.transaction(url, readonly=True) as session:
-            if not _present(session.connection()):
+            if not _present_in(session.connection()):
                 raise
 
 
-def _present(conn: Connection) -> bool:
-    if conn.dialect.name == "sqlite":
-        names = set(
-            conn.execute(
-                text("SELECT name FROM sqlite_master WHERE name IN (:t, :a, :d, :u)"),
-                dict(zip("tadu", (FTS, *_TRIGGERS))),
-            ).scalars()
-        )
-        return len(names) == 4
-    return conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": PG_INDEX}).scalar_one()
+def _presence(dialect: str) -> tuple[str, dict[str, str]]:
+    """The query that is true when the search structures exist, and its parameters."""
+    if dialect == "sqlite":
+        names = dict(zip("tadu", (FTS, *_TRIGGERS)))
+        return "SELECT COUNT(*) = 4 FROM sqlite_master WHERE name IN (:t, :a, :d, :u)", names
+    return "SELECT to_regclass(:name) IS NOT NULL", {"name": PG_INDEX}
+
+
+def _present(reader: Reader) -> bool:
+    return bool(reader.scalar(*_presence(reader.dialect)))
+
+
+def _present_in(conn: Connection) -> bool:
+    from sqlalchemy import text
+
+    sql, params = _presence(conn.dialect.name)
+    return bool(conn.execute(text(sql), params).scalar_one())
 
 
 def _create_sqlite(conn: Connection) -> None:

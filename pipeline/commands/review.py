@@ -31,9 +31,6 @@ QUEUE_COLUMNS = [
 def register(cli: click.Group) -> None:
     for command in (queue, show, approve, reject, request_changes, edit, history):
         cli.add_command(command)
-    from pipeline.commands import search_index  # search and index export live beside, to keep this module short
-
-    search_index.register(cli)
 
 
 def actor_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,4 +1,4 @@
-"""mln search (full text over approved items) and mln index export (the Information Index)."""
+"""mln index export: the Information Index of positive practice, as CSV, XLSX or HTML."""
 
 from __future__ import annotations
 
@@ -7,45 +7,12 @@ from pathlib import Path
 import click
 
 from pipeline.commands.context import AppContext
-from pipeline.commands.output import print_json
 from pipeline.errors import InvalidInput
 from pipeline.index_export import EXPORT_FORMATS, export_index, progress_filter
-from pipeline.review.queue import resolve_theme
-from pipeline.search import search as search_items
 
 
 def register(cli: click.Group) -> None:
-    cli.add_command(search)
     cli.add_command(index)
-
-
-@click.command()
-@click.argument("query")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
-@click.option(
-    "--json", "as_json", is_flag=True, help="JSON list with keys id, file_no, title, theme, locality, score, snippet."
-)
-@click.pass_obj
-def search(app: AppContext, query: str, limit: int, as_json: bool) -> None:
-    """Search approved items (title, summary, actions, outcomes, learning, locality, organisation), best first.
-
-    Every word must appear (in any form: "homes" finds "home"). Matches are
-    shown [in brackets] in the snippet.
-
-    \b
-    Examples:
-      mln search "care home education"
-      mln search dementia --json
-    """
-    rows = search_items(app.settings, query, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        click.echo(f"no approved item matches {query!r}")
-    for row in rows:
-        click.echo(f"{row['file_no']}  {row['title']}  ({row['theme']}; {row['locality']})  [submission {row['id']}]")
-        click.echo(f"    {' '.join((row['snippet'] or '').split())}")
 
 
 @click.group()
@@ -78,6 +45,8 @@ def index_export(app: AppContext, fmt: str | None, output: Path, theme: str | No
       mln index export --format csv -o index.csv
       mln index export -o index.html --theme 6 --status implemented
     """
+    from pipeline.review.queue import resolve_theme
+
     chosen = fmt or output.suffix.lstrip(".").lower()
     if chosen not in EXPORT_FORMATS:
         raise InvalidInput(f"cannot tell the format from {output.name!r}; add --format csv, xlsx or html")
