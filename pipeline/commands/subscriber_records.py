@@ -1,22 +1,25 @@
 """mln subscribers show | complaints | suppress | suppressed: what is kept about readers, and why.
 
 Attached to the `mln subscribers` group by pipeline/commands/subscribers.py; the
-`consent_options` there for `add` and `import` live here too.
+`consent_options` and `models_transaction` there live here too.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import human_time, print_json, print_table
 from pipeline.people import subscribers as subs
-from pipeline.store import db
-from pipeline.store.db import transaction
+from pipeline.store.vocabulary import LAWFUL_BASES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def attach_records_commands(group: click.Group) -> None:
@@ -24,12 +27,30 @@ def attach_records_commands(group: click.Group) -> None:
         group.add_command(command)
 
 
+def require_schema(app: AppContext) -> None:
+    """Fail with a next step when the configured database has no tables yet."""
+    from pipeline.store import db
+
+    db.require_schema(app.settings.database.url)
+
+
+def models_transaction(app: AppContext, readonly: bool = False) -> AbstractContextManager[Session]:
+    """One transaction on the configured database (db.transaction), checked to have our tables.
+
+    SQLAlchemy is imported here, when a command that works on the models runs, so that
+    `mln subscribers list`, which reads through the driver, does not pay for it (issue #23)."""
+    from pipeline.store import db
+
+    require_schema(app)
+    return db.transaction(app.settings.database.url, readonly=readonly)
+
+
 def consent_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--basis, --by and --wording, handed to the command as one `consent` (subs.Consent)."""
 
     @click.option(
         "--basis",
-        type=click.Choice(subs.LAWFUL_BASES),
+        type=click.Choice(LAWFUL_BASES),
         default="consent",
         show_default=True,
         help="The lawful basis for mailing them (UK GDPR art. 6).",
@@ -66,8 +87,7 @@ def show(app: AppContext, email: str, as_json: bool) -> None:
       mln subscribers show jo.bloggs@example.nhs.test
       mln subscribers show jo.bloggs@example.nhs.test --json > jo-bloggs-sar.json
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
+    with models_transaction(app, readonly=True) as session:
         data = subs.subject_access(session, email)
     if as_json:
         print_json(data)
@@ -120,8 +140,7 @@ def complaints(app: AppContext, as_json: bool) -> None:
       mln subscribers complaints
       mln subscribers complaints --json
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
+    with models_transaction(app, readonly=True) as session:
         rows, editions = subs.complaint_list(session), subs.complaint_summary(session)
     if as_json:
         print_json({"complaints": rows, "editions": editions})
@@ -166,8 +185,7 @@ def suppress(app: AppContext, email: str, as_json: bool) -> None:
       mln subscribers suppress jo.bloggs@example.nhs.test
       mln subscribers suppress jo.bloggs@example.nhs.test --json
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url) as session:
+    with models_transaction(app) as session:
         row = subs.suppress_at_request(session, email)
         entry = {"email": email, "reason": row.reason, "at": row.at.isoformat()}
     if as_json:
@@ -187,8 +205,7 @@ def suppressed(app: AppContext, as_json: bool) -> None:
       mln subscribers suppressed
       mln subscribers suppressed --json
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
+    with models_transaction(app, readonly=True) as session:
         rows = subs.suppression_list(session)
     if as_json:
         print_json(rows)

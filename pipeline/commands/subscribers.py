@@ -1,19 +1,33 @@
 """mln subscribers list | add | import | export | remove | forget | pending | approve | bounces
-(and show | complaints | suppress | suppressed, in pipeline/commands/subscriber_records.py)."""
+(and show | complaints | suppress | suppressed, in pipeline/commands/subscriber_records.py).
+
+`list` and `pending` read through the driver (pipeline/store/reader.py); the commands that
+work on the models open `models_transaction`, which imports SQLAlchemy when they run (issue #23).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table, progress_callback
-from pipeline.commands.subscriber_records import attach_records_commands, consent_options
+from pipeline.commands.subscriber_records import (
+    attach_records_commands,
+    consent_options,
+    models_transaction,
+    require_schema,
+)
+from pipeline.csvfiles import read_csv_rows
 from pipeline.people import subscribers as subs
-from pipeline.store import db
-from pipeline.store.db import transaction
-from pipeline.store.models import SUBSCRIBER_STATUSES
+from pipeline.people.subscribers.listing import list_subscribers
+from pipeline.store.reader import reading
+from pipeline.store.vocabulary import SUBSCRIBER_STATUSES
+
+if TYPE_CHECKING:
+    from pipeline.people.subscribers.consent import Consent
 
 COLUMNS = [
     ("email", "Email"),
@@ -67,9 +81,8 @@ def list_command(app: AppContext, list_name: str | None, status: str | None, lim
       mln subscribers list --list external --status active --json
       mln subscribers list --limit 100
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
-        rows = [subs.as_dict(s) for s in subs.list_subscribers(session, list_name, status, limit=limit)]
+    with reading(app.settings.database.url) as reader:
+        rows = list_subscribers(reader, list_name, status, limit=limit)
     _show(rows, as_json)
 
 
@@ -82,7 +95,7 @@ def list_command(app: AppContext, list_name: str | None, status: str | None, lim
 @click.option("--json", "as_json", is_flag=True, help="Print the subscriber as JSON.")
 @click.pass_obj
 def add(
-    app: AppContext, email: str, list_name: str, name: str, organisation: str, consent: subs.Consent, as_json: bool
+    app: AppContext, email: str, list_name: str, name: str, organisation: str, consent: Consent, as_json: bool
 ) -> None:
     """Add someone to a list directly (they are active at once; you vouch for their consent).
 
@@ -95,8 +108,7 @@ def add(
       mln subscribers add jo.bloggs@example.nhs.test --list internal --name "Jo Bloggs" --organisation "Leeds MHT"
       mln subscribers add sam.lee@example.org --list internal --basis legitimate-interests --by "A. Lead"
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url) as session:
+    with models_transaction(app) as session:
         subscriber, outcome = subs.add(
             session, app.settings, email, list_name, name=name, organisation=organisation, consent=consent
         )
@@ -112,7 +124,7 @@ def add(
 @consent_options
 @click.option("--json", "as_json", is_flag=True, help="JSON with keys added, updated, unchanged, skipped.")
 @click.pass_obj
-def import_command(app: AppContext, file: Path, list_name: str, consent: subs.Consent, as_json: bool) -> None:
+def import_command(app: AppContext, file: Path, list_name: str, consent: Consent, as_json: bool) -> None:
     """Add or update everyone in a CSV file (columns: email, name, organisation).
 
     Never re-adds anyone who unsubscribed, complained, was disabled or was forgotten
@@ -124,9 +136,9 @@ def import_command(app: AppContext, file: Path, list_name: str, consent: subs.Co
       mln subscribers import partners.csv --list external
       mln subscribers import signups.csv --list external --by "A. Lead" --wording "conference form 2026-03"
     """
-    db.require_schema(app.settings.database.url)
+    require_schema(app)
     start, close = progress_callback("importing")
-    total = len(subs.registry.read_csv_rows(file))
+    total = len(read_csv_rows(file))
     try:
         report = subs.import_csv(
             app.settings, file, list_name, progress=None if as_json else start(total), consent=consent
@@ -156,7 +168,6 @@ def export(app: AppContext, list_name: str | None, output: Path) -> None:
     Example:
       mln subscribers export --list internal -o internal.csv
     """
-    db.require_schema(app.settings.database.url)
     count = subs.export_csv(app.settings, output, list_name)
     click.echo(f"wrote {count} subscriber(s) to {output}")
 
@@ -174,8 +185,7 @@ def remove(app: AppContext, email: str, list_name: str | None, as_json: bool) ->
       mln subscribers remove jo.bloggs@example.nhs.test
       mln subscribers remove jo.bloggs@example.nhs.test --list internal
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url) as session:
+    with models_transaction(app) as session:
         subscriber = subs.remove(session, email, list_name)
         if as_json:
             print_json(subs.as_dict(subscriber))
@@ -205,7 +215,7 @@ def forget(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
     Example:
       mln subscribers forget jo.bloggs@example.nhs.test --yes
     """
-    db.require_schema(app.settings.database.url)
+    require_schema(app)
     if not yes:
         click.confirm(f"Erase everything about {email}?", abort=True)
     erased = subs.forget_everywhere(app.settings, email)
@@ -233,9 +243,8 @@ def pending(app: AppContext, as_json: bool) -> None:
     Example:
       mln subscribers pending
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
-        rows = [subs.as_dict(s) for s in subs.list_subscribers(session, awaiting_approval=True)]
+    with reading(app.settings.database.url) as reader:
+        rows = list_subscribers(reader, awaiting_approval=True)
     _show(rows, as_json)
 
 
@@ -250,8 +259,7 @@ def approve(app: AppContext, email: str, as_json: bool) -> None:
     Example:
       mln subscribers approve frances.doyle@example.org
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url) as session:
+    with models_transaction(app) as session:
         subscriber = subs.approve(session, email)
         if as_json:
             print_json(subs.as_dict(subscriber))
@@ -279,8 +287,7 @@ def bounces(app: AppContext, as_json: bool) -> None:
     Example:
       mln subscribers bounces --json
     """
-    db.require_schema(app.settings.database.url)
-    with transaction(app.settings.database.url, readonly=True) as session:
+    with models_transaction(app, readonly=True) as session:
         rows = subs.bounce_list(session)
     if as_json:
         print_json(rows)

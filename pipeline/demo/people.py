@@ -14,6 +14,7 @@ from pipeline.config import Settings
 from pipeline.people import subscribers as subs
 from pipeline.people.members import MemberInput, add_member
 from pipeline.store import db
+from pipeline.store.reader import reading
 
 # Invented team leaders (as `mln members import` would load them). Anne Foster, who
 # forwards Helen Okafor's plan, is deliberately missing: the plan is credited to Helen and
@@ -79,5 +80,5 @@ def deliver_to_maildir(path: Path, messages: Iterable[bytes]) -> int:
 
 
 def subscriber_rows(settings: Settings) -> list[dict[str, Any]]:
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return [subs.as_dict(s) for s in subs.list_subscribers(session)]
+    with reading(settings.database.url) as reader:
+        return subs.list_subscribers(reader)

@@ -8,3 +8,5 @@ SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "disabled")
 OUTGOING_STATUSES = ("queued", "sent", "failed", "cancelled")  # cancelled: its bulletin was cancelled
 BULLETIN_STATUSES = ("draft", "approved", "sent", "cancelled")
 AUDIT_ACTIONS = ("approve", "reject", "request_changes", "edit", "resent", "repeat", "asked", "merge", "keep_separate")
+# The lawful bases a consent record may name (UK GDPR Article 6).
+LAWFUL_BASES = ("consent", "legitimate-interests")

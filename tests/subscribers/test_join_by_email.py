@@ -16,6 +16,7 @@ from pipeline.mailing.delivery import deliver_due
 from pipeline.people import subscribers
 from pipeline.store.db import transaction
 from pipeline.store.models import Outgoing, Subscriber, utcnow
+from pipeline.store.reader import reading
 
 
 @pytest.fixture
@@ -133,10 +134,11 @@ def test_moderated_join_waits_for_approval(settings, smtp_sink):
     assert "waits for approval" in result.reason
     frances = _subscriber(settings, "frances.doyle@example.org")
     assert frances.status == "pending" and frances.awaiting_approval
-    with transaction(settings.database.url) as session:
-        assert [s.email for s in subscribers.list_subscribers(session, awaiting_approval=True)] == [
+    with reading(settings.database.url) as reader:
+        assert [r["email"] for r in subscribers.list_subscribers(reader, awaiting_approval=True)] == [
             "frances.doyle@example.org"
         ]
+    with transaction(settings.database.url) as session:
         subscribers.approve(session, "frances.doyle@example.org")
     assert _subscriber(settings, "frances.doyle@example.org").status == "active"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from pipeline.errors import InvalidInput
 from pipeline.store.models import ConsentRecord, Subscriber, utcnow
+from pipeline.store.vocabulary import LAWFUL_BASES
 
-LAWFUL_BASES = ("consent", "legitimate-interests")
 # Bump the version whenever the wording of the confirmation request changes
 # (pipeline/people/subscribers/joining.py, queue_confirmation): records name the version agreed to.
 CONFIRM_WORDING_VERSION = "join-confirm-2026-12"

@@ -1,4 +1,4 @@
-"""The subscriber list itself: add, remove, forget, approve, list, import and export.
+"""The subscriber list itself: add, remove, forget, approve, import and export (listing: listing.py).
 
 Every function works inside the caller's session (one transaction) except the
 CSV import and export, which own theirs.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -21,9 +20,11 @@ from pipeline.csvfiles import ImportReport, read_csv_rows, spreadsheet_safe
 from pipeline.errors import InvalidInput, NotFound, WrongState
 from pipeline.people.subscribers.consent import Consent, record_vouched
 from pipeline.people.subscribers.erasure import Erased, erase_traces, remove_spool_files
+from pipeline.people.subscribers.listing import FIELDS, list_subscribers, shown
 from pipeline.people.subscribers.suppression import is_suppressed, refuse_if_suppressed, suppress
 from pipeline.store.db import transaction
 from pipeline.store.models import ListMembership, Subscriber, utcnow
+from pipeline.store.reader import reading
 
 _ADDRESS = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -183,26 +184,6 @@ def approve(session: Session, address: str) -> Subscriber:
     return subscriber
 
 
-def list_subscribers(
-    session: Session,
-    list_name: str | None = None,
-    status: str | None = None,
-    awaiting_approval: bool | None = None,
-    limit: int | None = None,
-) -> list[Subscriber]:
-    """Subscribers in address order; `limit` the first so many (the index on email serves the order)."""
-    query = select(Subscriber).options(selectinload(Subscriber.memberships)).order_by(Subscriber.email)
-    if status:
-        query = query.where(Subscriber.status == status)
-    if awaiting_approval is not None:
-        query = query.where(Subscriber.awaiting_approval == awaiting_approval)
-    if list_name:
-        query = query.where(Subscriber.memberships.any(ListMembership.list_name == list_name))
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
-
-
 def recipients(session: Session, list_names: Iterable[str]) -> list[Subscriber]:
     """Who gets a bulletin sent to these lists: active, with a confirmed membership of one of them."""
     return list(session.scalars(select(Subscriber).where(_is_recipient(list_names)).order_by(Subscriber.id)))
@@ -242,22 +223,8 @@ def recipients_of(settings: Settings, list_names: Iterable[str]) -> list[Subscri
 
 
 def as_dict(subscriber: Subscriber) -> dict:
-    return {
-        "email": subscriber.email,
-        "name": subscriber.name,
-        "organisation": subscriber.organisation,
-        "lists": subscriber.lists,
-        "status": subscriber.status,
-        "awaiting_approval": subscriber.awaiting_approval,
-        "joined_via": subscriber.joined_via,
-        "joined_at": _iso(subscriber.joined_at),
-        "confirmed_at": _iso(subscriber.confirmed_at),
-        "bounce_score": subscriber.bounce_score,
-    }
-
-
-def _iso(value: dt.datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value else ""
+    """What the CLI shows of a subscriber: the same shape as `mln subscribers list` (listing.shown)."""
+    return shown({name: getattr(subscriber, name) for name in FIELDS})
 
 
 # ---- CSV ---------------------------------------------------------------------------
@@ -316,8 +283,8 @@ def _import_row(
 
 def export_csv(settings: Settings, path: Path, list_name: str | None = None) -> int:
     """Write subscribers (of one list, or all) to a CSV file; return how many."""
-    with transaction(settings.database.url, readonly=True) as session:
-        rows = [as_dict(s) for s in list_subscribers(session, list_name)]
+    with reading(settings.database.url) as reader:
+        rows = list_subscribers(reader, list_name)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
