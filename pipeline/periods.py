@@ -6,8 +6,12 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 DEFAULT_MONTHS_PER_ISSUE = 2
 _KEY = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -62,6 +66,11 @@ def parse_period(text: str, months_per_issue: int = DEFAULT_MONTHS_PER_ISSUE) ->
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidInput(f"period {text!r} is not a month like 2026-11")
     return period_for(dt.date(int(match.group(1)), int(match.group(2)), 1), months_per_issue)
+
+
+def reminder_day(settings: Settings, period: Period) -> dt.date:
+    """The day reminders for `period` go out: schedule.reminder_days_before days before it ends."""
+    return period.end - dt.timedelta(days=settings.schedule.reminder_days_before)
 
 
 def _check_months(months: int) -> None:

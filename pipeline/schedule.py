@@ -11,7 +11,8 @@
 
 A job done for a key (a period, a week) is recorded in `job_runs` in the same
 transaction as the emails it queued; the unique (job, key) lets only one of
-several workers do it.
+several workers do it. When each job runs next (`mln status`, `mln schedule list`)
+is worked out in pipeline/schedule_next.py, without importing the jobs.
 """
 
 from __future__ import annotations
@@ -31,19 +32,19 @@ from sqlalchemy.orm import Session
 from pipeline.compose import build_message, queue_message
 from pipeline.config import Settings
 from pipeline.errors import ApprovalRefused, MlnError, WrongState
-from pipeline.localtime import current_period, local_midnight, local_now, previous_period, shown
+from pipeline.localtime import current_period, local_now, previous_period, shown
 from pipeline.mailing.sending import approve_for_sending, scheduled_lists, send_bulletin
-from pipeline.mailing.waiting import waiting_sends
 from pipeline.outbound.bulletin.content import AUDIENCES
 from pipeline.outbound.bulletin.drafts import draft_bulletin, preview_bulletin
 from pipeline.outbound.bulletin.render import RenderedBulletin
-from pipeline.people.members.reminders import reminder_day, send_reminders
-from pipeline.periods import Period
+from pipeline.people.members.reminders import send_reminders
+from pipeline.periods import Period, reminder_day
+from pipeline.schedule_next import digest_key, is_done
+from pipeline.schedule_next import upcoming as upcoming  # `mln schedule list` and the tests ask schedule.upcoming
 from pipeline.store.db import transaction
-from pipeline.store.models import Bulletin, JobRun, Member, Message, ReminderSent, Submission, utcnow
+from pipeline.store.models import Bulletin, JobRun, Member, Message, Submission, utcnow
 
 log = logging.getLogger(__name__)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass
@@ -94,11 +95,6 @@ def _enabled_jobs(settings: Settings) -> list[tuple[str, Callable[..., JobResult
     return jobs
 
 
-def _is_done(settings: Settings, job: str, key: str) -> bool:
-    with transaction(settings.database.url, readonly=True) as session:
-        return session.scalar(select(JobRun.id).where(JobRun.job == job, JobRun.key == key)) is not None
-
-
 def _record(session: Session, job: str, key: str, result: str) -> None:
     session.add(JobRun(job=job, key=key, result=result[:2000]))
     try:
@@ -112,7 +108,7 @@ def _record(session: Session, job: str, key: str, result: str) -> None:
 
 def period_close(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
     period = previous_period(settings, today)
-    if _is_done(settings, "period_close", period.key):
+    if is_done(settings, "period_close", period.key):
         return None
     installed = local_now(settings, _installed_at(settings, now)).date()
     if period.end < installed:  # the first run never reaches back before the installation
@@ -244,7 +240,7 @@ def send_approved(settings: Settings, today: dt.date, now: dt.datetime) -> JobRe
 def _note_skipped(settings: Settings, bulletin_id: int, why: dict[str, str]) -> bool:
     """Record once (a JobRun) which audiences a scheduled send left out and why; False if already recorded."""
     key = f"bulletin-{bulletin_id}-empty"
-    if _is_done(settings, "send_approved", key):
+    if is_done(settings, "send_approved", key):
         return False
     log.warning("bulletin %s: not sent to %s", bulletin_id, "; ".join(why.values()))
     try:
@@ -271,26 +267,9 @@ def reminders(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult
 # ---- weekly digest for theme leads -------------------------------------------------------
 
 
-def digest_key(settings: Settings, today: dt.date) -> str | None:
-    """This ISO week's key once its digest day has come, else None."""
-    weekday = _weekday(settings)
-    if today.weekday() < weekday:
-        return None
-    year, week, _ = today.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _weekday(settings: Settings) -> int:
-    name = settings.schedule.digest_weekday.strip().lower()
-    matches = [i for i, day in enumerate(WEEKDAYS) if day.startswith(name[:3])] if len(name) >= 3 else []
-    if not matches:
-        raise MlnError(f"schedule.digest_weekday {settings.schedule.digest_weekday!r} is not a day of the week")
-    return matches[0]
-
-
 def digest(settings: Settings, today: dt.date, now: dt.datetime) -> JobResult | None:
     key = digest_key(settings, today)
-    if key is None or _is_done(settings, "digest", key):
+    if key is None or is_done(settings, "digest", key):
         return None
     since = now - dt.timedelta(days=7)
     try:
@@ -342,56 +321,3 @@ def _digest_message(settings: Settings, lead: Member, submissions: list[Submissi
     return build_message(
         settings, lead.email, subject, "\n".join(lines), headers={"Auto-Submitted": "auto-generated"}, to_name=lead.name
     )
-
-
-# ---- what comes next, for `mln status` and `mln schedule list` -----------------------------
-
-
-def upcoming(settings: Settings, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Each enabled job's next run (in the network's time zone), soonest first."""
-    now = now or utcnow()
-    today = local_now(settings, now).date()
-    current = current_period(settings, today)
-    items: list[tuple[dt.datetime, str, str]] = []
-    s = settings.schedule
-    if s.draft_on_close:
-        previous = previous_period(settings, today)
-        done = _is_done(settings, "period_close", previous.key)
-        items.append(
-            (local_midnight(settings, current.end + dt.timedelta(days=1)), "period_close", current.key)
-            if done
-            else (now, "period_close", previous.key)
-        )
-    if s.reminders:
-        day = reminder_day(settings, current)
-        if today >= day and _reminders_done(settings, current):
-            current = current.next()
-            day = reminder_day(settings, current)
-        items.append((max(now, local_midnight(settings, day)), "reminders", current.key))
-    if s.digest:
-        key = digest_key(settings, today)
-        if key is not None and not _is_done(settings, "digest", key):
-            items.append((now, "digest", key))
-        else:
-            ahead = (_weekday(settings) - today.weekday()) % 7 or 7
-            nxt = today + dt.timedelta(days=ahead)
-            year, week, _ = nxt.isocalendar()
-            items.append((local_midnight(settings, nxt), "digest", f"{year}-W{week:02d}"))
-    jobs = [{"job": job, "key": key, "due": shown(settings, when)} for when, job, key in sorted(items)]
-    return jobs + [_send_row(send) for send in waiting_sends(settings)]
-
-
-def _send_row(send: dict[str, Any]) -> dict[str, Any]:
-    """A waiting or running bulletin send, as a row beside the jobs (its copies per audience and status)."""
-    copies = "; ".join(
-        f"{a}: " + ", ".join(f"{n} {s}" for s, n in sorted(c.items())) for a, c in send["copies"].items()
-    )
-    key = f"bulletin {send['bulletin_id']} (No. {send['number']}), {send['state']}" + (f": {copies}" if copies else "")
-    return {"job": "send", "key": key, "due": send["due"], "bulletin": send}
-
-
-def _reminders_done(settings: Settings, period: Period) -> bool:
-    with transaction(settings.database.url, readonly=True) as session:
-        active = set(session.scalars(select(Member.id).where(Member.active.is_(True))))
-        reminded = set(session.scalars(select(ReminderSent.member_id).where(ReminderSent.period_start == period.start)))
-    return not active - reminded

@@ -2,7 +2,9 @@
 
 Counts and times only, never a secret: URLs are shown without passwords and
 the settings' secret fields are never read here. Times are shown in
-network.timezone.
+network.timezone. Read through the driver (store/reader.py): `mln status`
+imports neither SQLAlchemy nor the models, and the mailbox code only with
+`--mailbox`.
 """
 
 from __future__ import annotations
@@ -10,17 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from pipeline import schedule
 from pipeline.config import Settings
 from pipeline.errors import MlnError
-from pipeline.intake.mailbox import open_source
 from pipeline.localtime import shown
 from pipeline.logs import redact
-from pipeline.store import db
-from pipeline.store.models import SUBMISSION_STATUSES, Bulletin, MailboxState, Message, Outgoing, Submission, utcnow
+from pipeline.schedule_next import upcoming
+from pipeline.store.reader import Reader, reading
+from pipeline.store.vocabulary import SUBMISSION_STATUSES
 from pipeline.worker_presence import live_workers, lock_path, running_worker
 
 
@@ -30,19 +28,18 @@ def collect_status(settings: Settings, now: dt.datetime | None = None, check_mai
     With `check_mailbox`, also log in to the mailbox and count the messages
     waiting to be read (an unreachable mailbox is reported, not raised).
     """
-    now = now or utcnow()
-    db.require_schema(settings.database.url)
+    now = now or dt.datetime.now(dt.UTC)
     # Each part in its own variable (its own type); the report is put together at the end.
-    with db.transaction(settings.database.url, readonly=True) as session:
-        mailbox = _mailbox(session, settings)
-        messages = _messages(session)
-        submissions = _counts(session, Submission.status, SUBMISSION_STATUSES)
-        outbox = _outbox(session, now)
-        last_bulletin = _last_bulletin(session, settings)
+    with reading(settings.database.url) as reader:
+        mailbox = _mailbox(reader, settings)
+        messages = _messages(reader)
+        submissions = _counts(reader, "submissions", "status", SUBMISSION_STATUSES)
+        outbox = _outbox(reader, now)
+        last_bulletin = _last_bulletin(reader, settings)
+        worker = _worker(reader, settings, now)
     if check_mailbox:
         mailbox.update(mailbox_waiting(settings))
-    worker = _worker(settings, now)
-    next_jobs = schedule.upcoming(settings, now)
+    next_jobs = upcoming(settings, now)
     return {
         "timezone": settings.network.timezone,
         "now": shown(settings, now),
@@ -57,39 +54,40 @@ def collect_status(settings: Settings, now: dt.datetime | None = None, check_mai
     }
 
 
-def _mailbox(session: Session, settings: Settings) -> dict[str, Any]:
-    state = session.scalar(
-        select(MailboxState)
-        .where(MailboxState.last_poll_at.is_not(None))
-        .order_by(MailboxState.last_poll_at.desc())
-        .limit(1)
+def _mailbox(reader: Reader, settings: Settings) -> dict[str, Any]:
+    state = reader.one(
+        "SELECT folder, last_poll_at, last_poll_seconds FROM mailbox_state "
+        "WHERE last_poll_at IS NOT NULL ORDER BY last_poll_at DESC LIMIT 1"
     )
     return {
         "url": redact(settings.mailbox.url),
-        "last_poll_at": shown(settings, state.last_poll_at) if state else None,
-        "last_poll_seconds": state.last_poll_seconds if state else None,
-        "folder": state.folder if state else None,
+        "last_poll_at": shown(settings, state["last_poll_at"]) if state else None,
+        "last_poll_seconds": state["last_poll_seconds"] if state else None,
+        "folder": state["folder"] if state else None,
     }
 
 
 def mailbox_waiting(settings: Settings) -> dict[str, Any]:
     """{"waiting": messages in the folder not yet read, "error": why it could not be counted}."""
+    from pipeline.intake.mailbox import open_source  # logging in to the mailbox: only with --mailbox
+
     try:
         with open_source(settings) as source:
             epoch = source.epoch()
-            with db.transaction(settings.database.url, readonly=True) as session:
-                state = session.scalar(
-                    select(MailboxState).where(MailboxState.mailbox == source.key, MailboxState.folder == source.folder)
+            with reading(settings.database.url) as reader:
+                state = reader.one(
+                    "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = :mailbox AND folder = :folder",
+                    {"mailbox": source.key, "folder": source.folder},
                 )
-            last_uid = state.last_uid if state is not None and state.uidvalidity == epoch else 0
+            last_uid = state["last_uid"] if state is not None and state["uidvalidity"] == epoch else 0
             return {"waiting": len(source.new_locations(last_uid)), "error": None}
     except MlnError as exc:
         return {"waiting": None, "error": redact(str(exc))}
 
 
-def _messages(session: Session) -> dict[str, int]:
-    counts = dict(session.execute(select(Message.outcome, func.count()).group_by(Message.outcome)).all())
-    unfiled = session.scalar(select(func.count()).select_from(Message).where(Message.action_done.is_(False))) or 0
+def _messages(reader: Reader) -> dict[str, int]:
+    counts = _grouped(reader, "SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")
+    unfiled = reader.scalar("SELECT COUNT(*) FROM messages WHERE NOT action_done") or 0
     return {
         "total": sum(counts.values()),
         "held": counts.get("held", 0),  # waiting for a person: `mln messages --outcome held`
@@ -98,61 +96,62 @@ def _messages(session: Session) -> dict[str, int]:
     }
 
 
-def _counts(session: Session, column: Any, names: tuple[str, ...]) -> dict[str, int]:
-    counts: dict[str, int] = dict(session.execute(select(column, func.count()).group_by(column)).all())
+def _counts(reader: Reader, table: str, column: str, names: tuple[str, ...]) -> dict[str, int]:
+    counts = _grouped(reader, f"SELECT {column}, COUNT(*) FROM {table} GROUP BY {column}")
     return {name: counts.get(name, 0) for name in names} | {k: v for k, v in counts.items() if k not in names}
 
 
-def _outbox(session: Session, now: dt.datetime) -> dict[str, int]:
-    counts = dict(session.execute(select(Outgoing.status, func.count()).group_by(Outgoing.status)).all())
-    deferred = (
-        session.scalar(
-            select(func.count())
-            .select_from(Outgoing)
-            .where(Outgoing.status == "queued", Outgoing.next_attempt_at > now)
-        )
-        or 0
+def _grouped(reader: Reader, sql: str, params: dict[str, Any] | None = None) -> dict[Any, int]:
+    """{value: count} from a `SELECT value, COUNT(*) ... GROUP BY value`."""
+    return {value: count for value, count in (tuple(row.values()) for row in reader.rows(sql, params))}
+
+
+def _outbox(reader: Reader, now: dt.datetime) -> dict[str, int]:
+    counts = _grouped(reader, "SELECT status, COUNT(*) FROM outgoing GROUP BY status")
+    deferred = reader.scalar(
+        "SELECT COUNT(*) FROM outgoing WHERE status = 'queued' AND next_attempt_at > :now", {"now": now}
     )
     return {
         "queued": counts.get("queued", 0),
-        "deferred": deferred,
+        "deferred": deferred or 0,
         "failed": counts.get("failed", 0),
         "sent": counts.get("sent", 0),
     }
 
 
-def _last_bulletin(session: Session, settings: Settings) -> dict[str, Any] | None:
-    bulletin = session.scalar(select(Bulletin).order_by(Bulletin.number.desc()).limit(1))
+def _last_bulletin(reader: Reader, settings: Settings) -> dict[str, Any] | None:
+    bulletin = reader.one(
+        "SELECT id, number, period_start, status, subject, approved_at, sent_at FROM bulletins "
+        "ORDER BY number DESC LIMIT 1"
+    )
     if bulletin is None:
         return None
-    deliveries = dict(
-        session.execute(
-            select(Outgoing.status, func.count()).where(Outgoing.bulletin_id == bulletin.id).group_by(Outgoing.status)
-        ).all()
+    deliveries = _grouped(
+        reader, "SELECT status, COUNT(*) FROM outgoing WHERE bulletin_id = :id GROUP BY status", {"id": bulletin["id"]}
     )
     return {
-        "id": bulletin.id,
-        "number": bulletin.number,
-        "period": f"{bulletin.period_start:%Y-%m}",
-        "status": bulletin.status,
-        "subject": bulletin.subject,
-        "approved_at": shown(settings, bulletin.approved_at),
-        "sent_at": shown(settings, bulletin.sent_at),
+        "id": bulletin["id"],
+        "number": bulletin["number"],
+        "period": f"{bulletin['period_start']:%Y-%m}",
+        "status": bulletin["status"],
+        "subject": bulletin["subject"],
+        "approved_at": shown(settings, bulletin["approved_at"]),
+        "sent_at": shown(settings, bulletin["sent_at"]),
         "deliveries": {name: deliveries.get(name, 0) for name in ("queued", "sent", "failed")},
     }
 
 
-def _worker(settings: Settings, now: dt.datetime) -> dict[str, Any]:
+def _worker(reader: Reader, settings: Settings, now: dt.datetime) -> dict[str, Any]:
     """The SQLite lock holder (if any), and every worker that has reported itself lately."""
     path = lock_path(settings)
     running = [
         {
-            "host": w.host,
-            "pid": w.pid,
-            "started_at": shown(settings, w.started_at),
-            "seen_at": shown(settings, w.seen_at),
-            "turns": w.turns,
+            "host": w["host"],
+            "pid": w["pid"],
+            "started_at": shown(settings, w["started_at"]),
+            "seen_at": shown(settings, w["seen_at"]),
+            "turns": w["turns"],
         }
-        for w in live_workers(settings, now)
+        for w in live_workers(reader, settings, now)
     ]
     return {"lock": str(path) if path else None, "pid": running_worker(settings) if path else None, "running": running}

@@ -19,14 +19,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import select
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError, WorkerAlreadyRunning
-from pipeline.store import db
 from pipeline.store.claims import pid_alive
-from pipeline.store.models import WorkerHeartbeat, utcnow
+from pipeline.store.reader import Reader
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +96,12 @@ def new_heartbeat_name() -> str:
 
 def beat(settings: Settings, name: str, turns: int, stopped: bool = False) -> None:
     """Record that this worker is alive (or has stopped). A database outage only skips a beat."""
+    # Imported here: `mln status` reads the lock (above) without SQLAlchemy and the models.
+    from sqlalchemy import select
+
+    from pipeline.store import db
+    from pipeline.store.models import WorkerHeartbeat, utcnow
+
     try:
         with db.transaction(settings.database.url) as session:
             row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
@@ -112,18 +116,14 @@ def beat(settings: Settings, name: str, turns: int, stopped: bool = False) -> No
         log.debug("heartbeat skipped: %s", exc)
 
 
-def live_workers(settings: Settings, now: dt.datetime | None = None) -> list[WorkerHeartbeat]:
-    """Workers not stopped and seen recently: a worker beats at least every mailbox.poll_interval."""
-    now = now or utcnow()
+def live_workers(reader: Reader, settings: Settings, now: dt.datetime) -> list[dict[str, Any]]:
+    """Workers not stopped and seen recently (oldest first): a worker beats at least every mailbox.poll_interval."""
     fresh = dt.timedelta(seconds=2 * settings.mailbox.poll_interval + 120)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        return list(
-            session.scalars(
-                select(WorkerHeartbeat)
-                .where(WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.seen_at >= now - fresh)
-                .order_by(WorkerHeartbeat.started_at)
-            )
-        )
+    return reader.rows(
+        "SELECT host, pid, started_at, seen_at, turns FROM worker_heartbeats "
+        "WHERE stopped_at IS NULL AND seen_at >= :since ORDER BY started_at",
+        {"since": now - fresh},
+    )
 
 
 __all__ = [

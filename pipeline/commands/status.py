@@ -9,7 +9,6 @@ import click
 from pipeline.commands.context import AppContext
 from pipeline.commands.output import print_json, print_table
 from pipeline.localtime import current_period, months_per_issue, network_today
-from pipeline.people.members import compliance_report
 from pipeline.periods import parse_period
 from pipeline.status import collect_status
 
@@ -119,6 +118,8 @@ def compliance(app: AppContext, period_text: str | None, as_json: bool) -> None:
       mln report compliance
       mln report compliance --period 2026-09 --json
     """
+    from pipeline.people.members import compliance_report  # the members' records: not needed by `mln status`
+
     settings = app.settings
     if period_text:
         periods = [parse_period(period_text, months_per_issue(settings))]

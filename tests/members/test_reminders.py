@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from pipeline.people.members import send_reminders
-from pipeline.people.members.reminders import reminder_day
-from pipeline.periods import parse_period
+from pipeline.periods import parse_period, reminder_day
 from pipeline.store import db
 from pipeline.store.models import Outgoing, ReminderSent
 

@@ -5,6 +5,9 @@ receive it, or holds items no longer approved (withdrawn or rejected after the
 draft was made), unless someone says why it should go anyway. With
 `[bulletin] approvals = 2` it also waits for a second, different approver, and
 `approve --send-at` keeps any scheduled send back until that time.
+
+The rules about approvers and the send-at time need no session: they are in
+pipeline/outbound/approval_rules.py, and named here too for the bulletin's callers.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings
-from pipeline.errors import InvalidInput, WrongState
-from pipeline.localtime import shown, zone
+from pipeline.errors import WrongState
+from pipeline.localtime import shown
+from pipeline.outbound.approval_rules import approvals_missing, approvers, required_approvals
+from pipeline.outbound.approval_rules import held_back as held_back
+from pipeline.outbound.approval_rules import parse_send_at as parse_send_at
+from pipeline.outbound.approval_rules import when_shown as when_shown
 from pipeline.outbound.bulletin import source
 from pipeline.outbound.bulletin.content import BulletinContent
 from pipeline.periods import Period
 from pipeline.store.models import Bulletin, utcnow
-
-SEND_AT_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def approval_problems(
@@ -58,14 +63,6 @@ def not_approved_items(session: Session, bulletin: Bulletin) -> list[str]:
     ]
 
 
-def required_approvals(settings: Settings) -> int:
-    return max(1, settings.bulletin.approvals)
-
-
-def approvers(bulletin: Bulletin) -> list[str]:
-    return [a.get("by", "") for a in bulletin.approvals or []]
-
-
 def record_approval(bulletin: Bulletin, by: str, send_at: dt.datetime | None) -> None:
     # A new list, not an in-place append: the JSON column notices only assignment.
     bulletin.approvals = [*(bulletin.approvals or []), {"by": by, "at": utcnow().isoformat(timespec="seconds")}]
@@ -81,44 +78,6 @@ def add_second_approval(settings: Settings, bulletin: Bulletin, by: str, send_at
             f"{required_approvals(settings)} needs a different person: mln bulletin approve {bulletin.id} --as NAME"
         )
     record_approval(bulletin, by, send_at)
-
-
-def approvals_missing(settings: Settings, bulletin: Bulletin) -> int:
-    """How many more people must approve an approved issue before it may go (0: none)."""
-    if bulletin.status != "approved":
-        return 0
-    return max(0, required_approvals(settings) - len(set(approvers(bulletin))))
-
-
-def held_back(settings: Settings, bulletin: Bulletin, now: dt.datetime | None = None) -> str:
-    """Why an approved issue may not be sent yet ("" when it may): a missing approver or its send-at time."""
-    missing = approvals_missing(settings, bulletin)
-    if missing:
-        return (
-            f"bulletin {bulletin.id} waits for {missing} more approver(s) ([bulletin] approvals = "
-            f"{required_approvals(settings)}): mln bulletin approve {bulletin.id} --as NAME"
-        )
-    if bulletin.send_at is not None and bulletin.send_at > (now or utcnow()):
-        return f"bulletin {bulletin.id} is not to be sent before {when_shown(settings, bulletin.send_at)}"
-    return ""
-
-
-def parse_send_at(settings: Settings, text: str, now: dt.datetime | None = None) -> dt.datetime:
-    """'2027-01-05 09:00' in the network's time zone -> an aware UTC time, refused if already past."""
-    try:
-        local = dt.datetime.strptime(text.strip(), SEND_AT_FORMAT)
-    except ValueError:
-        raise InvalidInput(f"--send-at {text!r}: give a local date and time as YYYY-MM-DD HH:MM") from None
-    value = local.replace(tzinfo=zone(settings)).astimezone(dt.UTC)
-    if value <= (now or utcnow()):
-        raise InvalidInput(f"--send-at {text!r} is already past; leave it out to send at the next run")
-    return value
-
-
-def when_shown(settings: Settings, value: dt.datetime) -> str:
-    """A send-at time as people read it: local date and time with the zone's name."""
-    local = value.astimezone(zone(settings))
-    return f"{local.strftime(SEND_AT_FORMAT)} {settings.network.timezone}"
 
 
 def approval_fields(settings: Settings, bulletin: Bulletin) -> dict[str, Any]:

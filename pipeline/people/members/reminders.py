@@ -38,11 +38,6 @@ class ReminderReport:
         return vars(self).copy()
 
 
-def reminder_day(settings: Settings, period: Period) -> dt.date:
-    """The day reminders for `period` go out."""
-    return period.end - dt.timedelta(days=settings.schedule.reminder_days_before)
-
-
 def send_reminders(settings: Settings, period: Period, today: dt.date) -> ReminderReport:
     """Queue one reminder for each active member with nothing received in `period`, once."""
     report = ReminderReport(period.key)
