@@ -17,6 +17,7 @@ from pipeline.config import Settings
 from pipeline.errors import InvalidInput
 from pipeline.review.common import iso
 from pipeline.review.duplicates import plan_notes
+from pipeline.store.columns import submission_columns
 from pipeline.store.reader import Reader, reading
 from pipeline.store.vocabulary import SUBMISSION_STATUSES
 from pipeline.templates_io import match_choice, parse_date
@@ -106,14 +107,14 @@ def _where(flt: QueueFilter) -> tuple[str, dict[str, Any]]:
 # The queue's columns, with the notes a reviewer needs: the possible duplicate's File No and
 # how often the plan was sent again (audit events "repeat", on the (submission_id, at) index).
 _PAGE = """
-    SELECT s.*, i.file_no, d.file_no AS possible_duplicate_file_no,
+    SELECT {columns}, i.file_no, d.file_no AS possible_duplicate_file_no,
            (SELECT COUNT(*) FROM audit_events a WHERE a.submission_id = s.id AND a.action = 'repeat') AS repeats
     FROM submissions s
     LEFT JOIN items i ON i.id = s.item_id
     LEFT JOIN items d ON d.id = s.possible_duplicate_of_id
     WHERE {where}
     ORDER BY s.received_at, s.id
-    LIMIT :limit OFFSET :offset"""
+    LIMIT :limit OFFSET :offset""".replace("{columns}", submission_columns("s"))
 
 
 def iter_queue(reader: Reader, flt: QueueFilter, limit: int, offset: int = 0) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipeline.store.columns import submission_columns
+
 if TYPE_CHECKING:  # `mln queue` and `mln show` compare through the reader, without SQLAlchemy
     from sqlalchemy.orm import Session
 
@@ -82,8 +84,8 @@ def field_changes(old: Submission | dict[str, Any], new: Submission | dict[str, 
 
 
 # What a revision is compared with: the plan's last approved revision before it, else the one just before.
-BASELINE_SQL = """
-    SELECT * FROM submissions
+BASELINE_SQL = f"""
+    SELECT {submission_columns()} FROM submissions
     WHERE item_id = :item_id AND revision < :revision
     ORDER BY CASE WHEN status = 'approved' THEN 0 ELSE 1 END, revision DESC
     LIMIT 1"""

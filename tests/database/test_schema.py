@@ -7,7 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from pipeline.store import db
-from pipeline.store.models import Base
+from pipeline.store.columns import SUBMISSION_COLUMNS
+from pipeline.store.models import Base, Submission
 
 
 def test_migrated_schema_matches_the_models(db_url):
@@ -40,3 +41,8 @@ def test_a_failed_transaction_leaves_nothing_behind(db_url):
         pass
     with db.transaction(db_url, readonly=True) as session:
         assert session.execute(text("select count(*) from mailbox_state")).scalar() == 0
+
+
+def test_the_readers_column_list_is_the_models():
+    """store/columns.py names the submissions columns for the read commands, which cannot import the models."""
+    assert SUBMISSION_COLUMNS == tuple(c.name for c in Submission.__table__.columns)
