@@ -126,7 +126,10 @@ def _postgresql(url: str) -> Any:
         conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseError(f"cannot open {redact(url)}: {exc}".strip()) from exc
-    conn.read_only = True  # BEGIN READ ONLY before the first query: one snapshot, and no write can slip in
+    # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY before the first query: every query of
+    # this read sees one snapshot, and no write can slip in.
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
     return conn
 
 
