@@ -105,10 +105,11 @@ def index_rows(session: Session, theme_number: int | None = None, progress: str 
     if progress is not None:
         query = query.where(Submission.progress == progress)
     for row, file_no in session.execute(query):
-        yield _index_row(row, file_no)
+        yield index_row(row, file_no)
 
 
-def _index_row(row: Submission, file_no: str) -> IndexRow:
+def index_row(row: Submission, file_no: str) -> IndexRow:
+    """One row of the index, from a revision (mapped, or a reader row with the same attributes: the site's)."""
     commenced = _date(row.date_commenced, row.date_commenced_precision)
     if commenced and row.date_commenced_planned:
         commenced = f"To commence {commenced}"

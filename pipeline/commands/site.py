@@ -53,15 +53,17 @@ def build(app: AppContext, out_dir: Path | None, audience: str, full: bool, as_j
     """Write the site as plain files; a rebuild rewrites only the pages that changed.
 
     Home page (latest bulletin, key themes), one page per approved or sent
-    bulletin, one page per approved item, the Information Index with search
-    and filters, and an Atom feed of bulletins. A long build shows its
+    bulletin, one page per approved item, the Information Index (a page per
+    key theme, 1,000 items a page, and a small index page with the search
+    and filters), and an Atom feed of bulletins. A long build shows its
     progress on standard error (a bar on a terminal, else a line every few
     seconds); --json prints only the JSON.
 
-    An item's page is rendered again only when its record in the database
-    has changed since the page was written (or the page is missing); the
-    lists, the search index shards and the feed are compared by content.
-    A change to the site's templates or settings renders everything.
+    A page made from items (an item's page, a page of a theme, a shard of
+    the search index) is rendered again only when what its items show has
+    changed in the database since it was written (or it is missing); the
+    other pages are compared by content. A change to the site's templates
+    or settings renders everything, as --full does.
 
     \b
     Examples:

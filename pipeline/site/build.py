@@ -1,17 +1,20 @@
 """`build_site`: the whole static site for one audience, written incrementally.
 
-Reads items and bulletins in one read-only transaction, renders the pages
-(pages.py), and hands each file to the writer, which rewrites only what changed.
-Item pages, the bulk of a large site, are not even rendered when the item's
-record (as just read from the database) hashes as it did when its page was last
-written with the same templates and settings; `full=True` renders everything.
+One path for every build. A scan reads each approved item's digest (data.py); each
+page made from items (an item's page, a key theme's page of the Information Index,
+a shard of the search index) is compared, by the digests it is made from, with the
+page the last build wrote with the same templates and settings, and kept if they
+agree. Only the items the remaining pages need are then read in full and rendered;
+the small pages (home, the index page, the bulletins, the feed) are rendered every
+time, and the writer rewrites only files whose bytes changed. A full build (`full=True`,
+a first build, or new templates or settings) is the same path with nothing kept.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import urls
@@ -21,10 +24,13 @@ from pipeline.outbound.bulletin.audience import site_urls
 from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.meeting_diary import site_calendar_files
 from pipeline.site import pages
-from pipeline.site.data import SiteItem, load_bulletins, load_items
-from pipeline.site.search_index import search_files
+from pipeline.site import search_index as search
+from pipeline.site.data import ItemStamp, SiteBulletin, SiteItem, load_bulletins, load_items, scan_items
 from pipeline.site.writer import SiteWriter
 from pipeline.store import db
+from pipeline.store.reader import reading
+
+Tick = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,26 @@ class BuildReport:
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "written": list(self.written), "removed": list(self.removed), "kept": list(self.kept)}
+
+
+@dataclass
+class Plan:
+    """The pages made from items that this build must render, each with the inputs it is made from."""
+
+    groups: list[pages.Section]
+    shard_count: int = 1
+    items: list[tuple[ItemStamp, pages.Section, str]] = field(default_factory=list)
+    themes: list[tuple[pages.Section, int, bool, Sequence[ItemStamp], str]] = field(default_factory=list)
+    shards: list[tuple[int, Sequence[ItemStamp], str]] = field(default_factory=list)
+
+    def needed(self) -> list[ItemStamp]:
+        """The items those pages show: the only ones read in full."""
+        found = {stamp.file_no: stamp for stamp, _, _ in self.items}
+        for *_, listed, _ in self.themes:
+            found.update((stamp.file_no, stamp) for stamp in listed)
+        for _, indexed, _ in self.shards:
+            found.update((stamp.file_no, stamp) for stamp in indexed)
+        return list(found.values())
 
 
 def site_info(settings: Settings, audience: str) -> pages.SiteInfo:
@@ -67,35 +93,38 @@ def build_site(
     settings: Settings,
     out_dir: str | Path,
     audience: str = "internal",
-    progress: Callable[[int], Callable[[int], None] | None] | None = None,
+    progress: Callable[[int], Tick | None] | None = None,
     full: bool = False,
 ) -> BuildReport:
     """Write (or bring up to date) the static site for `audience` in `out_dir`.
 
     `progress(total)`, once the pages to write are known, may give a hook called after each item
-    and bulletin page. `full` renders every page even where its record is unchanged.
+    and bulletin page. `full` renders every page even where its items are unchanged.
     """
     check_audience(audience)
-    db.require_schema(settings.database.url)
-    with db.transaction(settings.database.url, readonly=True) as session:
-        items = load_items(session, audience)
+    url = settings.database.url
+    db.require_schema(url)
+    with db.transaction(url, readonly=True) as session:
         bulletins = load_bulletins(session, audience)
         calendars = site_calendar_files(session, settings, network_today(settings))
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     site = site_info(settings, audience)
     writer = SiteWriter(root, audience, build_key(site), reuse=not full)
-    groups = pages.sections(items, site.themes)
-    total = sum(len(section.items) for section in groups) + len(bulletins)
-    tick = progress(total) if progress is not None else None
-    write_pages(writer, site, groups, items, bulletins, tick or (lambda n: None))
+    with reading(url) as reader:
+        stamps = scan_items(reader, audience)
+        hook = progress(len(stamps) + len(bulletins)) if progress is not None else None
+        tick = hook or (lambda n: None)
+        plan = plan_pages(writer, site, stamps, tick)
+        records = load_items(reader, plan.needed(), audience)
+    write_pages(writer, site, plan, records, bulletins, tick)
     for path, data in calendars.items():  # the bulletin's "add to your calendar" links
         writer.write(path, data)
     report = writer.finish()
     return BuildReport(
         out_dir=str(root),
         audience=audience,
-        items=len(items),
+        items=len(stamps),
         bulletins=len(bulletins),
         files=len(writer.current),
         written=tuple(report.written),
@@ -107,7 +136,7 @@ def build_site(
 
 
 # Bump when the page-making code changes in a way the templates do not show.
-PAGES_FORMAT = "2"
+PAGES_FORMAT = "3"
 
 
 def build_key(site: pages.SiteInfo) -> str:
@@ -120,34 +149,80 @@ def build_key(site: pages.SiteInfo) -> str:
     return digest.hexdigest()
 
 
-def item_inputs(item: SiteItem, section: pages.Section) -> str:
-    """What an item page is made from: its record (frozen dataclasses, so repr is stable) and its theme."""
-    return hashlib.sha256(f"{item!r}\n{section.theme}\n{section.anchor}".encode()).hexdigest()
+def item_inputs(stamp: ItemStamp, section: pages.Section) -> str:
+    """What an item page is made from: its record (as its digest) and its theme (named in the settings)."""
+    return f"{stamp.digest} {section.anchor}"
+
+
+def theme_inputs(section: pages.Section, part: int, more: bool, members: Sequence[ItemStamp]) -> str:
+    """What a page of a theme is made from: the theme, which page, whether one follows, its items' records."""
+    rows = "\n".join(f"{stamp.file_no} {stamp.digest}" for stamp in members)
+    return _hash(f"theme\n{section.number}\n{section.theme}\n{section.anchor}\n{part} {more}\n{rows}")
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_pages(writer: SiteWriter, site: pages.SiteInfo, stamps: list[ItemStamp], tick: Tick) -> Plan:
+    """Keep each page made from items whose inputs are unchanged; list the others to render."""
+    plan = Plan(pages.sections(stamps, site.themes))
+    for section in plan.groups:
+        parts = section.parts
+        for part, members in enumerate(parts, start=1):
+            more = part < len(parts)
+            inputs = theme_inputs(section, part, more, members)
+            if not writer.keep(section.part_path(part), inputs):
+                plan.themes.append((section, part, more, members, inputs))
+        for stamp in section.items:
+            inputs = item_inputs(stamp, section)
+            if writer.keep(urls.item_path(stamp.file_no), inputs):
+                tick(1)
+            else:
+                plan.items.append((stamp, section, inputs))
+    shards = search.shards(stamps)
+    plan.shard_count = len(shards)
+    for number, indexed in enumerate(shards):
+        inputs = search.shard_inputs(number, indexed)
+        if not writer.keep(search.shard_path(number), inputs):
+            plan.shards.append((number, indexed, inputs))
+    return plan
 
 
 def write_pages(
     writer: SiteWriter,
     site: pages.SiteInfo,
-    groups: list[pages.Section],
-    items: list,
-    bulletins: list,
-    tick: Callable[[int], None] = lambda n: None,
+    plan: Plan,
+    records: dict[str, SiteItem],
+    bulletins: list[SiteBulletin],
+    tick: Tick = lambda n: None,
 ) -> None:
     templates = Path(site.templates_dir)
     for name in pages.ASSETS:
         writer.write(f"assets/{name}", pages.asset(name, templates))
-    writer.write(urls.HOME, pages.render_home(site, groups, bulletins[0] if bulletins else None))
-    writer.write(urls.INDEX, pages.render_index(site, groups))
-    for path, script in search_files(items).items():
-        writer.write(path, script)
-    for section in groups:
-        for item in section.items:
-            path, inputs = urls.item_path(item.file_no), item_inputs(item, section)
-            if not writer.keep(path, inputs):
-                writer.write(path, pages.render_item(site, item, section), inputs)
-            tick(1)
+    writer.write(urls.HOME, pages.render_home(site, plan.groups, bulletins[0] if bulletins else None))
+    writer.write(urls.INDEX, pages.render_index(site, plan.groups))
+    writer.write(urls.SEARCH_SCRIPT, search.map_script(plan.shard_count))
+    for number, indexed, inputs in plan.shards:
+        entries = {
+            s.file_no: search.entry(records[s.file_no], _anchor(s, site)) for s in indexed if s.file_no in records
+        }
+        writer.write(search.shard_path(number), search.shard_script(number, entries), inputs)
+    for section, part, more, listed, inputs in plan.themes:
+        items = [records[stamp.file_no] for stamp in listed if stamp.file_no in records]
+        writer.write(section.part_path(part), pages.render_theme(site, section, part, more, items), inputs)
+    for stamp, section, inputs in plan.items:
+        if stamp.file_no in records:  # else withdrawn since the scan (a new snapshot per query on PostgreSQL)
+            writer.write(
+                urls.item_path(stamp.file_no), pages.render_item(site, records[stamp.file_no], section), inputs
+            )
+        tick(1)
     writer.write(urls.BULLETINS, pages.render_bulletin_list(site, bulletins))
     for bulletin in bulletins:
         writer.write(urls.bulletin_path(bulletin.number), pages.render_bulletin_page(site, bulletin))
         tick(1)
     writer.write(urls.FEED, pages.render_feed(site, bulletins))
+
+
+def _anchor(stamp: ItemStamp, site: pages.SiteInfo) -> str:
+    return pages.anchor(pages.theme_number(stamp.theme_number, site.themes))

@@ -5,23 +5,91 @@ Index shows them: pipeline/index_export.py makes the index rows); bulletins are
 approved or sent issues with their frozen renditions. The external audience
 sees only items whose latest approved revision says `share_externally = yes`
 (True: a clear yes; a no, a box left blank or an unclear answer keeps it out).
+
+Items are read in two steps, through the read-only driver (pipeline/store/reader.py):
+`scan_items` reads every approved revision's shown columns as stored, unparsed, and
+makes of each item an `ItemStamp`: its File No, theme, region and a digest of those
+columns, which changes whenever anything a page shows of the item changes. The
+builder compares digests with those its pages were made from, and `load_items`
+then reads in full (typed, as the pages need them) only the items it must render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import marshal
+import operator
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from pipeline.index_export import IndexRow, index_rows
+from pipeline.index_export import IndexRow
+from pipeline.index_export import index_row
 from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.intro import safe_link
 from pipeline.periods import Period
-from pipeline.store.models import Bulletin, BulletinRendition, Item, Submission
+from pipeline.store.models import Bulletin, BulletinRendition
+from pipeline.store.reader import Reader
 from pipeline.templates_io.dates import describe_date
+
+# Every column of an approved revision that a page, an index row or the search index shows.
+SHOWN = (
+    "revision", "is_update", "title", "theme", "theme_number", "locality", "region", "organisation",
+    "organisation_type", "lead_name", "lead_email", "progress", "date_commenced", "date_commenced_precision",
+    "date_commenced_planned", "date_updated", "date_updated_precision", "completion_date",
+    "completion_date_precision", "completion_note", "summary", "actions", "outcomes", "learning", "link",
+    "share_externally", "received_at", "approved_at",
+)  # fmt: skip
+SEARCHED = ("title", "summary", "outcomes", "learning", "locality", "organisation")
+# What the revision history on an item's page shows of each revision (see `_revision`).
+HISTORY = (
+    "revision",
+    "is_update",
+    "title",
+    "progress",
+    "date_updated",
+    "date_updated_precision",
+    "received_at",
+    "approved_at",
+)
+_history = operator.itemgetter(*HISTORY)
+# The searched words, then what the results list shows: what an item's search-index entry can take.
+_sized = operator.itemgetter(*SEARCHED, "title", "locality", "region")
+_ORDER = "ORDER BY s.item_id, s.revision, s.id"
+# Columns that the SQLite driver would parse (dates, times, booleans): read as stored text instead.
+_PARSED = {"date_commenced", "date_updated", "completion_date", "received_at", "approved_at"}
+_PARSED |= {"is_update", "date_commenced_planned", "share_externally"}
+_SCAN = (  # each column named (the reader gives rows as dicts); no ORDER BY: sorting every row costs more than the rest
+    "SELECT s.item_id, s.id, CASE WHEN s.share_externally THEN 1 ELSE 0 END AS shared,"
+    f" {', '.join(f'CAST(s.{c} AS TEXT) AS {c}' if c in _PARSED else f's.{c}' for c in SHOWN)}"
+    # Most revisions are approved ones: reading the table straight through beats finding each by the status index.
+    " FROM submissions s WHERE (s.status || '') = 'approved'"
+)
+_FILE_NOS = "SELECT id, file_no FROM items"
+# By item (its index), not by status (whose index would read every approved row for each chunk of items).
+_LOAD = (
+    f"SELECT i.file_no, s.item_id, s.status, {', '.join(f's.{c}' for c in SHOWN)}"
+    f" FROM submissions s JOIN items i ON i.id = s.item_id WHERE s.item_id IN (%s) {_ORDER}"
+)
+_CHUNK = 500
+_DIGITS = re.compile(r"(\d+)")
+
+
+class ItemStamp(NamedTuple):
+    """One item as the scan sees it: enough to place it, and a digest of everything its pages show."""
+
+    file_no: str
+    item_id: int
+    theme_number: int
+    region: str
+    digest: str
+    size: int  # characters of its searched and listed text: what its search-index entry can take at most
 
 
 @dataclass(frozen=True)
@@ -70,42 +138,68 @@ class SiteBulletin:
     update_count: int
 
 
-def load_items(session: Session, audience: str) -> list[SiteItem]:
-    """Every approved item the audience may see, in theme order then File No."""
+def scan_items(reader: Reader, audience: str) -> list[ItemStamp]:
+    """Every approved item the audience may see, in File No order, each with the digest of what it shows."""
     check_audience(audience)
-    approved = _approved_by_file_no(session)
-    items = []
-    for row in index_rows(session):
-        revisions = approved.get(row.file_no)
-        if not revisions:
+    file_nos = {row["id"]: row["file_no"] for row in reader.rows(_FILE_NOS)}
+    found = []
+    for rows in _by_item(reader.rows(_SCAN), "item_id"):
+        if len(rows) > 1:
+            rows.sort(key=lambda row: (row["revision"] or 0, row["id"]))
+        latest = rows[-1]
+        if audience == "external" and not latest["shared"]:
             continue
-        latest = revisions[-1]
-        if audience == "external" and latest.share_externally is not True:
-            continue
-        items.append(_site_item(row, latest, revisions, audience))
-    return items
-
-
-def _approved_by_file_no(session: Session) -> dict[str, list[Submission]]:
-    query = (
-        select(Submission, Item.file_no)
-        .join(Item, Submission.item_id == Item.id)
-        .where(Submission.status == "approved")
-        .order_by(Item.file_no, Submission.revision, Submission.id)
-        .execution_options(yield_per=1000)
-    )
-    found: dict[str, list[Submission]] = defaultdict(list)
-    for submission, file_no in session.execute(query):
-        found[file_no].append(submission)
+        file_no = file_nos[latest["item_id"]]
+        # Of earlier revisions the item's page shows only the history. marshal version 0: the same values
+        # give the same bytes, however Python shares them in memory.
+        history = [_history(row) for row in rows[:-1]]
+        shown = marshal.dumps((file_no, history, tuple(latest.values())), 0)
+        size = sum(map(len, filter(None, _sized(latest))))
+        region = latest["region"] or ""
+        digest = hashlib.sha256(shown).hexdigest()[:32]
+        found.append(ItemStamp(file_no, latest["item_id"], latest["theme_number"] or 0, region, digest, size))
+    found.sort(key=lambda stamp: file_no_order(stamp.file_no))
     return found
 
 
-def _site_item(row: IndexRow, latest: Submission, revisions: list[Submission], audience: str) -> SiteItem:
+def file_no_order(file_no: str) -> list:
+    """File Nos as people count them: CH-2026-999 before CH-2026-1000."""
+    parts: list = _DIGITS.split(file_no)  # text, number, text, number ... text
+    parts[1::2] = map(int, parts[1::2])
+    return parts
+
+
+def load_items(reader: Reader, stamps: list[ItemStamp], audience: str) -> dict[str, SiteItem]:
+    """The full records of the items `stamps` name, by File No."""
+    check_audience(audience)
+    ids = sorted({stamp.item_id for stamp in stamps})
+    found: dict[str, SiteItem] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        params = {f"i{n}": item_id for n, item_id in enumerate(chunk)}
+        sql = _LOAD % ", ".join(f":{name}" for name in params)
+        approved = [row for row in reader.rows(sql, params) if row["status"] == "approved"]
+        for records in _by_item(approved, "item_id"):
+            found[records[-1]["file_no"]] = _site_item(records, audience)
+    return found
+
+
+def _by_item(rows: list[Any], key: Any) -> list[list[Any]]:
+    """Rows in item order, grouped per item (`row[key]`)."""
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return list(grouped.values())
+
+
+def _site_item(revisions: list[dict], audience: str) -> SiteItem:
+    latest: Any = SimpleNamespace(**revisions[-1])  # as the index export reads a Submission: by attribute
+    row = index_row(latest, latest.file_no)
     shared = latest.share_externally is True
     # External readers see an address only where the member agreed to share it (as the bulletin does).
     show_email = bool(row.lead_email) and (audience == "internal" or shared)
     if not show_email:
-        row = _without_email(row)
+        row = IndexRow(**{**row.__dict__, "lead_email": ""})
     return SiteItem(
         row=row,
         theme_number=latest.theme_number or 0,
@@ -126,27 +220,23 @@ def _site_item(row: IndexRow, latest: Submission, revisions: list[Submission], a
     )
 
 
-def _without_email(row: IndexRow) -> IndexRow:
-    return IndexRow(**{**row.__dict__, "lead_email": ""})
-
-
-def _sort_date(row: Submission) -> str:
+def _sort_date(row: SimpleNamespace) -> str:
     for value in (row.date_updated, row.date_commenced, _day(row.approved_at)):
         if value is not None:
             return value.isoformat()
     return ""
 
 
-def _revision(row: Submission) -> Revision:
-    updated = describe_date(row.date_updated, row.date_updated_precision or "month") if row.date_updated else ""
+def _revision(row: dict) -> Revision:
+    updated = row["date_updated"]
     return Revision(
-        number=row.revision or 0,
-        received=_day(row.received_at),
-        approved=_day(row.approved_at),
-        file_updated=updated,
-        status=row.progress or "Planned",
-        title=row.title or "",
-        is_update=bool(row.is_update),
+        number=row["revision"] or 0,
+        received=_day(row["received_at"]),
+        approved=_day(row["approved_at"]),
+        file_updated=describe_date(updated, row["date_updated_precision"] or "month") if updated else "",
+        status=row["progress"] or "Planned",
+        title=row["title"] or "",
+        is_update=bool(row["is_update"]),
     )
 
 

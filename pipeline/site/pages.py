@@ -3,6 +3,12 @@
 Each function returns the page as text; nothing here touches the disk or the
 database. Pages carry no build time or other changing value, so an unchanged
 item renders to the same bytes and an incremental build can skip it.
+
+The Information Index is a page per key theme (practice/theme-N.html; a theme of
+more than PART_SIZE items goes on over theme-N-2.html, theme-N-3.html ..., in File No
+order) and a small page at its old address (practice/index.html) that links them,
+holds the search and keeps each theme's old anchor. A new item, whose File No is
+usually its theme's last, rewrites only the last page of its theme.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from pipeline.outbound.bulletin.content import STATUSES
 from pipeline.outbound.bulletin.personalise import personalise
 from pipeline.outbound.bulletin.render import longdate, paragraphs
 from pipeline.outbound.bulletin.view import STATUS_SLUGS
-from pipeline.site.data import SiteBulletin, SiteItem
+from pipeline.site.data import ItemStamp, SiteBulletin, SiteItem
 
 OTHER_THEME = "Other themes"
+PART_SIZE = 1000  # items on one page of a theme: a page of about 700 KB
 
 
 @dataclass(frozen=True)
@@ -41,18 +48,44 @@ class SiteInfo:
 class Section:
     number: int  # the theme's number in the configured order; 0 for "Other themes"
     theme: str
-    anchor: str
-    items: tuple[SiteItem, ...]
+    anchor: str  # the theme's id on the index page, and its page's name
+    items: tuple[ItemStamp, ...]
+
+    @property
+    def path(self) -> str:
+        return theme_path(self.anchor)
+
+    @property
+    def parts(self) -> list[tuple[ItemStamp, ...]]:
+        """The theme's items a page at a time (none for a theme without items)."""
+        return [self.items[start : start + PART_SIZE] for start in range(0, len(self.items), PART_SIZE)]
+
+    def part_path(self, number: int) -> str:
+        """Where page `number` (from 1) of the theme lives."""
+        return theme_path(self.anchor, number)
 
 
-def sections(items: list[SiteItem], themes: tuple[str, ...]) -> list[Section]:
+def theme_path(anchor: str, part: int = 1) -> str:
+    return f"practice/{anchor}.html" if part == 1 else f"practice/{anchor}-{part}.html"
+
+
+def theme_number(number: int, themes: tuple[str, ...]) -> int:
+    """The configured theme an item is listed under: 0 ("Other themes") for a number not configured."""
+    return number if 1 <= number <= len(themes) else 0
+
+
+def anchor(number: int) -> str:
+    return f"theme-{number}" if number else "theme-other"
+
+
+def sections(items: list[ItemStamp], themes: tuple[str, ...]) -> list[Section]:
     """Items under their configured theme, in theme order; unknown themes last."""
-    grouped: dict[int, list[SiteItem]] = {n: [] for n in range(len(themes) + 1)}
+    grouped: dict[int, list[ItemStamp]] = {n: [] for n in range(len(themes) + 1)}
     for item in items:
-        grouped[item.theme_number if 1 <= item.theme_number <= len(themes) else 0].append(item)
-    found = [Section(n, theme, f"theme-{n}", tuple(grouped[n])) for n, theme in enumerate(themes, start=1)]
+        grouped[theme_number(item.theme_number, themes)].append(item)
+    found = [Section(n, theme, anchor(n), tuple(grouped[n])) for n, theme in enumerate(themes, start=1)]
     if grouped[0]:
-        found.append(Section(0, OTHER_THEME, "theme-other", tuple(grouped[0])))
+        found.append(Section(0, OTHER_THEME, anchor(0), tuple(grouped[0])))
     return found
 
 
@@ -71,9 +104,8 @@ def render_home(site: SiteInfo, groups: list[Section], latest: SiteBulletin | No
 
 
 def render_index(site: SiteInfo, groups: list[Section]) -> str:
-    items = [item for s in groups for item in s.items]
-    regions = sorted({item.region for item in items if item.region})
-    paths = {item.file_no: urls.item_path(item.file_no) for item in items}
+    """The Information Index's own page: its themes, each linked to its page, and the search."""
+    regions = sorted({item.region for s in groups for item in s.items if item.region})
     return _render(
         "index.html.j2",
         urls.INDEX,
@@ -81,8 +113,30 @@ def render_index(site: SiteInfo, groups: list[Section]) -> str:
         current="index",
         sections=groups,
         regions=regions,
-        item_paths=paths,
-        total=len(items),
+        total=sum(len(s.items) for s in groups),
+    )
+
+
+def render_theme(site: SiteInfo, section: Section, part: int, more: bool, items: list[SiteItem]) -> str:
+    """Page `part` of a key theme's list in the Information Index (`more`: another page follows it).
+
+    The page links only to its neighbours, so a new last page changes the one before it and no other.
+    """
+    path = section.part_path(part)
+    first = (part - 1) * PART_SIZE + 1
+    return _render(
+        "theme.html.j2",
+        path,
+        site,
+        current="",
+        section=section,
+        items=items,
+        item_paths={item.file_no: urls.item_path(item.file_no) for item in items},
+        part=part,
+        previous=urls.relative(path, section.part_path(part - 1)) if part > 1 else "",
+        following=urls.relative(path, section.part_path(part + 1)) if more else "",
+        first=first,
+        last=first + len(items) - 1,
     )
 
 
@@ -94,7 +148,7 @@ def render_item(site: SiteInfo, item: SiteItem, section: Section) -> str:
         current="",
         item=item,
         theme=section.theme,
-        anchor=section.anchor,
+        theme_href=section.path,
     )
 
 

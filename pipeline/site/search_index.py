@@ -3,30 +3,38 @@
 Words are lower-cased and stripped of accents, in first-seen order, joined by
 spaces with a leading space, so the page's script finds a word by its start
 (" audit" matches "audits"). Duplicates are dropped, which keeps the index a
-fraction of the size of the text it covers.
+fraction of the size of the text it covers. Beside its words, each entry holds
+what the Information Index page lists of a found item (ENTRY), so a search
+answers from the index alone: the page itself is small.
 
 At national scale the whole index is tens of megabytes, so it is split into
 shards: an item's shard is fixed by a hash of its File No, so a new or changed
-item rewrites one shard only. The shard count is a power of two chosen so that
-shards average at most SHARD_TARGET bytes; the page loads a small map
-(search-index.js) and then the shards one at a time, searching each as it comes.
-Shards are scripts, not JSON files, so the search also works from a file share
-(file:// cannot fetch, but it can load a script).
+item changes one shard only. The shard count is a power of two chosen from the
+items' text as stored (an upper bound on their entries' size, known before any
+entry is made) so that shards average at most SHARD_TARGET bytes; the page loads
+a small map (search-index.js) and then the shards one at a time, searching each
+as it comes. Shards are scripts, not JSON files, so the search also works from a
+file share (file:// cannot fetch, but it can load a script).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 import zlib
+from collections.abc import Sequence
 
 from pipeline import urls
-from pipeline.site.data import SiteItem
+from pipeline.outbound.bulletin.view import STATUS_SLUGS
+from pipeline.site.data import SEARCHED, ItemStamp, SiteItem
 
-SEARCHED = ("title", "summary", "outcomes", "learning", "locality", "organisation")
+# One entry: [words, title, theme anchor, location, region, status, date, page].
+ENTRY = ("words", "title", "theme", "location", "region", "status", "date", "path")
 SHARD_TARGET = 256 * 1024  # average; hashing keeps every shard well under the 1 MB a reader should wait for
 SHARD_FOLDER = "practice/search"
+_ENTRY_OVERHEAD = 96  # quotes, commas, the anchor, status, date and the page's path beside the File No
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -47,9 +55,18 @@ def item_words(item: SiteItem) -> str:
     return " " + " ".join(seen)
 
 
-def search_index(items: list[SiteItem]) -> dict:
-    """The whole index in one object (what the shards hold between them)."""
-    return {"v": 1, "fields": list(SEARCHED), "items": {item.file_no: item_words(item) for item in items}}
+def entry(item: SiteItem, anchor: str) -> list[str]:
+    row = item.row
+    return [
+        item_words(item),
+        row.title,
+        anchor,
+        row.location,
+        item.region,
+        STATUS_SLUGS.get(row.status, "planned"),
+        item.sort_date,
+        urls.item_path(row.file_no),
+    ]
 
 
 def shard_count(total_bytes: int) -> int:
@@ -67,23 +84,32 @@ def shard_path(number: int) -> str:
     return f"{SHARD_FOLDER}/{number}.js"
 
 
-def search_files(items: list[SiteItem]) -> dict[str, str]:
-    """Site path -> script: the map (urls.SEARCH_SCRIPT) and every shard it names."""
-    found = {item.file_no: item_words(item) for item in items}
-    count = shard_count(sum(len(k) + len(v) + 6 for k, v in found.items()))
-    shards: list[dict[str, str]] = [{} for _ in range(count)]
-    for file_no, text in found.items():
-        shards[shard_of(file_no, count)][file_no] = text
-    files = {urls.SEARCH_SCRIPT: _script("window.MLN_SEARCH_INDEX=", _index_map(count))}
-    for number, shard in enumerate(shards):
-        files[shard_path(number)] = _script(f"window.MLN_SEARCH_SHARD({number},", {"items": shard}, ")")
-    return files
+def shards(stamps: list[ItemStamp]) -> list[list[ItemStamp]]:
+    """The items of each shard, in File No order; how many shards depends only on the items' stored text."""
+    count = shard_count(sum(2 * len(s.file_no) + s.size + _ENTRY_OVERHEAD for s in stamps))
+    found: list[list[ItemStamp]] = [[] for _ in range(count)]
+    for stamp in stamps:
+        found[shard_of(stamp.file_no, count)].append(stamp)
+    return found
 
 
-def _index_map(count: int) -> dict:
-    # Relative to the Information Index page, which loads this map.
+def shard_inputs(number: int, members: Sequence[ItemStamp]) -> str:
+    """What a shard is made from: its number and its items' digests (with the templates, in the build key)."""
+    text = "\n".join(f"{s.file_no} {s.digest}" for s in members)
+    return hashlib.sha256(f"shard {number}\n{text}".encode()).hexdigest()
+
+
+def shard_script(number: int, entries: dict[str, list[str]]) -> str:
+    return _script(f"window.MLN_SEARCH_SHARD({number},", {"items": entries}, ")")
+
+
+def map_script(count: int) -> str:
+    """The map the Information Index page loads first (urls.SEARCH_SCRIPT): where the shards are."""
+    # Relative to the Information Index page, which loads this map; no counts: a new item leaves the map alone.
     paths = [urls.relative(urls.INDEX, shard_path(n)) for n in range(count)]
-    return {"v": 2, "fields": list(SEARCHED), "shards": paths}  # no counts: a new item leaves the map alone
+    return _script(
+        "window.MLN_SEARCH_INDEX=", {"v": 3, "fields": list(SEARCHED), "entry": list(ENTRY), "shards": paths}
+    )
 
 
 def _script(head: str, data: dict, tail: str = "") -> str:

@@ -50,6 +50,7 @@ class SiteWriter:
         self.audience = audience
         self.build = build
         old = read_manifest(root)
+        self.old = old
         self.previous = old.files
         # Inputs count only for pages made with the same templates and settings (and edition).
         self.reuse = reuse  # False: write every file, as into an empty folder (a full build)
@@ -58,16 +59,27 @@ class SiteWriter:
         self.current: dict[str, str] = {}
         self.inputs: dict[str, str] = {}
         self.report = WriteReport()
+        self._listed: dict[str, set[str]] = {}  # folder -> its files, read once (not a stat per page)
 
     def keep(self, path: str, inputs: str) -> bool:
         """True (and the page counts as unchanged) when `path` was made from `inputs` and is still there."""
         digest = self.previous.get(path)
-        if digest is None or self.previous_inputs.get(path) != inputs or not (self.root / path).is_file():
+        if digest is None or self.previous_inputs.get(path) != inputs or not self._present(path):
             return False
         self.current[path] = digest
         self.inputs[path] = inputs
         self.report.unchanged += 1
         return True
+
+    def _present(self, path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        if folder not in self._listed:
+            try:
+                with os.scandir(self.root / folder) as entries:
+                    self._listed[folder] = {e.name for e in entries if e.is_file(follow_symlinks=False)}
+            except OSError:
+                self._listed[folder] = set()
+        return name in self._listed[folder]
 
     def write(self, path: str, content: str | bytes, inputs: str = "") -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
@@ -92,8 +104,11 @@ class SiteWriter:
                 self.report.removed.append(path)
             else:
                 self.report.kept.append(path)
+        if Manifest(self.audience, self.current, self.build, self.inputs) == self.old:
+            return self.report  # nothing changed: the manifest already says so
         manifest = {"audience": self.audience, "build": self.build, "files": self.current, "inputs": self.inputs}
-        _atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True).encode("utf-8"))
+        # No indent and no sorting: json's C encoder writes a national site's manifest (tens of MB) at once.
+        _atomic_write(self.root / MANIFEST, json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
         return self.report
 
 

@@ -23,7 +23,12 @@ def shard_files(out: Path) -> list[Path]:
 
 def shard_items(out: Path) -> dict[str, str]:
     """File No -> searched words, merged from every shard; an item in two shards fails."""
-    found: dict[str, str] = {}
+    return {file_no: entry[0] for file_no, entry in shard_entries(out).items()}
+
+
+def shard_entries(out: Path) -> dict[str, list[str]]:
+    """File No -> its whole entry (words, then what the results list shows), merged from every shard."""
+    found: dict[str, list[str]] = {}
     for number, path in enumerate(shard_files(out)):
         match = _SHARD.match(path.read_text(encoding="utf-8"))
         assert match and int(match.group(1)) == number, path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bulletin.conftest import TEMPLATES, load_sample
+from playwright.sync_api import expect
 
 from pipeline.outbound.bulletin import PREVIEW_VALUES, personalise, render_bulletin
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.browser
 SITE_PAGES = (
     "index.html",
     "practice/index.html",
+    "practice/theme-6.html",
     "items/CH-2026-001.html",
     "items/WF-2026-001.html",
     "bulletins/1.html",
@@ -39,6 +41,7 @@ def test_index_page_with_the_finder_in_use_has_no_violations(browser_context, si
         page.goto(site_url + "practice/index.html", wait_until="load")
         page.locator("#q").fill("homes")
         page.select_option("#f-status", "implemented")
+        expect(page.locator("#results")).to_be_visible()  # the results list, drawn from the search index
         violations = axe_violations(page, axe)
         assert violations == [], describe(violations)
     finally:

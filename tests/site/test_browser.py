@@ -8,7 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-PAGES = ("index.html", "practice/index.html", "items/CH-2026-001.html", "bulletins/1.html", "bulletins/index.html")
+PAGES = (
+    "index.html",
+    "practice/index.html",
+    "practice/theme-6.html",
+    "items/CH-2026-001.html",
+    "bulletins/1.html",
+    "bulletins/index.html",
+)
 
 
 @pytest.fixture
@@ -30,11 +37,11 @@ def open_page(browser_context, site_url):
 
 
 def shown(page, count: str) -> None:
-    """Wait until the count reads "<count> of ...": the index's shards arrive after the search begins.
+    """Wait until the count reads "<count> of N items shown.": every shard of the index searched.
 
     A locator assertion, not wait_for_function: polling a string there is eval, which the site's CSP forbids.
     """
-    expect(page.locator("#result-count")).to_have_text(re.compile(rf"^{count} of "))
+    expect(page.locator("#result-count")).to_have_text(re.compile(rf"^{count} of \d+ items? shown\.$"))
 
 
 def visible_files(page) -> list[str]:
@@ -63,30 +70,39 @@ def test_search_finds_an_item_by_a_word_from_its_outcomes(open_page):
 def test_filters_by_theme_region_and_status_and_sorts(open_page):
     page = open_page("practice/index.html")
     page.wait_for_selector("#finder", state="visible")
+    assert page.locator("#results").is_hidden()  # nothing asked yet: the page lists the themes
     page.select_option("#f-region", "North East")
+    shown(page, "1")
     assert visible_files(page) == ["LG-2026-001"]
     page.select_option("#f-region", "")
     page.select_option("#f-status", "planned")
+    shown(page, "2")
     assert sorted(visible_files(page)) == ["IP-2026-001", "WF-2026-001"]
     page.select_option("#f-status", "")
     page.select_option("#f-theme", "theme-6")
+    shown(page, "2")
     assert sorted(visible_files(page)) == ["CH-2026-001", "CH-2026-002"]
-    assert page.locator("section.theme:visible").count() == 1
     page.select_option("#f-region", "Yorkshire & Humber")
     page.select_option("#f-status", "implemented")
     assert sorted(visible_files(page)) == ["CH-2026-001", "CH-2026-002"]
     assert page.inner_text("#result-count") == "2 of 5 items shown."
-    # Sorting within the theme: CH-2026-001 was updated (November 2026), CH-2026-002 only commenced (June).
+    # Sorting: CH-2026-001 was updated (November 2026), CH-2026-002 only commenced (June).
     page.select_option("#sort", "date-asc")
     assert visible_files(page) == ["CH-2026-002", "CH-2026-001"]
     page.select_option("#sort", "date-desc")
     assert visible_files(page) == ["CH-2026-001", "CH-2026-002"]
+    row = page.locator('tr.row[data-file="CH-2026-001"]')
+    assert "Care Homes / Housing / Home Care / Day Services" in row.inner_text()  # the theme by name
+    assert row.locator(".chip").inner_text() == "Implemented"
+    row.locator("a").click()
+    assert page.url.endswith("/items/CH-2026-001.html")
 
 
 def test_choices_are_kept_in_the_address(open_page, site_url):
     page = open_page("practice/index.html?q=reminiscence&status=implemented")
     page.wait_for_selector("#finder", state="visible")
     assert page.input_value("#q") == "reminiscence" and page.input_value("#f-status") == "implemented"
+    shown(page, "1")
     assert visible_files(page) == ["CH-2026-001"]
     page.select_option("#f-region", "Yorkshire & Humber")
     assert page.url == site_url + "practice/index.html?q=reminiscence&region=Yorkshire+%26+Humber&status=implemented"
@@ -130,8 +146,10 @@ def test_without_scripting_the_full_list_is_there(browser_context, site_url):
     browser_context.new_cdp_session(page).send("Emulation.setScriptExecutionDisabled", {"value": True})
     try:
         page.goto(site_url + "practice/index.html", wait_until="load")
-        assert page.locator("tr.row:visible").count() == 5
         assert not page.locator("#finder").is_visible()
+        page.click("#theme-6 a")  # each theme's page lists its items
+        assert page.url.endswith("/practice/theme-6.html")
+        assert page.locator("tr.row:visible").count() == 2
         page.click("text=Development of an education package")
         assert page.url.endswith("/items/CH-2026-001.html")
     finally:

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pipeline.site import build_site
 
 from .seed import IMG, SCRIPT
-from .shards import shard_items
+from .shards import shard_entries
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -26,6 +26,8 @@ def test_internal_build_has_every_page(seeded, tmp_path):
     for path in (
         "index.html",
         "practice/index.html",
+        "practice/theme-1.html",
+        "practice/theme-6.html",
         "bulletins/index.html",
         "bulletins/1.html",
         "feed.atom",
@@ -42,24 +44,32 @@ def test_internal_build_has_every_page(seeded, tmp_path):
     assert "MLN Bulletin No. 1: November" in home and 'href="bulletins/1.html"' in home
     assert 'Care Homes / Housing / Home Care / Day Services</a> <span class="count">(2 items)' in home
     assert '<li value="2">Commissioning <span class="count">(0 items)' in home  # no link to a section that is not there
+    assert 'href="practice/theme-6.html"' in home
+    assert not (out / "practice/theme-2.html").exists()  # no page for a theme with no items
 
 
 def test_index_is_grouped_by_theme_with_status_labels(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
     page = read(tmp_path, "practice/index.html")
-    headings = re.findall(r"<h2 id=\"theme-\d+-h\">(.*?)</h2>", page)
-    assert headings == [
-        "1. Liaison / General Hospital",
-        "3. Workforce",
-        "5. In Patient Services",
-        "6. Care Homes / Housing / Home Care / Day Services",
+    themes = re.findall(r'<li id="(theme-[\w-]+)"[^>]*><a href="([^"]+)">(.*?)</a>', page)
+    assert themes == [
+        ("theme-1", "../practice/theme-1.html", "Liaison / General Hospital"),
+        ("theme-3", "../practice/theme-3.html", "Workforce"),
+        ("theme-5", "../practice/theme-5.html", "In Patient Services"),
+        ("theme-6", "../practice/theme-6.html", "Care Homes / Housing / Home Care / Day Services"),
     ]
-    row = re.search(r'<tr class="row" data-file="CH-2026-001".*?</tr>', page, re.S).group(0)
-    assert 'data-status="implemented"' in row and 'data-region="Yorkshire &amp; Humber"' in row
+    assert '<li id="theme-2" value="2">Commissioning <span class="count">(0 items)' in page  # the old anchor stays
+    assert "CH-2026-001" not in page  # the page is small: the themes' pages list the items, the search finds them
+    assert 'id="finder" class="finder" role="search" aria-label="Search the index" hidden' in page
+    theme = read(tmp_path, "practice/theme-6.html")
+    assert "<h1>6. Care Homes / Housing / Home Care / Day Services</h1>" in theme
+    assert re.findall(r'<tr class="row" data-file="([^"]+)"', theme) == ["CH-2026-001", "CH-2026-002"]
+    row = re.search(r'<tr class="row" data-file="CH-2026-001".*?</tr>', theme, re.S).group(0)
+    assert "Yorkshire &amp; Humber" in row
     assert '<span class="chip chip-implemented">Implemented</span>' in row  # colour and the words
     assert 'href="../items/CH-2026-001.html"' in row
-    assert "A pending rewrite" not in page  # only approved revisions are published
-    assert 'id="finder" class="finder" role="search" aria-label="Search the index" hidden' in page
+    assert 'href="../practice/index.html#theme-6"' in theme
+    assert "A pending rewrite" not in theme  # only approved revisions are published
 
 
 def test_item_page_shows_fields_and_revision_history(seeded, tmp_path):
@@ -90,7 +100,7 @@ def test_external_build_hides_unshared_items_and_addresses(seeded, tmp_path):
 
 def test_member_text_is_escaped_everywhere(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
-    for path in ("practice/index.html", "items/WF-2026-001.html", "bulletins/1.html", "practice/search/0.js"):
+    for path in ("practice/theme-3.html", "items/WF-2026-001.html", "bulletins/1.html", "practice/search/0.js"):
         text = read(tmp_path, path)
         assert SCRIPT not in text and IMG not in text, path
     item = read(tmp_path, "items/WF-2026-001.html")
@@ -132,15 +142,26 @@ def test_feed_uses_absolute_links_with_a_base_url(db_url, tmp_path):
 
 def test_search_index_holds_the_searched_fields(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
-    words = shard_items(tmp_path)["CH-2026-001"]
+    entry = shard_entries(tmp_path)["CH-2026-001"]
+    words = entry[0]
     for word in ("reminiscence", "five", "barnsley", "handover", "forum", "education"):
         assert f" {word}" in words
     assert "angela" not in words  # contact details are not searched
+    # ...and what the results list shows: title, theme, location, region, status, date, page.
+    assert entry[1:] == [
+        "Development of an education package on older people's mental-health needs",
+        "theme-6",
+        "Barnsley",
+        "Yorkshire & Humber",
+        "implemented",
+        "2026-11-01",
+        "items/CH-2026-001.html",
+    ]
     script = read(tmp_path, "practice/search-index.js")
     assert script.startswith("window.MLN_SEARCH_INDEX={")
-    assert json.loads(script.removeprefix("window.MLN_SEARCH_INDEX=").removesuffix(";\n"))["shards"] == [
-        "../practice/search/0.js"
-    ]
+    index = json.loads(script.removeprefix("window.MLN_SEARCH_INDEX=").removesuffix(";\n"))
+    assert index["shards"] == ["../practice/search/0.js"]
+    assert index["entry"] == ["words", "title", "theme", "location", "region", "status", "date", "path"]
 
 
 class Links(HTMLParser):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from pipeline.site import build_site
+from pipeline.site import build_site, pages
 from pipeline.store.db import transaction
 from pipeline.store.models import Submission
 
@@ -40,6 +41,7 @@ def test_one_new_item_rewrites_only_its_page_and_the_lists(seeded, tmp_path):
     assert sorted(report.written) == sorted(
         [
             "items/PC-2026-001.html",
+            "practice/theme-10.html",  # its theme's page, new; the other themes' pages are untouched
             "practice/index.html",
             "index.html",
             "practice/search/0.js",  # a small site has one shard; the map is unchanged
@@ -56,7 +58,7 @@ def test_an_item_no_longer_shared_is_removed_from_the_external_site(seeded, tmp_
     with transaction(seeded.database.url) as session:
         session.query(Submission).filter(Submission.title.like("Current database%")).update({"share_externally": False})
     report = build_site(seeded, out, "external")
-    assert report.removed == ("items/LG-2026-001.html",)
+    assert report.removed == ("items/LG-2026-001.html", "practice/theme-1.html")  # its theme has no other item
     assert not page.exists()
 
 
@@ -84,3 +86,25 @@ def test_dates_never_come_from_the_clock(seeded, tmp_path):
         if page.is_file():
             assert page.read_bytes() == (tmp_path / "b" / page.relative_to(tmp_path / "a")).read_bytes(), page
     assert dt.date.today().isoformat() not in (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_long_theme_goes_on_over_pages_and_a_new_item_changes_the_last(seeded, tmp_path, monkeypatch):
+    monkeypatch.setattr(pages, "PART_SIZE", 2)  # two items a page, as 1,000 are at national scale
+    out = tmp_path / "out"
+    for number in (3, 4):  # CH-2026-001 to -004: two full pages of theme 6
+        add_item(seeded.database.url, f"CH-2026-00{number}", 6, "Care Homes", f"Plan {number}", "Leeds",
+                 "Yorkshire & Humber", "Planned", True, {})  # fmt: skip
+    build_site(seeded, out, "internal")
+    first, second = (out / "practice/theme-6.html").read_text(encoding="utf-8"), (out / "practice/theme-6-2.html")
+    assert re.findall(r'data-file="([^"]+)"', first) == ["CH-2026-001", "CH-2026-002"]
+    assert 'href="../practice/theme-6-2.html" rel="next"' in first
+    assert 'href="../practice/theme-6.html" rel="prev"' in second.read_text(encoding="utf-8")
+    add_item(seeded.database.url, "CH-2026-010", 6, "Care Homes", "Plan 10", "Leeds", "Yorkshire & Humber",
+             "Planned", True, {})  # fmt: skip  # after -004 (by number, not by letters)
+    report = build_site(seeded, out, "internal")
+    themes = sorted(p for p in report.written if p.startswith("practice/theme"))
+    assert themes == ["practice/theme-6-2.html", "practice/theme-6-3.html"]  # the old last page gains a "next"
+    add_item(seeded.database.url, "CH-2026-011", 6, "Care Homes", "Plan 11", "Leeds", "Yorkshire & Humber",
+             "Planned", True, {})  # fmt: skip
+    report = build_site(seeded, out, "internal")
+    assert sorted(p for p in report.written if p.startswith("practice/theme")) == ["practice/theme-6-3.html"]

@@ -7,11 +7,12 @@ import shutil
 import pytest
 
 from pipeline.config import REPO_ROOT, load_settings
-from pipeline.site import build_site
+from pipeline.site import build, build_site
 from pipeline.site import search_index as search
-from pipeline.site.data import load_items
+from pipeline.site.data import load_items, scan_items
 from pipeline.store.db import transaction
 from pipeline.store.models import Item, Submission
+from pipeline.store.reader import reading
 
 from .seed import add_item, add_revision, at
 from .shards import shard_files, shard_items
@@ -58,9 +59,9 @@ def test_an_item_withdrawn_after_approval_disappears(seeded, tmp_path, status):
     build_site(seeded, out, "internal")
     set_status(seeded.database.url, "LG-2026-001", status)
     report = build_site(seeded, out, "internal")
-    assert report.removed == ("items/LG-2026-001.html",)
+    assert report.removed == ("items/LG-2026-001.html", "practice/theme-1.html")
     assert not (out / "items/LG-2026-001.html").exists()
-    assert "LG-2026-001" not in (out / "practice/index.html").read_text(encoding="utf-8")
+    assert "Liaison / General Hospital</a>" not in (out / "practice/index.html").read_text(encoding="utf-8")
     assert "LG-2026-001" not in shard_items(out)
 
 
@@ -96,9 +97,48 @@ def test_full_writes_every_file_again(seeded, tmp_path):
 
 def test_the_shards_together_are_the_whole_index(seeded, tmp_path):
     build_site(seeded, tmp_path, "internal")
-    with transaction(seeded.database.url, readonly=True) as session:
-        items = load_items(session, "internal")
-    assert shard_items(tmp_path) == search.search_index(items)["items"]  # the same words: the same answers
+    with reading(seeded.database.url) as reader:
+        stamps = scan_items(reader, "internal")
+        items = load_items(reader, stamps, "internal")
+    words = {file_no: search.item_words(item) for file_no, item in items.items()}
+    assert shard_items(tmp_path) == words  # the same words: the same answers
+
+
+def test_an_incremental_build_reads_in_full_only_the_items_it_renders(seeded, tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_TARGET", 400)  # a few items per shard, as 256 KB is at national scale
+    read: list[list[str]] = []
+
+    def counting(reader, stamps, audience):
+        read.append(sorted(s.file_no for s in stamps))
+        return load_items(reader, stamps, audience)
+
+    monkeypatch.setattr(build, "load_items", counting)
+    out = tmp_path / "out"
+    build_site(seeded, out, "internal")
+    assert len(read[0]) == 5  # the first build reads everything
+    build_site(seeded, out, "internal")
+    assert read[1] == []  # nothing changed: nothing read beyond the scan
+    with transaction(seeded.database.url) as session:  # one item corrected where it stands
+        session.query(Submission).filter_by(title="Learning network newsletter").update({"learning": "Print it."})
+    build_site(seeded, out, "internal")
+    # That item, the other item on its theme's page and the items sharing its search shard: not all five.
+    assert "CH-2026-002" in read[2] and "CH-2026-001" in read[2] and len(read[2]) < 5
+
+
+def test_an_incremental_build_makes_what_a_full_build_makes(seeded, tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_TARGET", 400)
+    out = tmp_path / "out"
+    build_site(seeded, out, "internal")
+    add_revision(seeded.database.url, "IP-2026-001", at(2026, 11, 18), progress="Implemented", learning="New.")
+    set_status(seeded.database.url, "LG-2026-001", "rejected")
+    add_item(seeded.database.url, "PC-2026-001", 10, "Primary Care", "Memory clinic", "Leeds", "Yorkshire & Humber",
+             "Planned", True, {})  # fmt: skip
+    build_site(seeded, out, "internal")
+    build_site(seeded, tmp_path / "fresh", "internal", full=True)
+    made = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.name != ".mln-site.json")
+    fresh = sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("*") if p.is_file())
+    assert made == [p for p in fresh if p.name != ".mln-site.json"]
+    assert all((out / p).read_bytes() == (tmp_path / "fresh" / p).read_bytes() for p in made)
 
 
 def test_shards_stay_small_and_a_new_item_changes_one(seeded, tmp_path, monkeypatch):
