@@ -35,6 +35,7 @@ QUICK = Sizes(
     memory_big=1000,
     queue_submissions=2000,
     queue_repeats=3,
+    site_items=2000,
 )
 
 

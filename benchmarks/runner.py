@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import corpus, idle, ingest, memory, queue, send, servers
+from . import corpus, idle, ingest, memory, queue, send, servers, site_build
 from .common import Result
 
-BENCHMARKS = ("ingest", "idle", "send", "memory", "queue")
+BENCHMARKS = ("ingest", "idle", "send", "memory", "queue", "site")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Sizes:
     memory_big: int = 50_000
     queue_submissions: int = 100_000
     queue_repeats: int = 5
+    site_items: int = 100_000
 
 
 def run_all(
@@ -67,6 +68,16 @@ def run_all(
                     "queue_cli",
                     backend,
                     lambda backend=backend: queue.run(backend, workdir, sizes.queue_submissions, sizes.queue_repeats),
+                )
+            )
+    if "site" in only:
+        for backend in backends:
+            progress(f"site build on {backend}: {sizes.site_items} approved plans, full and after one more")
+            results.extend(
+                _guard_many(
+                    "site_incremental",
+                    backend,
+                    lambda backend=backend: site_build.results(backend, workdir, sizes.site_items),
                 )
             )
     return results
