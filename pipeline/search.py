@@ -60,6 +60,7 @@ def search(settings: Settings, query: str, limit: int = 20) -> list[dict[str, An
     with reading(url) as reader:
         if _present(reader):
             return _search(reader, words, limit)
+        reader.scalar("SELECT 1 FROM submissions LIMIT 1")  # no tables at all: say so, rather than build on nothing
     ensure_search_schema(url)
     with reading(url) as reader:
         return _search(reader, words, limit)

@@ -33,9 +33,10 @@ _PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
 class Reader:
     """One read-only connection and its dialect ("sqlite" or "postgresql")."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
+    def __init__(self, connection: Any, dialect: str, url: str = "") -> None:
         self._conn = connection
         self.dialect = dialect
+        self.url = url
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._execute(sql, params or {})
@@ -70,6 +71,10 @@ class Reader:
             else:
                 cursor.execute(sql, params)
         except Exception as exc:  # noqa: BLE001 - each driver has its own error classes; ours names the database
+            if _no_such_table(exc):
+                raise DatabaseError(
+                    f"database {redact(self.url)} has no tables yet ({exc}); run `mln init` or `mln db upgrade`"
+                ) from exc
             if _is_operational(exc):
                 raise DatabaseError(
                     f"database error: {exc}; check database.url and that the database is running"
@@ -80,11 +85,12 @@ class Reader:
 
 @contextlib.contextmanager
 def reading(url: str) -> Iterator[Reader]:
-    """A read-only connection to the database at `url`, checked to have our tables; closed afterwards."""
+    """A read-only connection to the database at `url`, closed afterwards.
+
+    Not checked for our tables up front (a round trip on every read): a query on a database
+    without them fails with the same advice, "run `mln init` or `mln db upgrade`"."""
     reader = _open(url)
     try:
-        if not reader.has_table("messages"):
-            raise DatabaseError(f"database {redact(url)} has no tables yet; run `mln init` or `mln db upgrade`")
         yield reader
     finally:
         with contextlib.suppress(Exception):  # a read-only transaction has nothing to lose on close
@@ -93,9 +99,9 @@ def reading(url: str) -> Iterator[Reader]:
 
 def _open(url: str) -> Reader:
     if url.startswith("sqlite"):
-        return Reader(_sqlite(url), "sqlite")
+        return Reader(_sqlite(url), "sqlite", url)
     if url.startswith("postgresql"):
-        return Reader(_postgresql(url), "postgresql")
+        return Reader(_postgresql(url), "postgresql", url)
     raise ConfigError(f"database.url {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
 
 
@@ -135,6 +141,11 @@ def _postgresql(url: str) -> Any:
 
 def _is_operational(exc: Exception) -> bool:
     return type(exc).__name__ == "OperationalError"
+
+
+def _no_such_table(exc: Exception) -> bool:
+    """SQLite's "no such table: x", PostgreSQL's undefined_table (42P01)."""
+    return getattr(exc, "sqlstate", None) == "42P01" or str(exc).startswith("no such table")
 
 
 def redact(url: str) -> str:
