@@ -23,10 +23,15 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 def upcoming(settings: Settings, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Each enabled job's next run (in the network's time zone), soonest first; then any bulletin send
     waiting or under way."""
-    now = now or dt.datetime.now(dt.UTC)
     with reading(settings.database.url) as reader:
-        items = _next_runs(settings, reader, now)
-        sends = waiting_sends(settings, reader)
+        return upcoming_in(reader, settings, now)
+
+
+def upcoming_in(reader: Reader, settings: Settings, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """`upcoming`, read through an open reader (`mln status` asks in the same snapshot as its counts)."""
+    now = now or dt.datetime.now(dt.UTC)
+    items = _next_runs(settings, reader, now)
+    sends = waiting_sends(settings, reader)
     jobs = [{"job": job, "key": key, "due": shown(settings, when)} for when, job, key in sorted(items)]
     return jobs + [_send_row(send) for send in sends]
 

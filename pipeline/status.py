@@ -16,7 +16,7 @@ from pipeline.config import Settings
 from pipeline.errors import MlnError
 from pipeline.localtime import shown
 from pipeline.logs import redact
-from pipeline.schedule_next import upcoming
+from pipeline.schedule_next import upcoming_in
 from pipeline.store.reader import Reader, reading
 from pipeline.store.vocabulary import SUBMISSION_STATUSES
 from pipeline.worker_presence import live_workers, lock_path, running_worker
@@ -37,9 +37,9 @@ def collect_status(settings: Settings, now: dt.datetime | None = None, check_mai
         outbox = _outbox(reader, now)
         last_bulletin = _last_bulletin(reader, settings)
         worker = _worker(reader, settings, now)
+        next_jobs = upcoming_in(reader, settings, now)
     if check_mailbox:
         mailbox.update(mailbox_waiting(settings))
-    next_jobs = upcoming(settings, now)
     return {
         "timezone": settings.network.timezone,
         "now": shown(settings, now),
