@@ -3,7 +3,7 @@
 
 A fixed corpus of plans, written as members write them, is loaded into one database of each
 kind; every query must answer the same set of File Nos on both. Ranking functions differ
-(bm25 and ts_rank), so only the set is compared, plus the best hit where one plan is
+(bm25 and ts_rank_cd), so only the set is compared, plus the best hit where one plan is
 plainly the answer.
 """
 
