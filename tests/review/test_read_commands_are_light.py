@@ -7,13 +7,10 @@ its answer; what it imported is read from sys.modules afterwards.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
+from fixtures.light_imports import run_probed
 
-from pipeline.config import REPO_ROOT, load_settings
+from pipeline.config import load_settings
 from pipeline.search import ensure_search_schema
 
 READ_COMMANDS = [
@@ -27,19 +24,6 @@ READ_COMMANDS = [
     ["subscribers", "list", "--limit", "100", "--json"],
 ]
 
-PROBE = """
-import json, sys
-from pipeline.cli import cli
-try:
-    cli.main(args=sys.argv[1:], prog_name="mln", standalone_mode=False)
-    code = 0
-except SystemExit as exc:
-    code = exc.code or 0
-heavy = sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in ("sqlalchemy", "alembic")}
-               | {name for name in sys.modules if name.startswith("pipeline.store.models")})
-print("\\n" + json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
-"""
-
 
 @pytest.mark.parametrize("args", READ_COMMANDS, ids=[" ".join(a) for a in READ_COMMANDS])
 def test_read_command_imports_no_sqlalchemy(args, config, submit):
@@ -50,14 +34,7 @@ def test_read_command_imports_no_sqlalchemy(args, config, submit):
         # table and triggers / GIN index); the first search creates them, a write through SQLAlchemy,
         # as `mln init` and `mln db upgrade` do. Create them first: every later search only reads.
         ensure_search_schema(load_settings(config, environ={}).database.url)
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "--config", str(config), *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    assert report["code"] == 0, done.stderr
-    assert done.stdout.strip(), f"`mln {' '.join(argv)}` printed nothing"
-    assert report["heavy"] == [], f"`mln {' '.join(argv)}` imported {report['heavy']}"
+    probed = run_probed(config, *argv)
+    assert probed.code == 0, probed.stderr
+    assert probed.stdout.strip(), f"`mln {' '.join(argv)}` printed nothing"
+    assert probed.heavy == [], f"`mln {' '.join(argv)}` imported {probed.heavy}"

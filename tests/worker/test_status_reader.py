@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pytest
+from fixtures.light_imports import run_probed
 
-from pipeline.config import REPO_ROOT, load_settings
+from pipeline.config import load_settings
 from pipeline.errors import NotFound
 from pipeline.intake.messages import list_messages, show_message
 from pipeline.status import collect_status
@@ -226,32 +225,11 @@ def test_status_shows_the_sends_waiting(waiting, tmp_path):
     }
 
 
-PROBE = """
-import json, sys
-from pipeline.cli import cli
-try:
-    cli.main(args=sys.argv[1:], prog_name="mln", standalone_mode=False)
-    code = 0
-except SystemExit as exc:
-    code = exc.code or 0
-heavy = sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in ("sqlalchemy", "alembic")}
-               | {name for name in sys.modules if name.startswith("pipeline.store.models")})
-print("\\n" + json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
-"""
-
-
 def test_status_imports_no_sqlalchemy_while_a_send_waits(waiting, tmp_path):
     config = tmp_path / "mln.toml"
     make_settings(waiting, tmp_path)  # writes the config file
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "--config", str(config), "status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    assert report["code"] == 0, done.stderr
-    sends = [j["bulletin"]["number"] for j in json.loads(done.stdout)["next_jobs"] if j["job"] == "send"]
+    probed = run_probed(config, "status", "--json")
+    assert probed.code == 0, probed.stderr
+    sends = [j["bulletin"]["number"] for j in json.loads(probed.stdout)["next_jobs"] if j["job"] == "send"]
     assert sends == [1, 3, 4]  # the waiting sends were read ...
-    assert report["heavy"] == []  # ... without SQLAlchemy or the models
+    assert probed.heavy == []  # ... without SQLAlchemy or the models
