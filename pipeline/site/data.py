@@ -29,8 +29,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from pipeline.index_export import IndexRow
-from pipeline.index_export import index_row
+from pipeline.index_export import IndexRow, index_row
 from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.intro import safe_link
 from pipeline.periods import Period
