@@ -20,7 +20,7 @@ def approved_bulletin(settings: Settings, items: int = 20) -> int:
     when = utcnow() - dt.timedelta(hours=1)
     rows = []
     for n in range(items):
-        row = queue._submission(n, n % len(settings.network.themes), when)
+        row = queue.submission_row(n, n % len(settings.network.themes), when)
         rows.append({**row, "status": "approved", "approved_at": when, "reviewed_at": when})
     with db.get_engine(url).begin() as conn:
         conn.execute(

@@ -15,7 +15,7 @@ import pytest
 from fixtures.database import migrated_database
 from sqlalchemy import insert
 
-from benchmarks.queue import _submission
+from benchmarks.queue import submission_row
 from pipeline.config import load_settings
 from pipeline.search import ensure_search_schema, search
 from pipeline.store import db
@@ -64,7 +64,7 @@ def _load(url: str) -> None:
         items.append(
             {"id": n + 1, "file_no": f"AL-{n:03d}", "theme_code": "T", "year": 2026, "sequence": n, "created_at": base}
         )
-        row = _submission(n, n % 10, base + dt.timedelta(days=n))
+        row = submission_row(n, n % 10, base + dt.timedelta(days=n))
         rows.append(
             row
             | {"status": "approved", "title": title, "summary": summary, "actions": "", "outcomes": "", "learning": ""}

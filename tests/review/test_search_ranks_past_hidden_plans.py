@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from benchmarks.queue import _submission
+from benchmarks.queue import submission_row
 from pipeline.config import load_settings
 from pipeline.search import ensure_search_schema, search
 from pipeline.store import db
@@ -18,7 +18,7 @@ BASE = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 
 
 def _plan(n: int, item: int, revision: int, status: str, title: str, summary: str) -> dict:
-    row = _submission(n, n % 10, BASE + dt.timedelta(minutes=n))
+    row = submission_row(n, n % 10, BASE + dt.timedelta(minutes=n))
     blank = {"actions": "", "outcomes": "", "learning": "", "locality": "Leeds", "organisation": "Trust"}
     return row | blank | {"item_id": item, "revision": revision, "status": status, "title": title, "summary": summary}
 
