@@ -7,9 +7,10 @@ sees only items whose latest approved revision says `share_externally = yes`
 (True: a clear yes; a no, a box left blank or an unclear answer keeps it out).
 
 Items are read in two steps, through the read-only driver (pipeline/store/reader.py):
-`scan_items` reads every approved revision's shown columns as stored, unparsed, and
-makes of each item an `ItemStamp`: its File No, theme, region and a digest of those
-columns, which changes whenever anything a page shows of the item changes. The
+`scan_items` reads a few numbers of every approved revision (its id, revision and
+change_count, which the database bumps on every UPDATE: store/triggers.py) and makes
+of each item an `ItemStamp`: its File No, theme, region and a digest of those numbers,
+which changes whenever anything a page shows of the item can have changed. The
 builder compares digests with those its pages were made from, and `load_items`
 then reads in full (typed, as the pages need them) only the items it must render.
 """
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import marshal
-import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,27 +45,13 @@ SHOWN = (
     "share_externally", "received_at", "approved_at",
 )  # fmt: skip
 SEARCHED = ("title", "summary", "outcomes", "learning", "locality", "organisation")
-# What the revision history on an item's page shows of each revision (see `_revision`).
-HISTORY = (
-    "revision",
-    "is_update",
-    "title",
-    "progress",
-    "date_updated",
-    "date_updated_precision",
-    "received_at",
-    "approved_at",
-)
-_history = operator.itemgetter(*HISTORY)
 # The searched words, then what the results list shows: what an item's search-index entry can take.
-_sized = operator.itemgetter(*SEARCHED, "title", "locality", "region")
+_SIZED = (*SEARCHED, "title", "locality", "region")
 _ORDER = "ORDER BY s.item_id, s.revision, s.id"
-# Columns that the SQLite driver would parse (dates, times, booleans): read as stored text instead.
-_PARSED = {"date_commenced", "date_updated", "completion_date", "received_at", "approved_at"}
-_PARSED |= {"is_update", "date_commenced_planned", "share_externally"}
-_SCAN = (  # each column named (the reader gives rows as dicts); no ORDER BY: sorting every row costs more than the rest
-    "SELECT s.item_id, s.id, CASE WHEN s.share_externally THEN 1 ELSE 0 END AS shared,"
-    f" {', '.join(f'CAST(s.{c} AS TEXT) AS {c}' if c in _PARSED else f's.{c}' for c in SHOWN)}"
+_SCAN = (  # no ORDER BY: sorting every row costs more than the rest
+    "SELECT s.item_id, s.id, s.revision, s.change_count, s.theme_number, s.region,"
+    " CASE WHEN s.share_externally THEN 1 ELSE 0 END AS shared,"
+    f" {' + '.join(f'length(s.{c})' for c in _SIZED)} AS size"
     # Most revisions are approved ones: reading the table straight through beats finding each by the status index.
     " FROM submissions s WHERE (s.status || '') = 'approved'"
 )
@@ -149,13 +134,12 @@ def scan_items(reader: Reader, audience: str) -> list[ItemStamp]:
         if audience == "external" and not latest["shared"]:
             continue
         file_no = file_nos[latest["item_id"]]
-        # Of earlier revisions the item's page shows only the history. marshal version 0: the same values
-        # give the same bytes, however Python shares them in memory.
-        history = [_history(row) for row in rows[:-1]]
-        shown = marshal.dumps((file_no, history, tuple(latest.values())), 0)
-        size = sum(map(len, filter(None, _sized(latest))))
+        # Everything an item's pages show comes from its approved revisions, and any change to one
+        # of them moves its change_count (store/triggers.py): so these numbers stand for its pages.
+        shown = repr((file_no, [(row["id"], row["revision"], row["change_count"]) for row in rows]))
+        size = latest["size"] or 0
         region = latest["region"] or ""
-        digest = hashlib.sha256(shown).hexdigest()[:32]
+        digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
         found.append(ItemStamp(file_no, latest["item_id"], latest["theme_number"] or 0, region, digest, size))
     found.sort(key=lambda stamp: file_no_order(stamp.file_no))
     return found

@@ -54,6 +54,7 @@ SUBMISSION_COLUMNS = (
     "reviewed_by",
     "reviewed_at",
     "approved_at",
+    "change_count",
 )
 
 

@@ -172,11 +172,15 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema up to date (alembic upgrade)."""
+    """Bring the schema up to date (alembic upgrade), then the triggers the models cannot declare."""
     from alembic import command
+
+    from pipeline.store.triggers import ensure_triggers
 
     try:
         command.upgrade(alembic_config(url), revision)
+        with get_engine(url).begin() as conn:
+            ensure_triggers(conn)
     except OperationalError as exc:
         raise DatabaseError(f"cannot migrate {redact_url(url)}: {exc.orig}") from exc
 

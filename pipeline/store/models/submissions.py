@@ -133,6 +133,9 @@ class Submission(Base):
     reviewed_by: Mapped[str] = mapped_column(String(200), default="")
     reviewed_at: Mapped[dt.datetime | None]
     approved_at: Mapped[dt.datetime | None]  # when it entered the index; the bulletin selects by it
+    # Bumped by the database itself on every UPDATE of the row (pipeline/store/triggers.py), so a page
+    # built from this revision can tell it is still current without reading it whole (the site build).
+    change_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     item: Mapped[Item | None] = relationship(back_populates="submissions", foreign_keys=[item_id])
     # So a new submission, its attachment and its reply are inserted by one flush, in order

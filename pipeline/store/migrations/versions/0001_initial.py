@@ -435,6 +435,7 @@ def upgrade() -> None:
     sa.Column('reviewed_by', sa.String(length=200), nullable=False),
     sa.Column('reviewed_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_at', pipeline.store.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('change_count', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['attachment_id'], ['attachments.id'], name=op.f('fk_submissions_attachment_id_attachments')),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_submissions_item_id_items')),
     sa.ForeignKeyConstraint(['message_pk'], ['messages.id'], name=op.f('fk_submissions_message_pk_messages')),
