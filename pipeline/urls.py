@@ -16,9 +16,12 @@ SEARCH_JSON = "practice/search.json"
 SEARCH_SCRIPT = "practice/search-index.js"
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def slug(text: str) -> str:
     """A File No as a file name: letters, digits, '.', '_' and '-' only, never empty, never hidden."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-") or "item"
+    cleaned = _UNSAFE.sub("-", text).strip(".-") or "item"
     return cleaned[:100]
 
 
