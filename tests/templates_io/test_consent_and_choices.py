@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from templates_io.small_form import small_form
 
 from pipeline.config import NetworkSettings
 from pipeline.templates_io.consent import read_consent
-from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.status import read_status
 from pipeline.templates_io.validate import validate_form
 
@@ -135,19 +135,6 @@ def test_share_externally_is_read_as_the_member_meant(written, meant):
     assert _as_answer(written) == meant
 
 
-def _form(**fields: str) -> RawForm:
-    base = {
-        "title": "Falls clinic",
-        "theme": "1",
-        "locality": "Leeds",
-        "lead_name": "Jo",
-        "lead_email": "jo@example.org",
-        "status": "Planned",
-        "summary": "Fewer falls.",
-    }
-    return RawForm({**base, **fields})
-
-
 @pytest.mark.parametrize(
     ("written", "stored"),
     [
@@ -162,7 +149,7 @@ def _form(**fields: str) -> RawForm:
     ],
 )
 def test_only_a_clear_yes_is_stored_as_true_and_no_answer_is_a_reason_to_send_the_form_back(written, stored):
-    checked = validate_form(_form(share_externally=written), NETWORK, TODAY)
+    checked = validate_form(small_form(share_externally=written), NETWORK, TODAY)
     assert checked.values["share_externally"] is stored
     assert checked.ok, checked.problems
 
@@ -227,23 +214,23 @@ STATUS_TO_ASK = [
 def test_status_words_with_negations_and_qualifiers(written, status):
     reading = read_status(written)
     assert (reading.state, reading.value) == ("chosen", status)
-    assert validate_form(_form(status=written), NETWORK, TODAY).values["status"] == status
+    assert validate_form(small_form(status=written), NETWORK, TODAY).values["status"] == status
 
 
 @pytest.mark.parametrize("written", STATUS_TO_ASK)
 def test_a_status_that_is_not_clear_is_quoted_back_not_guessed(written):
-    checked = validate_form(_form(status=written), NETWORK, TODAY)
+    checked = validate_form(small_form(status=written), NETWORK, TODAY)
     assert checked.values["status"] == ""
     (problem,) = [p for p in checked.problems if p.startswith("Status")]
     assert f"'{written}'" in problem
 
 
 def test_status_left_as_printed_is_missing():
-    checked = validate_form(_form(status="Planned / Being implemented / Implemented"), NETWORK, TODAY)
+    checked = validate_form(small_form(status="Planned / Being implemented / Implemented"), NETWORK, TODAY)
     assert checked.values["status"] == ""
     assert any(p.startswith("Status is missing") for p in checked.problems)
 
 
 def test_two_statuses_are_named_in_the_question():
-    checked = validate_form(_form(status="Implemented in phase 1, phase 2 planned"), NETWORK, TODAY)
+    checked = validate_form(small_form(status="Implemented in phase 1, phase 2 planned"), NETWORK, TODAY)
     assert "could mean Planned or Implemented" in " ".join(checked.problems)

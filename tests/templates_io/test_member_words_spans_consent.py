@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from templates_io.small_form import small_form
 
 from pipeline.config import NetworkSettings
 from pipeline.templates_io import read_text_forms
 from pipeline.templates_io.consent import read_consent
 from pipeline.templates_io.dates import DateProblem, parse_date, parse_date_pair
-from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.member_text import member_words
 from pipeline.templates_io.validate import validate_form
 
@@ -112,7 +112,7 @@ def test_a_partial_yes_is_not_a_yes(written):
     reading = read_consent(written)
     assert reading.value is not True
     assert reading.written == written
-    form = validate_form(_form(share_externally=written), NETWORK, TODAY)
+    form = validate_form(small_form(share_externally=written), NETWORK, TODAY)
     assert form.share.value is not True
     assert form.ok, form.problems
 
@@ -153,7 +153,7 @@ def test_no_date_yet_is_not_a_date_and_not_a_mistake(written):
 )
 @pytest.mark.parametrize("box", ["date_commenced", "completion_date"])
 def test_no_date_box_sends_the_form_back(written, box):
-    form = validate_form(_form(**{box: written}), NETWORK, TODAY)
+    form = validate_form(small_form(**{box: written}), NETWORK, TODAY)
     assert form.ok, form.problems
     assert form.raw.get(box) == written  # what the member wrote is kept
 
@@ -162,18 +162,5 @@ def test_words_that_name_no_span_are_kept_with_a_note():
     with pytest.raises(DateProblem) as caught:
         parse_date("Winter 2025", TODAY)
     assert not caught.value.slip
-    form = validate_form(_form(date_commenced="Winter 2025"), NETWORK, TODAY)
+    form = validate_form(small_form(date_commenced="Winter 2025"), NETWORK, TODAY)
     assert any("Winter 2025" in note and "kept it as you wrote it" in note for note in form.notes)
-
-
-def _form(**fields: str) -> RawForm:
-    base = {
-        "title": "Falls clinic",
-        "theme": "1",
-        "locality": "Leeds",
-        "lead_name": "Jo",
-        "lead_email": "jo@example.org",
-        "status": "Planned",
-        "summary": "Fewer falls.",
-    }
-    return RawForm({**base, **fields})

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from defusedxml import DTDForbidden
+from templates_io.small_form import small_form
 
 from pipeline.config import NetworkSettings
-from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.generate import template_text
 from pipeline.templates_io.reader import read_text_forms
 from pipeline.templates_io.validate import normalise_status, validate_form
@@ -80,23 +80,9 @@ def test_html_table_body_as_text_with_tabs():
     assert form.get("title") == "Falls clinic" and form.get("theme") == "1"
 
 
-def _form(**fields: str) -> RawForm:
-    base = {
-        "title": "Falls clinic",
-        "theme": "1",
-        "locality": "Leeds",
-        "lead_name": "Jo",
-        "lead_email": "jo@example.org",
-        "status": "Planned",
-        "summary": "Fewer falls.",
-    }
-    base.update(fields)
-    return RawForm(base)
-
-
 def test_problems_are_plain_sentences():
     checked = validate_form(
-        _form(
+        small_form(
             theme="Carehomes",
             lead_email="jo at example",
             status="maybe",
@@ -142,15 +128,17 @@ def test_status_synonyms(text, status):
 
 
 def test_planned_start_implies_status_and_dates_are_split():
-    checked = validate_form(_form(status="", date_commenced="To commence Oct 06"), NETWORK, TODAY)
+    checked = validate_form(small_form(status="", date_commenced="To commence Oct 06"), NETWORK, TODAY)
     assert checked.ok and checked.values["status"] == "Planned"
     assert checked.values["date_commenced"].planned
-    pair = validate_form(_form(date_commenced="June 2004/August 2006"), NETWORK, TODAY)
+    pair = validate_form(small_form(date_commenced="June 2004/August 2006"), NETWORK, TODAY)
     assert str(pair.values["date_commenced"]) == "June 2004" and str(pair.values["date_updated"]) == "August 2006"
 
 
 def test_values_keep_text_as_text():
-    checked = validate_form(_form(title="<b>Falls</b> & <script>x</script>", summary="a\x00b\r\nc"), NETWORK, TODAY)
+    checked = validate_form(
+        small_form(title="<b>Falls</b> & <script>x</script>", summary="a\x00b\r\nc"), NETWORK, TODAY
+    )
     assert checked.values["title"] == "<b>Falls</b> & <script>x</script>"
 
 
@@ -181,11 +169,11 @@ def test_openpyxl_and_python_docx_do_not_expand_entities():
 
 
 def test_a_sentence_in_the_completion_date_box_is_kept_as_a_note():
-    checked = validate_form(_form(completion_date="Updated September to include learning events"), NETWORK, TODAY)
+    checked = validate_form(small_form(completion_date="Updated September to include learning events"), NETWORK, TODAY)
     assert checked.ok and checked.values["completion_date"] is None
     assert checked.values["completion_note"] == "Updated September to include learning events"
     # A word or two that is no date is kept as written too, and quoted back: the box is optional.
-    soonish = validate_form(_form(completion_date="soonish"), NETWORK, TODAY)
+    soonish = validate_form(small_form(completion_date="soonish"), NETWORK, TODAY)
     assert soonish.ok and soonish.values["completion_note"] == "soonish"
     assert any("'soonish' is not a date we can read" in note for note in soonish.notes)
 

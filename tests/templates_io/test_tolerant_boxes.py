@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from templates_io.small_form import small_form
 
 from pipeline.config import NetworkSettings
 from pipeline.templates_io.dates import parse_date
-from pipeline.templates_io.extract import RawForm
 from pipeline.templates_io.validate import loose_file_no, validate_form
 
 NETWORK = NetworkSettings()
@@ -42,7 +42,7 @@ DATES = [
 
 
 def test_a_completion_date_given_as_a_range_is_its_end():
-    checked = validate_form(_form(completion_date="01/04/2025 to 31/03/2026"), NETWORK, TODAY)
+    checked = validate_form(small_form(completion_date="01/04/2025 to 31/03/2026"), NETWORK, TODAY)
     assert checked.values["completion_date"].date == dt.date(2026, 3, 31)
     assert any("the end of the range" in note for note in checked.notes)
 
@@ -60,22 +60,9 @@ def test_dates_as_people_write_them(written, date, precision, shown):
 )
 def test_not_known_is_no_date_and_no_mistake(written):
     assert parse_date(written, TODAY) is None
-    checked = validate_form(_form(date_commenced=written, completion_date=written), NETWORK, TODAY)
+    checked = validate_form(small_form(date_commenced=written, completion_date=written), NETWORK, TODAY)
     assert checked.ok and checked.notes == []
     assert checked.values["date_commenced"] is None and checked.values["completion_note"] == written
-
-
-def _form(**fields: str) -> RawForm:
-    base = {
-        "title": "Falls clinic",
-        "theme": "1",
-        "locality": "Leeds",
-        "lead_name": "Jo",
-        "lead_email": "jo@example.org",
-        "status": "Planned",
-        "summary": "Fewer falls.",
-    }
-    return RawForm({**base, **fields})
 
 
 @pytest.mark.parametrize(
@@ -87,19 +74,19 @@ def _form(**fields: str) -> RawForm:
     ],
 )
 def test_a_date_read_with_a_guess_says_how_it_was_read(written, note):
-    checked = validate_form(_form(date_commenced=written), NETWORK, TODAY)
+    checked = validate_form(small_form(date_commenced=written), NETWORK, TODAY)
     assert checked.ok
     assert any(note in n for n in checked.notes), checked.notes
 
 
 @pytest.mark.parametrize("written", ["31/02/2026", "JJanuary 20066", "13/13/2026"])
 def test_a_mistyped_date_is_sent_back_to_be_corrected(written):
-    checked = validate_form(_form(date_commenced=written), NETWORK, TODAY)
+    checked = validate_form(small_form(date_commenced=written), NETWORK, TODAY)
     assert any(p.startswith(f"Date commenced '{written}'") for p in checked.problems), checked.problems
 
 
 def test_dates_that_cannot_be_read_are_kept_as_written_and_quoted_back():
-    checked = validate_form(_form(date_commenced="after the summer", date_updated="soonish"), NETWORK, TODAY)
+    checked = validate_form(small_form(date_commenced="after the summer", date_updated="soonish"), NETWORK, TODAY)
     assert checked.ok
     assert checked.raw.get("date_commenced") == "after the summer"
     assert [n.split(" '")[0] for n in checked.notes] == ["Date commenced", "Date updated"]
@@ -120,19 +107,19 @@ def test_dates_that_cannot_be_read_are_kept_as_written_and_quoted_back():
     ],
 )
 def test_an_optional_region_matches_the_entry_it_clearly_names(written, region):
-    checked = validate_form(_form(region=written), NETWORK, TODAY)
+    checked = validate_form(small_form(region=written), NETWORK, TODAY)
     assert checked.values["region"] == region
     assert checked.ok and checked.notes == []
 
 
 def test_a_region_box_saying_there_is_none_is_blank():
-    checked = validate_form(_form(region="N/A"), NETWORK, TODAY)
+    checked = validate_form(small_form(region="N/A"), NETWORK, TODAY)
     assert checked.values["region"] == "" and checked.notes == []
 
 
 @pytest.mark.parametrize("written", ["Narnia", "North", "East", "North East and Yorkshire", "South of England"])
 def test_a_region_outside_the_list_is_kept_as_written_with_a_note(written):
-    checked = validate_form(_form(region=written), NETWORK, TODAY)
+    checked = validate_form(small_form(region=written), NETWORK, TODAY)
     assert checked.ok
     assert checked.values["region"] == written
     (note,) = checked.notes
@@ -149,7 +136,7 @@ def test_a_region_outside_the_list_is_kept_as_written_with_a_note(written):
     ],
 )
 def test_organisation_type_matches_loosely_or_stays_as_written(written, type_):
-    checked = validate_form(_form(organisation_type=written), NETWORK, TODAY)
+    checked = validate_form(small_form(organisation_type=written), NETWORK, TODAY)
     assert checked.values["organisation_type"] == type_ and checked.ok
 
 
@@ -171,7 +158,7 @@ def test_organisation_type_matches_loosely_or_stays_as_written(written, type_):
     ],
 )
 def test_a_file_no_written_loosely_is_accepted(written, file_no):
-    checked = validate_form(_form(file_no=written), NETWORK, TODAY)
+    checked = validate_form(small_form(file_no=written), NETWORK, TODAY)
     assert checked.values["file_no"] == file_no
     assert checked.ok, checked.problems
 
@@ -183,11 +170,11 @@ def test_the_network_prefix_is_added_when_the_member_leaves_it_off():
 
 @pytest.mark.parametrize("written", ["N/A", "new", "New plan", "none", "-", "TBC"])
 def test_a_file_no_box_saying_there_is_none_is_blank(written):
-    checked = validate_form(_form(file_no=written), NETWORK, TODAY)
+    checked = validate_form(small_form(file_no=written), NETWORK, TODAY)
     assert checked.values["file_no"] == "" and checked.ok
 
 
 def test_a_file_no_we_cannot_read_is_asked_about_without_telling_the_member_to_leave_it_blank_only():
-    checked = validate_form(_form(file_no="the one from last time"), NETWORK, TODAY)
+    checked = validate_form(small_form(file_no="the one from last time"), NETWORK, TODAY)
     (problem,) = checked.problems
     assert "'the one from last time'" in problem and "copy it from our acknowledgement" in problem
