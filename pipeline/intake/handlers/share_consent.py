@@ -67,15 +67,7 @@ class ShareConsentHandler:
             )
         for plan in plans:
             if plan.share_externally is not True:
-                ctx.session.add(
-                    AuditEvent(
-                        submission_id=plan.id,
-                        action="share consent",
-                        actor=ctx.mail.from_addr,
-                        detail={"was": plan.share_externally, "said": first[:200]},
-                    )
-                )
-                plan.share_externally = True
+                _record_answer(ctx, plan, "share consent", first, True)
         _thank(ctx, plans)
         return HandlerResult(
             "processed", f"share externally set to yes on {', '.join(_names(plans))}", {"submissions": plans}
@@ -211,15 +203,7 @@ def _record_no(ctx: HandlerContext, first: str) -> HandlerResult:
             "held", f"a NO to sharing that answers none of this sender's plans: a person should read it{told}"
         )
     for plan in plans:
-        ctx.session.add(
-            AuditEvent(
-                submission_id=plan.id,
-                action="share refusal",
-                actor=ctx.mail.from_addr,
-                detail={"was": plan.share_externally, "said": first[:200]},
-            )
-        )
-        plan.share_externally = False
+        _record_answer(ctx, plan, "share refusal", first, False)
     network = ctx.settings.network
     lines = [
         "Thank you for letting us know. We will not share this outside the network:",
@@ -236,3 +220,16 @@ def _record_no(ctx: HandlerContext, first: str) -> HandlerResult:
     return HandlerResult(
         "processed", f"share externally set to no on {', '.join(_names(plans))}{told}", {"submissions": plans}
     )
+
+
+def _record_answer(ctx: HandlerContext, plan: Submission, action: str, said: str, share: bool) -> None:
+    """Set the plan's answer to sharing, with an audit event quoting what the member wrote."""
+    ctx.session.add(
+        AuditEvent(
+            submission_id=plan.id,
+            action=action,
+            actor=ctx.mail.from_addr,
+            detail={"was": plan.share_externally, "said": said[:200]},
+        )
+    )
+    plan.share_externally = share
