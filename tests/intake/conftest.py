@@ -26,6 +26,17 @@ class Intake:
     config_path: Path
     environ: dict[str, str]
 
+    @classmethod
+    def create(cls, imap_account, db_url: str, tmp_path: Path, mailbox: str = "") -> Intake:
+        """A config file for this account and database, with `mailbox` lines added to [mailbox]."""
+        config = tmp_path / "mln.toml"
+        config.write_text(
+            f'[database]\nurl = "{db_url}"\n'
+            f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\n{mailbox}'
+            f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
+        )
+        return cls(imap_account, config, {"TEST_IMAP_PASSWORD": imap_account.password})
+
     @property
     def settings(self) -> Settings:
         return load_settings(self.config_path, self.environ)
@@ -68,10 +79,4 @@ class Intake:
 
 @pytest.fixture
 def intake(imap_account, db_url, tmp_path) -> Intake:
-    config = tmp_path / "mln.toml"
-    config.write_text(
-        f'[database]\nurl = "{db_url}"\n'
-        f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\nbatch_size = 4\n'
-        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
-    )
-    return Intake(imap_account, config, {"TEST_IMAP_PASSWORD": imap_account.password})
+    return Intake.create(imap_account, db_url, tmp_path, "batch_size = 4\n")

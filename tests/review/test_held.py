@@ -152,13 +152,7 @@ def test_quarantine_still_works(mln, waiting):
 @pytest.fixture
 def box(imap_account, db_url, tmp_path) -> Intake:
     """`mln` as a subprocess against a fresh Dovecot user and database."""
-    config = tmp_path / "mln.toml"
-    config.write_text(
-        f'[database]\nurl = "{db_url}"\n'
-        f'[mailbox]\nurl = "{imap_account.url}"\npassword_env = "TEST_IMAP_PASSWORD"\ntimeout = 10\n'
-        f'[paths]\noutbox_dir = "{tmp_path}/outbox"\n'
-    )
-    return Intake(imap_account, config, {"TEST_IMAP_PASSWORD": imap_account.password})
+    return Intake.create(imap_account, db_url, tmp_path, "timeout = 10\n")
 
 
 def held_in(box: Intake, raws: list[bytes]) -> list[int]:
