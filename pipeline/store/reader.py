@@ -54,13 +54,6 @@ class Reader:
         row = cursor.fetchone() if cursor.description else None  # SET and the like return no rows
         return row[0] if row else None
 
-    def has_table(self, name: str) -> bool:
-        if self.dialect == "sqlite":
-            sql = "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = :name"
-        else:
-            sql = "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = :name"
-        return self.scalar(sql, {"name": name}) is not None
-
     def _execute(self, sql: str, params: dict[str, Any]) -> Any:
         if self.dialect == "sqlite":  # compare times with the text SQLAlchemy stored, in UTC
             params = {k: _stored(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
