@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.store.columns import submission_columns
 from pipeline.store.plan_changes import baseline_row, field_changes, summary_line
 from pipeline.store.reader import Reader
 
+# Submissions with their File No (item_file_no) and what `plan_notes` needs: the possible
+# duplicate's File No and the repeats recorded (audit events, on their (submission_id, at)
+# index). The queue lists these rows and `show` reads one; each adds its WHERE.
+PLAN_ROWS = f"""
+    SELECT {submission_columns("s")}, i.file_no AS item_file_no, d.file_no AS possible_duplicate_file_no,
+           (SELECT COUNT(*) FROM audit_events a WHERE a.submission_id = s.id AND a.action = 'repeat') AS repeats
+    FROM submissions s
+    LEFT JOIN items i ON i.id = s.item_id
+    LEFT JOIN items d ON d.id = s.possible_duplicate_of_id"""
+
 
 def plan_notes(reader: Reader, row: dict[str, Any]) -> dict[str, Any]:
-    """possible_duplicate_of (File No), duplicate_reason, repeats and changes_summary, for a row read
-    with its `possible_duplicate_file_no` and `repeats` (see review/queue.py's page query)."""
+    """possible_duplicate_of (File No), duplicate_reason, repeats and changes_summary, for a row read by PLAN_ROWS."""
     earlier = baseline_row(reader, row)
     return {
         "possible_duplicate_of": row["possible_duplicate_file_no"] or "",

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
 from pipeline.review.common import iso
-from pipeline.review.duplicates import plan_notes
-from pipeline.store.columns import submission_columns
+from pipeline.review.duplicates import PLAN_ROWS, plan_notes
 from pipeline.store.reader import Reader, reading
 from pipeline.store.vocabulary import SUBMISSION_STATUSES
 from pipeline.templates_io import match_choice, parse_date
@@ -104,17 +103,14 @@ def _where(flt: QueueFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
-# The queue's columns, with the notes a reviewer needs: the possible duplicate's File No and
-# how often the plan was sent again (audit events "repeat", on the (submission_id, at) index).
-_PAGE = """
-    SELECT {columns}, i.file_no, d.file_no AS possible_duplicate_file_no,
-           (SELECT COUNT(*) FROM audit_events a WHERE a.submission_id = s.id AND a.action = 'repeat') AS repeats
-    FROM submissions s
-    LEFT JOIN items i ON i.id = s.item_id
-    LEFT JOIN items d ON d.id = s.possible_duplicate_of_id
+# One page of one status, with the notes a reviewer needs (PLAN_ROWS).
+_PAGE = (
+    PLAN_ROWS
+    + """
     WHERE {where}
     ORDER BY s.received_at, s.id
-    LIMIT :limit OFFSET :offset""".replace("{columns}", submission_columns("s"))
+    LIMIT :limit OFFSET :offset"""
+)
 
 
 def iter_queue(reader: Reader, flt: QueueFilter, limit: int, offset: int = 0) -> Iterator[dict[str, Any]]:
@@ -144,7 +140,7 @@ def list_queue(settings: Settings, flt: QueueFilter, limit: int = 100, offset: i
 def queue_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
-        "file_no": row["file_no"] or "",
+        "file_no": row["item_file_no"] or "",
         "revision": row["revision"],
         "title": row["title"],
         "theme": row["theme"],

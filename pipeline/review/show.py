@@ -14,21 +14,13 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.errors import NotFound
 from pipeline.review.common import iso
-from pipeline.review.duplicates import changes_since, plan_notes
-from pipeline.store.columns import submission_columns
+from pipeline.review.duplicates import PLAN_ROWS, changes_since, plan_notes
 from pipeline.store.reader import Reader, reading
 
 # Columns `show` leaves out: internal keys shown elsewhere in the result.
 _HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems", "possible_duplicate_of_id"}
 
-# The submission with what its notes need (see review/queue.py's page query).
-_ONE = """
-    SELECT {columns}, i.file_no AS item_file_no, d.file_no AS possible_duplicate_file_no,
-           (SELECT COUNT(*) FROM audit_events a WHERE a.submission_id = s.id AND a.action = 'repeat') AS repeats
-    FROM submissions s
-    LEFT JOIN items i ON i.id = s.item_id
-    LEFT JOIN items d ON d.id = s.possible_duplicate_of_id
-    WHERE s.id = :id""".format(columns=submission_columns("s"))
+_ONE = PLAN_ROWS + "\n    WHERE s.id = :id"
 _EXTRA = {"item_file_no", "possible_duplicate_file_no", "repeats"}
 
 
