@@ -127,9 +127,9 @@ def iter_queue(reader: Reader, flt: QueueFilter, limit: int, offset: int = 0) ->
                 continue
         page = reader.rows(_PAGE.format(where=where), {**params, "limit": limit, "offset": offset})
         offset = 0
-        for row in page:
+        for row, notes in zip(page, plan_notes(reader, page)):
             limit -= 1
-            yield {**queue_row(row), **plan_notes(reader, row)}
+            yield {**queue_row(row), **notes}
 
 
 def list_queue(settings: Settings, flt: QueueFilter, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:

@@ -14,20 +14,22 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.errors import NotFound
 from pipeline.review.common import iso
-from pipeline.review.duplicates import PLAN_ROWS, changes_since, plan_notes
+from pipeline.review.duplicates import PLAN_ROWS, changes_since, notes
+from pipeline.store.plan_changes import baseline_rows
 from pipeline.store.reader import Reader, reading
 
 # Columns `show` leaves out: internal keys shown elsewhere in the result.
 _HIDDEN = {"item_id", "message_pk", "attachment_id", "raw_fields", "problems", "possible_duplicate_of_id"}
 
 _ONE = PLAN_ROWS + "\n    WHERE s.id = :id"
-_EXTRA = {"item_file_no", "possible_duplicate_file_no", "repeats"}
+_EXTRA = {"item_file_no", "possible_duplicate_file_no", "repeats", "baseline_id"}
 
 
 def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
     """Everything about one submission: fields, problems, source message, revisions of its File No, audit trail."""
     with reading(settings.database.url) as reader:
         row = _submission(reader, submission_id)
+        earlier = baseline_rows(reader, [row["baseline_id"]]).get(row["baseline_id"])
         fields = {k: _plain(v) for k, v in row.items() if k not in _HIDDEN and k not in _EXTRA}
         return {
             **fields,
@@ -40,8 +42,8 @@ def show_submission(settings: Settings, submission_id: int) -> dict[str, Any]:
             "attachment": _attachment(reader, row["attachment_id"]),
             "revisions": _revisions(reader, row["item_id"]),
             "history": history_rows(reader, row),
-            **plan_notes(reader, row),
-            "changes": changes_since(reader, row),
+            **notes(row, earlier),
+            "changes": changes_since(row, earlier),
         }
 
 

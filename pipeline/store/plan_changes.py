@@ -83,12 +83,16 @@ def field_changes(old: Submission | dict[str, Any], new: Submission | dict[str, 
     return changes
 
 
-# What a revision is compared with: the plan's last approved revision before it, else the one just before.
-BASELINE_SQL = f"""
-    SELECT {submission_columns()} FROM submissions
-    WHERE item_id = :item_id AND revision < :revision
-    ORDER BY CASE WHEN status = 'approved' THEN 0 ELSE 1 END, revision DESC
-    LIMIT 1"""
+def baseline_id_sql(item_id: str, revision: str) -> str:
+    """SQL for the id of what a revision is compared with: its plan's last approved revision before
+    it, else the one just before. `item_id` and `revision` are SQL (a column, or a placeholder)."""
+    return (
+        f"(SELECT b.id FROM submissions b WHERE b.item_id = {item_id} AND b.revision < {revision}"
+        " ORDER BY CASE WHEN b.status = 'approved' THEN 0 ELSE 1 END, b.revision DESC LIMIT 1)"
+    )
+
+
+BASELINE_SQL = f"SELECT {submission_columns()} FROM submissions WHERE id = {baseline_id_sql(':item_id', ':revision')}"
 
 
 def baseline(session: Session, row: Submission) -> Submission | None:
@@ -103,11 +107,14 @@ def baseline(session: Session, row: Submission) -> Submission | None:
     return session.scalars(query, {"item_id": row.item_id, "revision": row.revision}).first()
 
 
-def baseline_row(reader: Reader, row: dict[str, Any]) -> dict[str, Any] | None:
-    """BASELINE_SQL for a row read by the reader (`mln queue`, `mln show`)."""
-    if row["item_id"] is None or row["revision"] is None:
-        return None
-    return reader.one(BASELINE_SQL, {"item_id": row["item_id"], "revision": row["revision"]})
+def baseline_rows(reader: Reader, ids: list[int | None]) -> dict[int, dict[str, Any]]:
+    """The rows of the given baseline ids (rows' `baseline_id_sql`; None for none), by id, in one query."""
+    listed = ", ".join(str(int(i)) for i in sorted({i for i in ids if i is not None}))
+    if not listed:
+        return {}
+    return {
+        row["id"]: row for row in reader.rows(f"SELECT {submission_columns()} FROM submissions WHERE id IN ({listed})")
+    }
 
 
 def summary_line(changes: list[Change]) -> str:

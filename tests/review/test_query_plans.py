@@ -43,6 +43,7 @@ def test_a_queue_page_reads_by_the_status_index(name, db_url):
     with reading(db_url) as reader:
         text = plan(reader, _PAGE.format(where=where), {**params, "status": "pending", "limit": 100, "offset": 0})
     assert not full_scans(reader, text, "submissions", "s"), text
+    assert not full_scans(reader, text, "submissions", "b"), text  # each row's baseline, by its item
     assert not full_scans(reader, text, "audit_events", "a"), text
     assert "ix_submissions_status_received" in text, text
 
@@ -51,3 +52,4 @@ def test_the_baseline_of_a_revision_reads_by_its_item(db_url):
     with reading(db_url) as reader:
         text = plan(reader, BASELINE_SQL, {"item_id": 1, "revision": 3})
     assert not full_scans(reader, text, "submissions", "submissions"), text
+    assert not full_scans(reader, text, "submissions", "b"), text
