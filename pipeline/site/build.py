@@ -1,8 +1,8 @@
 """`build_site`: the whole static site for one audience, written incrementally.
 
-One path for every build. A scan reads each approved item's digest (data.py); each
+One path for every build. A scan reads each approved item's version (data.py); each
 page made from items (an item's page, a key theme's page of the Information Index,
-a shard of the search index) is compared, by the digests it is made from, with the
+a shard of the search index) is compared, by the versions it is made from, with the
 page the last build wrote with the same templates and settings, and kept if they
 agree. Only the items the remaining pages need are then read in full and rendered;
 the small pages (home, the index page, the bulletins, the feed) are rendered every
@@ -136,7 +136,7 @@ def build_site(
 
 
 # Bump when the page-making code changes in a way the templates do not show.
-PAGES_FORMAT = "3"
+PAGES_FORMAT = "4"
 
 
 def build_key(site: pages.SiteInfo) -> str:
@@ -150,13 +150,13 @@ def build_key(site: pages.SiteInfo) -> str:
 
 
 def item_inputs(stamp: ItemStamp, section: pages.Section) -> str:
-    """What an item page is made from: its record (as its digest) and its theme (named in the settings)."""
-    return f"{stamp.digest} {section.anchor}"
+    """What an item page is made from: its File No, its record (as its version) and its theme."""
+    return f"{stamp.file_no} {stamp.version} {section.anchor}"
 
 
 def theme_inputs(section: pages.Section, part: int, more: bool, members: Sequence[ItemStamp]) -> str:
     """What a page of a theme is made from: the theme, which page, whether one follows, its items' records."""
-    rows = "\n".join(f"{stamp.file_no} {stamp.digest}" for stamp in members)
+    rows = "\n".join(f"{stamp.file_no} {stamp.version}" for stamp in members)
     return _hash(f"theme\n{section.number}\n{section.theme}\n{section.anchor}\n{part} {more}\n{rows}")
 
 

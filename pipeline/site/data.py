@@ -9,19 +9,20 @@ sees only items whose latest approved revision says `share_externally = yes`
 Items are read in two steps, through the read-only driver (pipeline/store/reader.py):
 `scan_items` reads a few numbers of every approved revision (its id, revision and
 change_count, which the database bumps on every UPDATE: store/triggers.py) and makes
-of each item an `ItemStamp`: its File No, theme, region and a digest of those numbers,
-which changes whenever anything a page shows of the item can have changed. The
-builder compares digests with those its pages were made from, and `load_items`
+of each item an `ItemStamp`: its File No, theme, region and its version (those numbers,
+written out), which changes whenever anything a page shows of the item can have changed.
+The builder compares versions with those its pages were made from, and `load_items`
 then reads in full (typed, as the pages need them) only the items it must render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -48,10 +49,10 @@ SEARCHED = ("title", "summary", "outcomes", "learning", "locality", "organisatio
 # The searched words, then what the results list shows: what an item's search-index entry can take.
 _SIZED = (*SEARCHED, "title", "locality", "region")
 _ORDER = "ORDER BY s.item_id, s.revision, s.id"
-_SCAN = (  # no ORDER BY: sorting every row costs more than the rest
-    "SELECT s.item_id, s.id, s.revision, s.change_count, s.theme_number, s.region,"
-    " CASE WHEN s.share_externally THEN 1 ELSE 0 END AS shared,"
-    f" {' + '.join(f'length(s.{c})' for c in _SIZED)} AS size"
+_SCAN = (  # no ORDER BY: sorting every row costs more than the rest; in item and revision order once sorted
+    "SELECT s.item_id, COALESCE(s.revision, 0), s.id, s.change_count, s.theme_number, s.region,"
+    " CASE WHEN s.share_externally THEN 1 ELSE 0 END,"
+    f" {' + '.join(f'length(s.{c})' for c in _SIZED)}"
     # Most revisions are approved ones: reading the table straight through beats finding each by the status index.
     " FROM submissions s WHERE (s.status || '') = 'approved'"
 )
@@ -66,13 +67,13 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 class ItemStamp(NamedTuple):
-    """One item as the scan sees it: enough to place it, and a digest of everything its pages show."""
+    """One item as the scan sees it: enough to place it, and the version of everything its pages show."""
 
     file_no: str
     item_id: int
     theme_number: int
     region: str
-    digest: str
+    version: str  # its approved revisions' id.revision.change_count: changes whenever anything its pages show does
     size: int  # characters of its searched and listed text: what its search-index entry can take at most
 
 
@@ -123,24 +124,21 @@ class SiteBulletin:
 
 
 def scan_items(reader: Reader, audience: str) -> list[ItemStamp]:
-    """Every approved item the audience may see, in File No order, each with the digest of what it shows."""
+    """Every approved item the audience may see, in File No order, each with the version of what it shows."""
     check_audience(audience)
-    file_nos = {row["id"]: row["file_no"] for row in reader.rows(_FILE_NOS)}
+    file_nos = dict(reader.tuples(_FILE_NOS))
+    rows = reader.tuples(_SCAN)
+    rows.sort()  # by item, then revision (tuples, not dicts: a national index has hundreds of thousands)
     found = []
-    for rows in _by_item(reader.rows(_SCAN), "item_id"):
-        if len(rows) > 1:
-            rows.sort(key=lambda row: (row["revision"] or 0, row["id"]))
-        latest = rows[-1]
-        if audience == "external" and not latest["shared"]:
+    for item_id, revisions in groupby(rows, itemgetter(0)):
+        approved = list(revisions)
+        _, _, _, _, theme_number, region, shared, size = approved[-1]
+        if audience == "external" and not shared:
             continue
-        file_no = file_nos[latest["item_id"]]
-        # Everything an item's pages show comes from its approved revisions, and any change to one
-        # of them moves its change_count (store/triggers.py): so these numbers stand for its pages.
-        shown = repr((file_no, [(row["id"], row["revision"], row["change_count"]) for row in rows]))
-        size = latest["size"] or 0
-        region = latest["region"] or ""
-        digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
-        found.append(ItemStamp(file_no, latest["item_id"], latest["theme_number"] or 0, region, digest, size))
+        # Everything an item's pages show comes from its approved revisions, and any change to one of
+        # them moves its change_count (store/triggers.py): so these numbers stand for its pages.
+        version = ",".join(f"{row[2]}.{row[1]}.{row[3]}" for row in approved)
+        found.append(ItemStamp(file_nos[item_id], item_id, theme_number or 0, region or "", version, size or 0))
     found.sort(key=lambda stamp: file_no_order(stamp.file_no))
     return found
 

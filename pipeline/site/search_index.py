@@ -95,7 +95,7 @@ def shards(stamps: list[ItemStamp]) -> list[list[ItemStamp]]:
 
 def shard_inputs(number: int, members: Sequence[ItemStamp]) -> str:
     """What a shard is made from: its number and its items' digests (with the templates, in the build key)."""
-    text = "\n".join(f"{s.file_no} {s.digest}" for s in members)
+    text = "\n".join(f"{s.file_no} {s.version}" for s in members)
     return hashlib.sha256(f"shard {number}\n{text}".encode()).hexdigest()
 
 
