@@ -73,7 +73,6 @@ def fill(url: str, count: int, chunk: int = 5000) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))")
-        _vacuum(engine)
 
 
 def fill_subscribers(url: str, count: int, chunk: int = 5000) -> None:
@@ -95,13 +94,16 @@ def fill_subscribers(url: str, count: int, chunk: int = 5000) -> None:
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )
-        _vacuum(engine)
 
 
-def _vacuum(engine) -> None:  # type: ignore[no-untyped-def]
+def settle(url: str) -> None:
     """What autovacuum does to a live database after bulk inserts (since PostgreSQL 13): statistics,
-    and the visibility map that lets a COUNT by status read its index alone. A table loaded a
-    moment ago has neither, and `mln status` would read every heap page of it."""
+    and the visibility map that lets a COUNT by status read its index alone. A table loaded (or
+    rewritten, as adding the search column does) a moment ago has neither, and `mln status` would
+    read every heap page of it. So: after the search schema, last of all."""
+    engine = db.get_engine(url)
+    if engine.dialect.name != "postgresql":
+        return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
 
@@ -206,6 +208,7 @@ def run(backend: str, workdir: Path, count: int, repeats: int) -> list[Result]:
         fill(url, count)
         fill_subscribers(url, count // 2)
         ensure_search_schema(url)
+        settle(url)
         fill_s = time.perf_counter() - started
         config, environ = write_settings(folder, url)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLN_")} | environ
