@@ -12,8 +12,10 @@ a first build, or new templates or settings) is the same path with nothing kept.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,12 +104,35 @@ def build_site(
     and bulletin page. `full` renders every page even where its items are unchanged.
     """
     check_audience(audience)
+    with collector_paused():
+        return _build(settings, Path(out_dir), audience, progress, full)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a build holds a national index in memory.
+
+    The scan keeps a tuple per revision and a stamp per item, hundreds of thousands of them,
+    and every burst of allocation set off a collection that walked them all: 0.4 s of a 1.7 s
+    rebuild at 100,000 plans (issue #23). The build's objects are still freed by reference
+    counting as they go; any cycles are collected once the collector resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    settings: Settings, root: Path, audience: str, progress: Callable[[int], Tick | None] | None, full: bool
+) -> BuildReport:
     url = settings.database.url
     db.require_schema(url)
     with db.transaction(url, readonly=True) as session:
         bulletins = load_bulletins(session, audience)
         calendars = site_calendar_files(session, settings, network_today(settings))
-    root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     site = site_info(settings, audience)
     writer = SiteWriter(root, audience, build_key(site), reuse=not full)
