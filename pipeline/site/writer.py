@@ -121,16 +121,22 @@ def read_manifest(root: Path) -> Manifest:
     if not isinstance(data, dict):
         return Manifest("", {})
     if isinstance(data.get("files"), dict):
-        inputs = data.get("inputs")
-        if not isinstance(inputs, dict):
-            inputs = {}
         return Manifest(
             str(data.get("audience") or ""),
-            {str(k): str(v) for k, v in data["files"].items()},
+            _texts(data["files"]),
             str(data.get("build") or ""),
-            {str(k): str(v) for k, v in inputs.items()},
+            _texts(data.get("inputs")),
         )
-    return Manifest("", {str(k): str(v) for k, v in data.items()})  # the first format: files only
+    return Manifest("", _texts(data))  # the first format: files only
+
+
+def _texts(found: object) -> dict[str, str]:
+    """`found` if it maps text to text (as we write it), else each entry made text; {} if not a mapping."""
+    if not isinstance(found, dict):
+        return {}
+    if all(type(value) is str for value in found.values()):  # JSON keys are always text
+        return found
+    return {str(k): str(v) for k, v in found.items()}  # edited by hand: compare as text, never crash
 
 
 def safe_relative(path: str) -> PurePosixPath:

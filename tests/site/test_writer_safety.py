@@ -89,3 +89,18 @@ def test_a_link_inside_the_folder_is_never_written_through(seeded, tmp_path):
         build_site(seeded, site, "external")
 
     assert list(outside.iterdir()) == []
+
+
+def test_a_hand_edited_manifest_of_other_types_rebuilds_rather_than_crashes(seeded, tmp_path):
+    site = tmp_path / "site"
+    first = build_site(seeded, site, "external")
+    manifest = json.loads((site / MANIFEST).read_text())
+    page = next(path for path in manifest["inputs"] if path.startswith("items/"))
+    manifest["files"][page] = 12345  # not a digest: the page is made again
+    manifest["inputs"] = ["not", "a", "mapping"]  # no inputs: every page is made again
+    (site / MANIFEST).write_text(json.dumps(manifest))
+
+    report = build_site(seeded, site, "external")
+
+    assert report.files == first.files and report.removed == ()
+    assert json.loads((site / MANIFEST).read_text())["files"][page] == sha256(site / page)
