@@ -54,7 +54,7 @@ _SCAN = (  # no ORDER BY: sorting every row costs more than the rest; in item an
     " CASE WHEN s.share_externally THEN 1 ELSE 0 END,"
     f" {' + '.join(f'length(s.{c})' for c in _SIZED)}"
     # Most revisions are approved ones: reading the table straight through beats finding each by the status index.
-    " FROM submissions s WHERE (s.status || '') = 'approved'"
+    " FROM submissions s WHERE (s.status || '') = 'approved' AND s.item_id IS NOT NULL"
 )
 _FILE_NOS = "SELECT id, file_no FROM items"
 # By item (its index), not by status (whose index would read every approved row for each chunk of items).
@@ -137,7 +137,7 @@ def scan_items(reader: Reader, audience: str) -> list[ItemStamp]:
             continue
         # Everything an item's pages show comes from its approved revisions, and any change to one of
         # them moves its change_count (store/triggers.py): so these numbers stand for its pages.
-        version = ",".join(f"{row[2]}.{row[1]}.{row[3]}" for row in approved)
+        version = ",".join(f"{row_id}.{revision}.{changes}" for _, revision, row_id, changes, *_ in approved)
         found.append(ItemStamp(file_nos[item_id], item_id, theme_number or 0, region or "", version, size or 0))
     found.sort(key=lambda stamp: file_no_order(stamp.file_no))
     return found
