@@ -10,7 +10,8 @@ creates them on first use, idempotently:
   partial on status = 'approved', which the search query's WHERE matches. The
   reader's queries name their columns (store/columns.py), so it is never printed.
 Both stem English words (FTS5's porter tokenizer; the 'english' configuration),
-and both AND the words of the query, as plainto_tsquery does.
+both leave out the words too common to search for (STOP_WORDS, PostgreSQL's
+list), and both AND the remaining words of the query, as plainto_tsquery does.
 
 A search only reads, through the driver (pipeline/store/reader.py): `mln search`
 imports no SQLAlchemy. Creating the structures is a write, through SQLAlchemy.
@@ -40,6 +41,17 @@ _PG_WEIGHTED = " || ".join(
 _PG_OLD_INDEX = "ix_submissions_search"  # before the stored document: a GIN index on an expression
 _TRIGGERS = ("submission_search_ai", "submission_search_ad", "submission_search_au")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# The words PostgreSQL's 'english' configuration leaves out (the Snowball list, its tsearch_data/
+# english.stop). FTS5 keeps every word, so "falls on the wards" would need a "the" on SQLite only;
+# both leave these out of the query instead, and a plan is found alike on either database.
+STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+    herself it its itself they them their theirs themselves what which who whom this that these those am is are
+    was were be been being have has had having do does did doing a an the and but if or because as until while
+    of at by for with about against between into through during before after above below to from up down in out
+    on off over under again further then once here there when where why how all any both each few more most
+    other some such no nor not only own same so than too very s t can will just don should now""".split()
+)
 # Only the latest approved revision of an item is shown.
 _LATEST = (
     "NOT EXISTS (SELECT 1 FROM submissions later WHERE later.item_id = s.item_id AND later.status = 'approved' "
@@ -56,6 +68,12 @@ def search(settings: Settings, query: str, limit: int = 20) -> list[dict[str, An
     words = _WORD.findall(query or "")
     if not words:
         raise InvalidInput('give some words to search for, e.g. mln search "care home education"')
+    words = [word for word in words if word.lower() not in STOP_WORDS]
+    if not words:
+        raise InvalidInput(
+            f"{query.strip()!r} has only words too common to search for (the, of, in ...); "
+            'add a word the plan would use, e.g. mln search "falls on the wards"'
+        )
     url = settings.database.url
     with reading(url) as reader:
         if _present(reader):

@@ -26,12 +26,14 @@ def register(cli: click.Group) -> None:
 def search(app: AppContext, query: str, limit: int, as_json: bool) -> None:
     """Search approved items (title, summary, actions, outcomes, learning, locality, organisation), best first.
 
-    Every word must appear (in any form: "homes" finds "home"). Matches are
-    shown [in brackets] in the snippet.
+    Every word must appear (in any form: "homes" finds "home"), except words
+    too common to search for ("the", "of", "in" ...), which are left out, on
+    SQLite and PostgreSQL alike. Matches are shown [in brackets] in the snippet.
 
     \b
     Examples:
       mln search "care home education"
+      mln search "falls on the wards"
       mln search dementia --json
     """
     rows = search_items(app.settings, query, limit=limit)

@@ -17,9 +17,10 @@ from sqlalchemy import insert
 
 from benchmarks.queue import submission_row
 from pipeline.config import load_settings
-from pipeline.search import ensure_search_schema, search
+from pipeline.search import STOP_WORDS, ensure_search_schema, search
 from pipeline.store import db
 from pipeline.store.models import Item, Submission
+from pipeline.store.reader import reading
 
 PLANS = [
     ("Dementia awareness training for care home staff", "Six modules for care home staff on dementia and delirium."),
@@ -54,6 +55,10 @@ QUERIES = [
     ("admissions", None),
     ("prescribing", "Medicines review in care homes"),
     ("gardening", None),
+    # Words too common to search for: PostgreSQL leaves them out, and so does the query on SQLite.
+    ("the wards", None),
+    ("falls on the wards", "Falls prevention on older adult wards"),
+    ("it is a database", "Liaison psychiatry database"),
 ]
 
 
@@ -94,3 +99,18 @@ def test_a_query_finds_the_same_plans_on_both_databases(both, words, best):
     assert {r["file_no"] for r in on_sqlite} == {r["file_no"] for r in on_postgres}
     if best is not None:
         assert on_sqlite[0]["title"] == on_postgres[0]["title"] == best
+
+
+@pytest.mark.postgres
+def test_the_words_left_out_of_a_query_are_those_postgresql_leaves_out(both):
+    with reading(both[1].database.url) as reader:
+        kept = reader.scalar(
+            "SELECT count(*) FROM unnest(CAST(:words AS text[])) w WHERE ts_lexize('english_stem', w) <> '{}'",
+            {"words": sorted(STOP_WORDS)},
+        )
+        assert kept == 0  # each of ours is one of PostgreSQL's
+        # and none of PostgreSQL's is missing from ours: each word of a sentence it keeps, we keep too
+        sentence = "we met the carers of people on the wards at night and they told us what would help"
+        theirs = reader.scalar("SELECT CAST(to_tsvector('english', :s) AS text)", {"s": sentence})
+    ours = {word for word in sentence.split() if word not in STOP_WORDS}
+    assert len(ours) == len(theirs.split())

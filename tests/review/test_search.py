@@ -73,6 +73,21 @@ def test_punctuation_cannot_break_the_query(mln, submit, settings):
     assert empty.exit_code == 1 and empty.stderr.startswith("mln: give some words to search for")
 
 
+def test_words_too_common_to_search_for_are_left_out_and_a_query_of_only_those_refused(mln, submit, settings):
+    falls = approved(
+        settings,
+        submit,
+        title="Falls prevention on older adult wards",
+        summary="Huddles at handover.",
+        Actions="Lying and standing blood pressure for each patient.",
+    )
+    found = json.loads(mln("search", "--json", "falls on the wards").stdout)
+    assert [r["id"] for r in found] == [falls]  # no "the" in the plan, found all the same
+    refused = mln("search", "the of in")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("mln: 'the of in' has only words too common to search for")
+
+
 def test_the_table_output(mln, submit, settings):
     approved(settings, submit, title="Care home education")
     out = mln("search", "education").stdout
