@@ -2,8 +2,10 @@
 
 Words are lower-cased and stripped of accents, in first-seen order, joined by
 spaces with a leading space, so the page's script finds a word by its start
-(" audit" matches "audits"). Duplicates are dropped, which keeps the index a
-fraction of the size of the text it covers. Beside its words, each entry holds
+(" audit" matches "audits"). Duplicates are dropped, and so are the words too
+common to search for (pipeline.search.STOP_WORDS, which the page leaves out of a
+query as `mln search` does), which keeps the index a fraction of the size of
+the text it covers. Beside its words, each entry holds
 what the Information Index page lists of a found item (ENTRY), so a search
 answers from the index alone: the page itself is small.
 
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 
 from pipeline import urls
 from pipeline.outbound.bulletin.view import STATUS_SLUGS
+from pipeline.search import STOP_WORDS
 from pipeline.site.data import SEARCHED, ItemStamp, SiteItem
 
 # One entry: [words, title, theme anchor, location, region, status, date, page].
@@ -47,12 +50,13 @@ def words(text: str) -> list[str]:
 
 
 def item_words(item: SiteItem) -> str:
+    """The item's distinct searched words, less those too common to search for (no query keeps them)."""
     texts = (item.row.title, item.summary, item.outcomes, item.learning, item.locality, item.organisation)
     seen: dict[str, None] = {}
     for text in texts:
         for word in words(text):
             seen.setdefault(word, None)
-    return " " + " ".join(seen)
+    return " " + " ".join(word for word in seen if word not in STOP_WORDS)
 
 
 def entry(item: SiteItem, anchor: str) -> list[str]:
@@ -107,9 +111,9 @@ def map_script(count: int) -> str:
     """The map the Information Index page loads first (urls.SEARCH_SCRIPT): where the shards are."""
     # Relative to the Information Index page, which loads this map; no counts: a new item leaves the map alone.
     paths = [urls.relative(urls.INDEX, shard_path(n)) for n in range(count)]
-    return _script(
-        "window.MLN_SEARCH_INDEX=", {"v": 3, "fields": list(SEARCHED), "entry": list(ENTRY), "shards": paths}
-    )
+    # The words too common to search for, as `mln search` leaves them out: the page leaves them out too.
+    index = {"v": 3, "fields": list(SEARCHED), "entry": list(ENTRY), "shards": paths, "stop": sorted(STOP_WORDS)}
+    return _script("window.MLN_SEARCH_INDEX=", index)
 
 
 def _script(head: str, data: dict, tail: str = "") -> str:

@@ -62,6 +62,9 @@ def test_search_finds_an_item_by_a_word_from_its_outcomes(open_page):
     page.locator("#q").fill("selby")  # locality
     shown(page, "1")
     assert visible_files(page) == ["CH-2026-002"]
+    page.locator("#q").fill("which newsletter is ours")  # words too common to search for are left out
+    shown(page, "1")
+    assert visible_files(page) == ["CH-2026-002"]
     page.locator("#q").fill("nosuchword")
     shown(page, "0")
     assert visible_files(page) == [] and page.locator("section.theme:visible").count() == 0

@@ -32,8 +32,10 @@
   function fold(text) {
     return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   }
+  var stop = {};  // words too common to search for ("the", "of" ...), left out as `mln search` does
+  (map.stop || []).forEach(function (word) { stop[word] = true; });
   function terms(text) {
-    return fold(text).split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 0; });
+    return fold(text).split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 0 && !stop[t]; });
   }
   function choices() {
     var e = form.elements;
