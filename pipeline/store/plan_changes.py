@@ -92,6 +92,7 @@ def baseline_id_sql(item_id: str, revision: str) -> str:
     )
 
 
+# The row a revision is compared with, by its plan and revision (the bulletin preview reads it by the ORM).
 BASELINE_SQL = f"SELECT {submission_columns()} FROM submissions WHERE id = {baseline_id_sql(':item_id', ':revision')}"
 
 
