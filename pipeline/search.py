@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
 from pipeline.errors import InvalidInput
-from pipeline.store.reader import Reader, reading
+from pipeline.store.reader import Reader, id_list, reading
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -94,8 +94,7 @@ def _search(reader: Reader, words: list[str], limit: int) -> list[dict[str, Any]
     ranked = _ranked(reader, batch_sql, params, limit)
     if not ranked:
         return []
-    ids = ", ".join(str(int(i)) for i in ranked)
-    shown = {row["id"]: row for row in reader.rows(shown_sql.format(ids=ids), params)}
+    shown = {row["id"]: row for row in reader.rows(shown_sql.format(ids=id_list(ranked)), params)}
     return [{**shown[i], "score": score} for i, score in ranked.items()]
 
 

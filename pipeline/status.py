@@ -103,7 +103,7 @@ def _counts(reader: Reader, table: str, column: str, names: tuple[str, ...]) -> 
 
 def _grouped(reader: Reader, sql: str, params: dict[str, Any] | None = None) -> dict[Any, int]:
     """{value: count} from a `SELECT value, COUNT(*) ... GROUP BY value`."""
-    return {value: count for value, count in (tuple(row.values()) for row in reader.rows(sql, params))}
+    return dict(reader.tuples(sql, params))
 
 
 def _outbox(reader: Reader, now: dt.datetime) -> dict[str, int]:

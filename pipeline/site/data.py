@@ -34,7 +34,7 @@ from pipeline.outbound.bulletin.content import check_audience
 from pipeline.outbound.bulletin.intro import safe_link
 from pipeline.periods import Period
 from pipeline.store.models import Bulletin, BulletinRendition
-from pipeline.store.reader import Reader
+from pipeline.store.reader import Reader, id_list
 from pipeline.templates_io.dates import describe_date
 
 # Every column of an approved revision that a page, an index row or the search index shows.
@@ -157,9 +157,7 @@ def load_items(reader: Reader, stamps: list[ItemStamp], audience: str) -> dict[s
     found: dict[str, SiteItem] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        params = {f"i{n}": item_id for n, item_id in enumerate(chunk)}
-        sql = _LOAD % ", ".join(f":{name}" for name in params)
-        approved = [row for row in reader.rows(sql, params) if row["status"] == "approved"]
+        approved = [row for row in reader.rows(_LOAD % id_list(chunk)) if row["status"] == "approved"]
         for records in _by_item(approved, "item_id"):
             found[records[-1]["file_no"]] = _site_item(records, audience)
     return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.store.columns import submission_columns
+from pipeline.store.reader import id_list
 
 if TYPE_CHECKING:  # `mln queue` and `mln show` compare through the reader, without SQLAlchemy
     from sqlalchemy.orm import Session
@@ -110,7 +111,7 @@ def baseline(session: Session, row: Submission) -> Submission | None:
 
 def baseline_rows(reader: Reader, ids: list[int | None]) -> dict[int, dict[str, Any]]:
     """The rows of the given baseline ids (rows' `baseline_id_sql`; None for none), by id, in one query."""
-    listed = ", ".join(str(int(i)) for i in sorted({i for i in ids if i is not None}))
+    listed = id_list(ids)
     if not listed:
         return {}
     return {

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -112,7 +112,7 @@ def reading(url: str) -> Iterator[Reader]:
 # process. A new connection costs ~2 ms and its server process's first query ~3 ms more (catalogue
 # and text-search dictionary look-ups): a third of a search. One connection, for one URL and this
 # process only, so a process reading many databases (the tests) holds no more than one open.
-_idle: dict[tuple[int, str], Any] = {}
+_idle: list[tuple[tuple[int, str], Any]] = []  # at most one: ((pid, url), connection)
 _idle_lock = threading.Lock()
 
 
@@ -135,16 +135,23 @@ def _done(reader: Reader) -> None:
 def _keep(key: tuple[int, str], conn: Any) -> Any:
     """Keep `conn` as the idle connection; the one it replaces is returned, to be closed."""
     with _idle_lock:
-        replaced = next(iter(_idle.values()), None)
-        _idle.clear()
-        _idle[key] = conn
+        replaced = _idle.pop()[1] if _idle else None
+        _idle.append((key, conn))
     return replaced
+
+
+def _take_idle(url: str) -> Any:
+    """The kept connection, if it was kept by this process for `url`; else None (it stays kept)."""
+    with _idle_lock:
+        if _idle and _idle[0][0] == (os.getpid(), url):
+            return _idle.pop()[1]
+    return None
 
 
 def close_idle() -> None:
     """Close the connection kept for the next read, if any (at exit, and for tests)."""
     with _idle_lock:
-        kept = list(_idle.values())
+        kept = [conn for _, conn in _idle]
         _idle.clear()
     for conn in kept:
         with contextlib.suppress(Exception):
@@ -154,9 +161,9 @@ def close_idle() -> None:
 atexit.register(close_idle)  # a clean goodbye to the server, not a dropped socket
 
 
-def _take_idle(url: str) -> Any:
-    with _idle_lock:
-        return _idle.pop((os.getpid(), url), None)
+def id_list(ids: Iterable[int | None]) -> str:
+    """Ids as a SQL list for `IN (...)`, e.g. "3, 5, 8": integers only, so safe in the text; None left out."""
+    return ", ".join(str(int(i)) for i in sorted({i for i in ids if i is not None}))
 
 
 def _open(url: str) -> Reader:
